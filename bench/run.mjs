@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// `npm run bench [-- foundation|run]`: ratios against baselines measured in the same run; results in bench/results/.
+const which = process.argv[2] ?? "all";
+if (which === "all" || which === "foundation") {
+  process.stderr.write("bench: foundation\n");
+  const { benchFoundation } = await import("./foundation.mjs");
+  await benchFoundation();
+}
+if (which === "all" || which === "run") {
+  process.stderr.write("bench: run overhead\n");
+  const { benchRun } = await import("./run-overhead.mjs");
+  await benchRun();
+}

@@ -1,0 +1,153 @@
+import { OmkError } from "../../core/errors.js";
+import { type ProcResult, runProcess } from "../../proc/index.js";
+import { findExecutable } from "../executable.js";
+import type {
+  AgentAdapter,
+  AgentEvent,
+  AgentHealth,
+  AgentSession,
+  AgentStartContext,
+  DetectContext,
+  TurnResult,
+} from "../types.js";
+
+/**
+ * `--agent exec --agent-bin <path> [--agent-arg X]…`: any command as an agent. Each prompt runs
+ * `[agentBin, ...agentArgs]` once in the worktree with the task on stdin and in OMK_TASK, the attempt
+ * number in OMK_ATTEMPT and, on retries, the feedback file in OMK_FEEDBACK_FILE. The exit code is the verdict.
+ */
+
+const TAIL_CHARS = 400;
+
+function requireBin(agentBin: string | undefined): string {
+  if (agentBin === undefined || agentBin === "") {
+    throw new OmkError("USAGE", "The exec agent needs the command to run.", {
+      hint: "Pass --agent-bin <path> (and --agent-arg for each argument).",
+    });
+  }
+  return agentBin;
+}
+
+function tail(text: string): string {
+  const t = text.trim();
+  return t.length <= TAIL_CHARS ? t : `…${t.slice(-TAIL_CHARS)}`;
+}
+
+export function execVerdict(res: ProcResult, bin: string, canceledByUs: boolean): TurnResult {
+  const base = { steps: null, exitCode: res.exitCode };
+  if (res.failedToStart !== null)
+    return { ...base, status: "failed", detail: `${bin} did not start: ${res.failedToStart}` };
+  if (res.isCanceled || canceledByUs)
+    return { ...base, status: "cancelled", detail: `${bin} was interrupted` };
+  if (res.timedOut)
+    return { ...base, status: "failed", detail: `${bin} timed out after ${res.durationMs} ms` };
+  if (res.exitCode === 0) return { ...base, status: "finished", detail: `${bin} exited 0` };
+  const how =
+    res.signal !== null ? `was killed by ${res.signal}` : `exited with code ${String(res.exitCode)}`;
+  const stderr = tail(res.stderr); // already redacted by proc
+  return {
+    ...base,
+    status: "failed",
+    detail: stderr === "" ? `${bin} ${how}` : `${bin} ${how}; stderr: ${stderr}`,
+  };
+}
+
+class ExecSession implements AgentSession {
+  private current: AbortController | null = null;
+  private canceled = false;
+  private closed = false;
+
+  constructor(
+    private readonly exe: string,
+    private readonly ctx: AgentStartContext,
+  ) {}
+
+  async prompt(text: string, attempt: number, feedbackFile?: string | undefined): Promise<TurnResult> {
+    if (this.closed) return { status: "failed", detail: "the exec session is closed", steps: null };
+    if (this.current !== null)
+      return { status: "failed", detail: "an exec turn is already running", steps: null };
+    const controller = new AbortController();
+    this.current = controller;
+    this.canceled = false;
+    const onAbort = (): void => {
+      this.canceled = true;
+      controller.abort();
+    };
+    if (this.ctx.signal?.aborted === true) onAbort();
+    else this.ctx.signal?.addEventListener("abort", onAbort, { once: true });
+    // User text as explicit env is intended: it is the task itself, not a credential.
+    const explicitEnv: Record<string, string> = { OMK_TASK: text, OMK_ATTEMPT: String(attempt) };
+    if (feedbackFile !== undefined) explicitEnv["OMK_FEEDBACK_FILE"] = feedbackFile;
+    try {
+      const res = await runProcess([this.exe, ...(this.ctx.agentArgs ?? [])], {
+        cwd: this.ctx.worktree,
+        parentEnv: this.ctx.parentEnv,
+        explicitEnv,
+        input: text,
+        timeoutMs: this.ctx.timeoutMs,
+        signal: controller.signal,
+        onStdoutLine: (line) => this.emit({ type: "text", text: line }),
+        onWarning: (message) => this.emit({ type: "status", message }),
+      });
+      return execVerdict(res, this.exe, this.canceled);
+    } finally {
+      this.ctx.signal?.removeEventListener("abort", onAbort);
+      this.current = null;
+    }
+  }
+
+  private emit(event: AgentEvent): void {
+    try {
+      this.ctx.onEvent(event);
+    } catch {
+      // The run loop owns recording and sees its own error; the command keeps running.
+    }
+  }
+
+  async interrupt(): Promise<void> {
+    if (this.current === null) return;
+    this.canceled = true;
+    this.current.abort();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.interrupt();
+  }
+}
+
+export function createExecAdapter(): AgentAdapter {
+  async function detect(ctx: DetectContext): Promise<AgentHealth> {
+    const bin = ctx.agentBin;
+    const exe =
+      bin === undefined || bin === "" ? null : findExecutable(bin, ctx.parentEnv["PATH"], process.cwd());
+    const installed =
+      bin === undefined || bin === ""
+        ? { value: false, how: "no --agent-bin given" }
+        : exe === null
+          ? { value: false, how: `${bin} is not an executable file` }
+          : { value: true, how: `found ${exe}` };
+    return {
+      adapter: "exec",
+      installed,
+      version: { value: null, how: "not probed: an exec agent is an arbitrary command" },
+      auth: { value: "unknown", how: "not probed: an exec agent is an arbitrary command" },
+      model: { value: null, how: "not applicable" },
+      quota: { value: null, how: "not applicable" },
+    };
+  }
+
+  async function start(ctx: AgentStartContext): Promise<AgentSession> {
+    const bin = requireBin(ctx.agentBin);
+    const exe = findExecutable(bin, ctx.parentEnv["PATH"], process.cwd());
+    if (exe === null) {
+      throw new OmkError("AGENT_NOT_FOUND", `exec agent not found: ${bin}`, {
+        hint: "Point --agent-bin at an executable file (a path, or a name on PATH).",
+        details: { bin },
+      });
+    }
+    return new ExecSession(exe, ctx);
+  }
+
+  return { name: "exec", detect, start };
+}

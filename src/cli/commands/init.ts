@@ -1,0 +1,39 @@
+import type { Command } from "commander";
+import { quoteArgv } from "../../proc/quote.js";
+import { initProject } from "../../run/project-init.js";
+import { examples, outputFor } from "../context.js";
+
+export function registerInit(program: Command): void {
+  program
+    .command("init")
+    .description(
+      "Set up omk in this git repository: .omk/config.toml, .omk/gates.toml (detected from your\n" +
+        "package.json, Cargo.toml, go.mod, pyproject.toml or Makefile), MCP config stubs, and a\n" +
+        "git exclude for .omk/worktrees/. Safe to re-run: existing files are kept unless --force.",
+    )
+    .option("-f, --force", "overwrite existing omk files with freshly detected ones")
+    .addHelpText("after", examples(["omk init", "omk init --force --json"]))
+    .action(async (opts: { force?: boolean }, cmd: Command) => {
+      const out = outputFor(cmd);
+      const result = await initProject(process.cwd(), { force: opts.force === true });
+      if (out.opts.json) out.json({ ok: true, ...result });
+      out.info(`omk initialised in ${result.root}`);
+      for (const f of result.files) {
+        const mark =
+          f.status === "kept"
+            ? out.paint("gray", "kept       ")
+            : out.paint("green", `${f.status.padEnd(11)}`);
+        out.info(`  ${mark} ${f.path}`);
+      }
+      if (result.gates.length === 0) {
+        out.warn("no gates detected: add [[gates]] entries to .omk/gates.toml so runs can be judged");
+      } else {
+        out.info("gates:");
+        for (const g of result.gates) out.info(`  ${g.name.padEnd(12)} ${quoteArgv(g.argv)}`);
+      }
+      if (result.setup.length > 0) {
+        out.info(`workspace setup: ${result.setup.map((a) => quoteArgv(a)).join("; ")}`);
+      }
+      out.info("next: omk verify   (runs the gates on your current tree)");
+    });
+}

@@ -1,0 +1,55 @@
+import { type Command, Option } from "commander";
+import { requireRepoRoot } from "../../git/index.js";
+import { loadProjectConfig } from "../../run/config-load.js";
+import { landRun } from "../../run/land.js";
+import { locateProject, resolveRunId } from "../../run/locate.js";
+import { gatesForTree } from "../../run/verify-tree.js";
+import { examples, outputFor } from "../context.js";
+import { interruptController } from "../interrupt.js";
+
+export function registerLand(program: Command): void {
+  program
+    .command("land <run>")
+    .description(
+      "Merge a ready run into the branch it started from. Fast-forward only by default; with --merge,\n" +
+        "a moved base is checked with git merge-tree and the gates re-run on the merge result first.",
+    )
+    .addOption(
+      new Option(
+        "--ff-only",
+        'only fast-forward (default unless .omk/config.toml [land] mode = "merge")',
+      ).conflicts("merge"),
+    )
+    .option("--merge", "allow a merge commit when the base moved (gates re-run on the merge)")
+    .addHelpText("after", examples(["omk land last", "omk land run-mf3k2x9a0-7q --merge --json"]))
+    .action(async (id: string, flags: { ffOnly?: boolean; merge?: boolean }, cmd: Command) => {
+      const out = outputFor(cmd);
+      const root = await requireRepoRoot(process.cwd());
+      const project = await locateProject(root);
+      const loc = await resolveRunId(project, id);
+      const config = await loadProjectConfig(project.root);
+      const mode = flags.merge ? "merge" : flags.ffOnly ? "ff-only" : config.land.mode;
+      const intr = interruptController(out);
+      try {
+        const r = await landRun({
+          root: project.root,
+          loc,
+          mode,
+          config,
+          gates: (await gatesForTree(project.root)).gates,
+          parentEnv: process.env,
+          signal: intr.signal,
+          onProgress: (l) => out.info(l),
+        });
+        if (out.opts.json) out.json({ ok: true, ...r });
+        out.info(
+          out.paint(
+            "green",
+            `landed ${r.runId} on ${r.branch ?? "HEAD"} at ${r.commit.slice(0, 12)}${r.fastForward ? " (fast-forward)" : " (merge, gates re-run)"}`,
+          ),
+        );
+      } finally {
+        intr.dispose();
+      }
+    });
+}

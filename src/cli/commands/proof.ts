@@ -1,0 +1,57 @@
+import { type Command, Option } from "commander";
+import { ExitCode } from "../../core/exit-codes.js";
+import { proofMarkdown } from "../../proof/markdown.js";
+import { loadProof, verifyRunProof } from "../../proof/show.js";
+import { examples, outputFor } from "../context.js";
+import { interruptController } from "../interrupt.js";
+
+export function registerProof(program: Command): void {
+  const proof = program.command("proof").description("Show or independently verify a run's proof.");
+
+  proof
+    .command("show <run>")
+    .description("Print a run's proof as markdown (default) or JSON.")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["md", "json"]).default("md"))
+    .addHelpText("after", examples(["omk proof show last", "omk proof show last --format json > proof.json"]))
+    .action(async (id: string, flags: { format: "md" | "json" }, cmd: Command) => {
+      const out = outputFor(cmd);
+      const p = await loadProof(process.cwd(), id);
+      if (out.opts.json || flags.format === "json") out.json(p);
+      else process.stdout.write(proofMarkdown(p));
+    });
+
+  proof
+    .command("verify <run>")
+    .description(
+      "Check a run end to end: the ledger's hash chain, proof.json against the ledger, artifact hashes,\n" +
+        "that the run branch still points at the recorded commit, and (unless --no-gates) re-run the gates\n" +
+        "on that commit in a throwaway worktree. Exit 0 iff everything agrees.",
+    )
+    .option("--no-gates", "skip re-running the gates")
+    .addHelpText("after", examples(["omk proof verify last", "omk proof verify run-mf3k2x9a0-7q --json"]))
+    .action(async (id: string, flags: { gates: boolean }, cmd: Command) => {
+      const out = outputFor(cmd);
+      const intr = interruptController(out);
+      try {
+        const r = await verifyRunProof(process.cwd(), id, {
+          rerunGates: flags.gates,
+          signal: intr.signal,
+          onGateResult: (name, status, recorded) =>
+            out.debug(`  re-ran ${name}: ${status} (recorded ${recorded ?? "—"})`),
+        });
+        if (out.opts.json) out.json(r);
+        for (const c of r.checks)
+          out.info(
+            `  ${c.ok ? out.paint("green", "ok  ") : out.paint("red", "FAIL")} ${c.name.padEnd(9)} ${c.detail}`,
+          );
+        out.info(
+          r.ok
+            ? out.paint("green", `proof of ${r.runId} verifies (status ${r.status})`)
+            : out.paint("red", `proof of ${r.runId} does NOT verify`),
+        );
+        process.exitCode = intr.signal.aborted ? ExitCode.interrupted : r.ok ? ExitCode.ok : ExitCode.failure;
+      } finally {
+        intr.dispose();
+      }
+    });
+}

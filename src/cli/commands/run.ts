@@ -1,0 +1,208 @@
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { type Command, Option } from "commander";
+import type { ExecutionMode } from "../../agents/types.js";
+import { OmkError } from "../../core/errors.js";
+import { ExitCode } from "../../core/exit-codes.js";
+import { writeProof } from "../../proof/write.js";
+import { RunProgress } from "../../report/progress.js";
+import { exportRun } from "../../run/export.js";
+import type { RunOutcome } from "../../run/start.js";
+import { resumeRun, startRun } from "../../run/start.js";
+import { terminalAsk } from "../ask.js";
+import { collect, examples, outputFor } from "../context.js";
+import { interruptController } from "../interrupt.js";
+import type { Output } from "../output.js";
+import { VERSION } from "../version.js";
+import { registerRunInspect } from "./run-inspect.js";
+
+interface RunFlags {
+  agent?: string;
+  agentBin?: string;
+  agentArg: string[];
+  model?: string;
+  execution?: ExecutionMode;
+  maxAttempts?: string;
+  base?: string;
+  allowDirty?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  const run = program
+    .command("run")
+    .description(
+      "Run an agent on a task in its own worktree, judge it with the gates, and write a proof.\n`omk run <task>` is short for `omk run start <task>`.",
+    );
+
+  run
+    .command("start <task>", { isDefault: true })
+    .description(
+      "Start a run: worktree omk/run/<id> from HEAD (or --base), the agent works under the execution\n" +
+        "policy, then diff → path policy → secret scan → gates; failing gates go back to the agent\n" +
+        "until --max-attempts is spent. Exit 0 iff the run is ready.",
+    )
+    .option(
+      "-a, --agent <name>",
+      "kimi | exec | replay:<run-id|recording.json> (default from .omk/config.toml, else kimi)",
+    )
+    .option("--agent-bin <path>", "agent executable (test seam for kimi; the command for --agent exec)")
+    .option("--agent-arg <arg>", "extra argument for the agent (repeatable)", collect, [])
+    .option("-m, --model <model>", "model name passed to the agent")
+    .addOption(
+      new Option(
+        "-e, --execution <mode>",
+        "auto: approve tool calls inside the worktree; ask: ask on the TTY (fails closed without one); never: reject writes and shell",
+      ).choices(["ask", "auto", "never"]),
+    )
+    .option("-n, --max-attempts <n>", "attempt budget (default 3)")
+    .option("--base <rev>", "start from this commit instead of HEAD (the working tree may then be dirty)")
+    .option("--allow-dirty", "start from HEAD even though the working tree has uncommitted changes")
+    .addHelpText(
+      "after",
+      examples([
+        'omk run "add retry with backoff to the http client"',
+        'omk run --agent exec --agent-bin ./scripts/my-agent.sh "fix the flaky test"',
+        "omk run --agent replay:last --json",
+        'omk run --execution never "explain the failing test"   # read-only',
+      ]),
+    )
+    .action(async (task: string, flags: RunFlags, cmd: Command) => {
+      const out = outputFor(cmd);
+      const maxAttempts = flags.maxAttempts === undefined ? undefined : Number(flags.maxAttempts);
+      if (
+        maxAttempts !== undefined &&
+        (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)
+      ) {
+        throw new OmkError(
+          "USAGE",
+          `--max-attempts must be an integer from 1 to 20, got ${JSON.stringify(flags.maxAttempts)}`,
+        );
+      }
+      if (flags.agent === "exec" && !flags.agentBin) {
+        throw new OmkError("USAGE", "--agent exec needs --agent-bin <command>", {
+          hint: 'omk run --agent exec --agent-bin ./my-agent.sh "task"',
+        });
+      }
+      await withRun(out, (signal, progress) =>
+        startRun({
+          cwd: process.cwd(),
+          task,
+          agent: flags.agent,
+          agentBin: flags.agentBin === undefined ? undefined : resolve(flags.agentBin),
+          agentArgs: flags.agentArg,
+          model: flags.model,
+          execution: flags.execution,
+          maxAttempts,
+          base: flags.base,
+          allowDirty: flags.allowDirty,
+          parentEnv: process.env,
+          signal,
+          ask: terminalAsk(),
+          onEvent: (e) => progress.onEvent(e),
+          finalize: async (ledger, events, loc) => {
+            await writeProof(ledger, events, loc, VERSION);
+          },
+        }),
+      );
+    });
+
+  run
+    .command("resume <run>")
+    .description(
+      "Continue an interrupted or crashed run from its ledger (run id, unique prefix/suffix, or `last`).",
+    )
+    .addHelpText("after", examples(["omk run resume last", "omk run resume run-mf3k2x9a0-7q"]))
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
+      const out = outputFor(cmd);
+      await withRun(out, (signal, progress) =>
+        resumeRun({
+          cwd: process.cwd(),
+          run: id,
+          parentEnv: process.env,
+          signal,
+          ask: terminalAsk(),
+          onEvent: (e) => progress.onEvent(e),
+          finalize: async (ledger, events, loc) => {
+            await writeProof(ledger, events, loc, VERSION);
+          },
+        }),
+      );
+    });
+
+  run
+    .command("export <run>")
+    .description("Write a run's per-attempt patches as a recording that `--agent replay:<file>` plays back.")
+    .requiredOption("-o, --output <file>", "where to write the recording (JSON)")
+    .addHelpText(
+      "after",
+      examples([
+        "omk run export last -o fix.recording.json",
+        'omk run --agent replay:fix.recording.json "same task"',
+      ]),
+    )
+    .action(async (id: string, flags: { output: string }, cmd: Command) => {
+      const out = outputFor(cmd);
+      const rec = await exportRun(process.cwd(), id);
+      await writeFile(flags.output, `${JSON.stringify(rec, null, 2)}\n`);
+      if (out.opts.json)
+        out.json({
+          ok: true,
+          runId: rec.source.runId ?? id,
+          file: resolve(flags.output),
+          attempts: rec.attempts.length,
+        });
+      out.info(`wrote ${rec.attempts.length} attempt(s) of ${rec.source.runId ?? id} to ${flags.output}`);
+    });
+
+  registerRunInspect(run);
+}
+
+async function withRun(
+  out: Output,
+  go: (signal: AbortSignal, progress: RunProgress) => Promise<RunOutcome>,
+): Promise<void> {
+  const isTTY = out.opts.isTTY && !out.opts.quiet;
+  const progress = new RunProgress({
+    line: (t) => out.info(t),
+    status: isTTY ? (t) => process.stderr.write(`\r\u001b[2K${t}`) : undefined,
+  });
+  const intr = interruptController(out);
+  try {
+    const r = await go(intr.signal, progress);
+    progress.stop();
+    report(out, r);
+  } finally {
+    progress.stop();
+    intr.dispose();
+  }
+}
+
+function report(out: Output, r: RunOutcome): void {
+  const s = r.state;
+  const status = r.interrupted ? "interrupted" : (s.finished?.status ?? "unfinished");
+  if (out.opts.json) {
+    out.json({
+      runId: s.runId,
+      status,
+      reasons: s.finished?.reasons ?? [],
+      branch: s.branch,
+      worktree: s.worktree,
+      baseCommit: s.base,
+      headCommit: s.finished?.headCommit ?? null,
+      proofPath: s.proofWritten ? r.loc.proofFile : null,
+      attempts: s.attempts.length,
+      usage: s.usage,
+    });
+  }
+  if (r.interrupted) {
+    out.info(out.paint("yellow", `run ${s.runId} interrupted; continue with: omk run resume ${s.runId}`));
+    process.exitCode = ExitCode.interrupted;
+    return;
+  }
+  const color = status === "ready" ? "green" : status === "blocked" ? "red" : "yellow";
+  out.info(out.paint(color, `run ${s.runId}: ${status}`));
+  for (const reason of s.finished?.reasons ?? []) out.info(`  ${reason}`);
+  if (s.proofWritten) out.info(`proof: ${r.loc.proofFile}`);
+  if (status === "ready") out.info(`next: omk land ${s.runId}`);
+  process.exitCode = status === "ready" ? ExitCode.ok : ExitCode.failure;
+}

@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+/**
+ * `.omk/config.toml`: trusted project configuration (DESIGN: the repo's own `.omk/` is trusted),
+ * still validated so a typo fails loudly with the file and key instead of being ignored.
+ */
+const Argv = z.array(z.string().min(1)).min(1);
+
+export const WorkspaceConfigSchema = z
+  .object({
+    /** argv commands run in a fresh worktree before the agent, e.g. ["npm", "ci", "--prefer-offline"]. */
+    setup: z.array(Argv).default([]),
+    /** git-ignored files copied into each worktree (opt-in; secret-scanned). */
+    copy: z.array(z.string().min(1)).default([]),
+    /** paths symlinked into each worktree (e.g. a shared dependency folder). */
+    link: z.array(z.string().min(1)).default([]),
+    allow_secrets: z.boolean().default(false),
+    setup_timeout_secs: z.number().int().min(1).max(86_400).default(1800),
+  })
+  .strict();
+
+export const RunConfigSchema = z
+  .object({
+    agent: z.string().min(1).default("kimi"),
+    execution: z.enum(["ask", "auto", "never"]).default("auto"),
+    max_attempts: z.number().int().min(1).max(20).default(3),
+    agent_timeout_secs: z.number().int().min(1).max(86_400).default(3600),
+  })
+  .strict();
+
+export const LandConfigSchema = z
+  .object({
+    mode: z.enum(["ff-only", "merge"]).default("ff-only"),
+  })
+  .strict();
+
+export const ProjectConfigSchema = z
+  .object({
+    version: z.literal(1).default(1),
+    run: RunConfigSchema.default(RunConfigSchema.parse({})),
+    workspace: WorkspaceConfigSchema.default(WorkspaceConfigSchema.parse({})),
+    land: LandConfigSchema.default(LandConfigSchema.parse({})),
+  })
+  .strict();
+
+export type ProjectConfig = z.infer<typeof ProjectConfigSchema>;
+export type WorkspaceConfig = z.infer<typeof WorkspaceConfigSchema>;

@@ -1,0 +1,11 @@
+export type { DetectOptions } from "./detect.js";
+export { detectGates } from "./detect.js";
+export type { GateEvidence, GateRunResult, GateStatus } from "./evidence.js";
+export { EMPTY_SHA256, gatesOk } from "./evidence.js";
+export type { GatesConfig, LoadedGates, LoadGatesOptions } from "./load.js";
+export { loadGatesFile, parseGatesToml } from "./load.js";
+export { renderGatesToml } from "./render.js";
+export type { GateRunOptions } from "./runner.js";
+export { GATE_TAIL_BYTES, runGates } from "./runner.js";
+export type { GateSpec } from "./schema.js";
+export { GATE_NAME_PATTERN, gatesFileSchema, MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS } from "./schema.js";

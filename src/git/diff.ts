@@ -1,0 +1,49 @@
+import { type ChangedFile, parseRawNumstatZ } from "./parse.js";
+import { checkRevArg, git } from "./runner.js";
+
+/**
+ * Options that pin diff output regardless of the user's diff.* config (renames, relative paths,
+ * external drivers, textconv, colour), so what omk records is the same on every machine.
+ */
+export const PINNED_DIFF_ARGS: readonly string[] = [
+  "-M",
+  "--no-relative",
+  "--no-ext-diff",
+  "--no-textconv",
+  "--no-color",
+  "--submodule=short",
+];
+
+/**
+ * Stage everything in the worktree (`git add -A`, untracked files included) and describe the staged
+ * change against `base`. Raw and numstat records come from one git call so they always describe the
+ * same rename pairing; binary files have null line counts.
+ */
+export async function stageAndDiff(
+  worktree: string,
+  base: string,
+): Promise<{ files: ChangedFile[]; added: number; deleted: number }> {
+  checkRevArg(base, "base revision");
+  const g = git(worktree);
+  await g(["add", "-A"]);
+  const r = await g([
+    "-c",
+    "core.quotepath=off",
+    "diff",
+    "--cached",
+    "--raw",
+    "--numstat",
+    "-z",
+    ...PINNED_DIFF_ARGS,
+    base,
+    "--",
+  ]);
+  const files = parseRawNumstatZ(r.stdout);
+  let added = 0;
+  let deleted = 0;
+  for (const f of files) {
+    added += f.added ?? 0;
+    deleted += f.deleted ?? 0;
+  }
+  return { files, added, deleted };
+}

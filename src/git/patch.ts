@@ -1,0 +1,75 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { chmod, mkdir, open } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { OmkError } from "../core/errors.js";
+import { PINNED_DIFF_ARGS } from "./diff.js";
+import { checkRevArg, git } from "./runner.js";
+
+async function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    const buf = chunk as Buffer;
+    bytes += buf.length;
+    hash.update(buf);
+  }
+  return { sha256: hash.digest("hex"), bytes };
+}
+
+/**
+ * Write the staged change against `base` as a binary patch that `git apply` reproduces byte for byte.
+ * git writes the file itself (`--output`): captured stdout would be redacted and capped, which would
+ * corrupt a patch. Explicit a/ b/ prefixes defeat diff.noprefix. The file is private (0600) since a
+ * change can contain anything.
+ */
+export async function writePatch(
+  worktree: string,
+  base: string,
+  outFile: string,
+): Promise<{ sha256: string; bytes: number }> {
+  checkRevArg(base, "base revision");
+  const out = resolve(worktree, outFile);
+  try {
+    await mkdir(dirname(out), { recursive: true, mode: 0o700 });
+    // Created up front so git truncates an existing private file instead of creating one with its umask.
+    await (await open(out, "w", 0o600)).close();
+  } catch (error) {
+    throw new OmkError("IO_FAILED", `cannot create patch file ${out}`, {
+      cause: error,
+      hint: "check permissions",
+    });
+  }
+  await git(worktree)([
+    "diff",
+    "--cached",
+    "--binary",
+    "--full-index",
+    ...PINNED_DIFF_ARGS,
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+    `--output=${out}`,
+    base,
+    "--",
+  ]);
+  await chmod(out, 0o600);
+  return sha256File(out);
+}
+
+/**
+ * Apply a patch made by writePatch to the worktree and its index. No 3-way fallback: a patch that does not
+ * apply cleanly is an error, never a silent merge. An empty patch (a run that changed nothing) applies as a no-op.
+ */
+export async function applyPatch(worktree: string, patchFile: string): Promise<void> {
+  await git(worktree)([
+    "apply",
+    "--binary",
+    "--index",
+    "--no-3way",
+    "--allow-empty",
+    "--whitespace=nowarn",
+    "-p1",
+    "--",
+    resolve(worktree, patchFile),
+  ]);
+}

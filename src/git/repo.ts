@@ -1,0 +1,114 @@
+import { appendFile, mkdir, readFile, realpath, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { OmkError } from "../core/errors.js";
+import { parseStatusZ, type StatusEntry } from "./parse.js";
+import { git, gitFailure } from "./runner.js";
+
+/** Realpath of the enclosing work tree's top level (a linked worktree's own root); null outside a repo. */
+export async function findRepoRoot(cwd: string): Promise<string | null> {
+  let dir: string;
+  try {
+    dir = await realpath(cwd);
+    if (!(await stat(dir)).isDirectory()) return null;
+  } catch {
+    return null;
+  }
+  const r = await git(dir)(["rev-parse", "--show-toplevel"], { allowFail: true });
+  if (r.code !== 0) {
+    // Only "no repository here" means null; dubious ownership, broken config etc. must surface.
+    if (/not a git repository|must be run in a work tree/i.test(r.stderr)) return null;
+    throw gitFailure(["rev-parse"], dir, `failed (exit ${r.code})`, r.stderr);
+  }
+  const top = r.stdout.replace(/\r?\n$/, "");
+  // Inside .git itself git answers with an empty line: not a work tree.
+  if (top === "") return null;
+  return realpath(top);
+}
+
+export async function requireRepoRoot(cwd: string): Promise<string> {
+  const root = await findRepoRoot(cwd);
+  if (root === null) {
+    throw new OmkError("NOT_A_GIT_REPO", `not inside a git repository: ${cwd}`, {
+      hint: "run inside a git repository (git init)",
+      details: { cwd },
+    });
+  }
+  return root;
+}
+
+function normalizePrefix(p: string): string {
+  return p.replace(/^(\.\/)+/, "");
+}
+
+function matchesIgnore(path: string, ignore: readonly string[]): boolean {
+  return ignore.some((raw) => {
+    const p = normalizePrefix(raw);
+    if (p === "") return false;
+    if (p.endsWith("/")) return path.startsWith(p) || path === p.slice(0, -1);
+    return path === p || path.startsWith(`${p}/`);
+  });
+}
+
+function describe(e: StatusEntry): string {
+  return e.origPath === undefined ? `${e.xy} ${e.path}` : `${e.xy} ${e.origPath} -> ${e.path}`;
+}
+
+/**
+ * Uncommitted changes including untracked files (each listed, not collapsed to directories). Entries look
+ * like porcelain v1 lines ("?? new.txt", " M src/a.ts", "R  old -> new"). `ignore` holds path prefixes
+ * (".omk/" ignores everything below it); a rename is ignored only when both of its paths are.
+ */
+export async function isDirty(
+  root: string,
+  opts: { ignore?: readonly string[] | undefined } = {},
+): Promise<{ dirty: boolean; entries: string[] }> {
+  const r = await git(root)([
+    "-c",
+    "core.quotepath=off",
+    "status",
+    "--porcelain=v1",
+    "-z",
+    "--untracked-files=all",
+  ]);
+  const ignore = opts.ignore ?? [];
+  const entries = parseStatusZ(r.stdout)
+    .filter(
+      (e) =>
+        !(matchesIgnore(e.path, ignore) && (e.origPath === undefined || matchesIgnore(e.origPath, ignore))),
+    )
+    .map(describe);
+  return { dirty: entries.length > 0, entries };
+}
+
+/**
+ * Add one pattern to the repository's info/exclude (shared by all worktrees, never committed), unless a
+ * line already says exactly that. Returns true when it was added. Two processes racing may both append;
+ * a duplicate line is harmless to git.
+ */
+export async function addToInfoExclude(root: string, pattern: string): Promise<boolean> {
+  const wanted = pattern.trim();
+  if (wanted === "" || /[\0\r\n]/.test(pattern)) {
+    throw new OmkError("USAGE", `invalid exclude pattern ${JSON.stringify(pattern)}`, {
+      hint: "pass a single non-empty gitignore pattern such as .omk/worktrees/",
+    });
+  }
+  const r = await git(root)(["rev-parse", "--git-path", "info/exclude"]);
+  const file = resolve(root, r.stdout.replace(/\r?\n$/, ""));
+  let text = "";
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      throw new OmkError("IO_FAILED", `cannot read ${file}`, { cause: error, hint: "check its permissions" });
+    }
+  }
+  if (text.split("\n").some((line) => line.trim() === wanted)) return false;
+  const sep = text === "" || text.endsWith("\n") ? "" : "\n";
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await appendFile(file, `${sep}${wanted}\n`);
+  } catch (error) {
+    throw new OmkError("IO_FAILED", `cannot write ${file}`, { cause: error, hint: "check its permissions" });
+  }
+  return true;
+}

@@ -1,0 +1,96 @@
+import { access } from "node:fs/promises";
+import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { OmkError } from "../core/errors.js";
+import { parseWorktreeListZ, type WorktreeInfo } from "./parse.js";
+import { branchCommit, headCommit } from "./refs.js";
+import {
+  checkRevArg,
+  git,
+  gitFailure,
+  isTransientLockError,
+  LOCK_ATTEMPTS,
+  lockBackoffMs,
+} from "./runner.js";
+
+/**
+ * `git worktree add -b branch path base`, safe to call from many processes on one repo at once.
+ * Concurrent adds trip over each other's half-created `.git/worktrees/<name>` entries and locks; git
+ * has then already created the branch (at `base`) but removed the half-made worktree, so a retry checks
+ * out that branch instead of creating it again.
+ */
+export async function addWorktree(root: string, path: string, branch: string, base: string): Promise<void> {
+  checkRevArg(branch, "branch");
+  const baseSha = await headCommit(root, base);
+  const target = resolve(root, path);
+  if ((await branchCommit(root, branch)) !== null) {
+    throw new OmkError("GIT_FAILED", `branch ${branch} already exists`, {
+      hint: `choose another branch name, or delete it first (git branch -D ${branch})`,
+      details: { cwd: root, branch },
+    });
+  }
+  const g = git(root);
+  for (let attempt = 0; ; attempt++) {
+    let args: string[] = ["worktree", "add", "--quiet", "-b", branch, "--", target, baseSha];
+    if (attempt > 0) {
+      const existing = await branchCommit(root, branch);
+      if (existing !== null && existing !== baseSha) {
+        throw new OmkError("GIT_FAILED", `branch ${branch} was created concurrently at another commit`, {
+          hint: "another process is using the same branch name; use a fresh run id",
+          details: { cwd: root, branch, expected: baseSha, found: existing },
+        });
+      }
+      if (existing !== null) args = ["worktree", "add", "--quiet", "--", target, branch];
+    }
+    const r = await g(args, { allowFail: true, retryOnLock: false });
+    if (r.code === 0) return;
+    if (attempt + 1 >= LOCK_ATTEMPTS || !isTransientLockError(r.stderr)) {
+      // Best effort: drop the branch our failed attempts created (it did not exist before). update-ref,
+      // unlike `branch -D`, does not scan worktrees, so it works even while that scan is what fails,
+      // and the expected old value keeps it from deleting a branch that has since moved.
+      await g(["update-ref", "-d", `refs/heads/${branch}`, baseSha], { allowFail: true });
+      throw gitFailure(args, root, `failed (exit ${r.code})`, r.stderr);
+    }
+    await sleep(lockBackoffMs(attempt));
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Remove a linked worktree (its directory and git's record of it). `force` also discards uncommitted
+ * changes in it. Removing a worktree that is already gone is not an error, so cleanup can be repeated.
+ */
+export async function removeWorktree(
+  root: string,
+  path: string,
+  opts: { force?: boolean } = {},
+): Promise<void> {
+  const target = resolve(root, path);
+  const args = ["worktree", "remove", ...(opts.force ? ["--force"] : []), "--", target];
+  const r = await git(root)(args, { allowFail: true });
+  if (r.code === 0) return;
+  if (/is not a working tree/.test(r.stderr) && !(await exists(target))) {
+    await pruneWorktrees(root);
+    return;
+  }
+  throw gitFailure(args, root, `failed (exit ${r.code})`, r.stderr);
+}
+
+/** Forget worktrees whose directories were deleted (git keeps entries that are locked or still initializing). */
+export async function pruneWorktrees(root: string): Promise<void> {
+  await git(root)(["worktree", "prune"]);
+}
+
+/** Every worktree of the repository, the main one first; `head` is null on an unborn branch. */
+export async function listWorktrees(root: string): Promise<WorktreeInfo[]> {
+  const r = await git(root)(["worktree", "list", "--porcelain", "-z"]);
+  return parseWorktreeListZ(r.stdout);
+}

@@ -1,0 +1,6 @@
+export { groupHasLiveMembers, pidIsAlive, registeredGroups } from "./process-group.js";
+export { quoteArgv } from "./quote.js";
+export { runProcess } from "./run-process.js";
+export { spawnProcess } from "./spawn-process.js";
+export { TailBuffer } from "./tail-buffer.js";
+export type { ExitInfo, ParentEnv, ProcessHandle, ProcResult, RunOptions, SpawnOptions } from "./types.js";

@@ -1,0 +1,232 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { execa } from "execa";
+import { redactText } from "../security/redact.js";
+import {
+  groupHasLiveMembers,
+  groupsSupported,
+  registerGroup,
+  signalGroup,
+  unregisterGroup,
+} from "./process-group.js";
+
+/** How often a dying group is re-checked. */
+const POLL_MS = 25;
+/** After SIGKILL, how long to wait for the kernel to tear the group down before giving up. */
+const KILL_SETTLE_MS = 1_000;
+/**
+ * After the leader exited and its group is gone, how long to wait for stdout/stderr to reach
+ * EOF. Only a process that escaped the group (setsid) and kept our pipes can hold them longer;
+ * we stop listening rather than hang the run.
+ */
+const DRAIN_MS = 2_000;
+
+export interface SuperviseOptions {
+  argv: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** "pipe" keeps stdin open for writes; a string is written then closed; undefined → ignored. */
+  stdin: "pipe" | "ignore" | { input: string };
+  timeoutMs: number | undefined;
+  graceMs: number;
+  signal: AbortSignal | undefined;
+}
+
+export interface Outcome {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  isCanceled: boolean;
+  failedToStart: string | null;
+  durationMs: number;
+}
+
+/**
+ * Owns one child from spawn to the death of its whole process group: timeout and abort both
+ * become SIGTERM to the group and, `graceMs` later, SIGKILL. When the leader exits on its own,
+ * anything it left running in its group is swept the same way, because a leftover holding our
+ * pipes would otherwise hang the caller and outlive the gate or agent that started it.
+ */
+export class Supervisor {
+  readonly subprocess: Subprocess;
+  readonly pid: number | undefined;
+  readonly done: Promise<Outcome>;
+
+  private readonly started = performance.now();
+  private timedOut = false;
+  private isCanceled = false;
+  private spawned = false;
+  private leaderExited = false;
+  private termSent = false;
+  private killSent = false;
+  private finished = false;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+  private sweepDone: Promise<void> = Promise.resolve();
+  private readonly onAbort = (): void => {
+    if (this.leaderExited) return;
+    this.isCanceled = true;
+    this.terminate();
+  };
+
+  constructor(private readonly options: SuperviseOptions) {
+    this.subprocess = startChild(options);
+    this.pid = this.subprocess.pid;
+    if (this.pid !== undefined && groupsSupported()) registerGroup(this.pid);
+
+    this.subprocess.once("spawn", () => {
+      this.spawned = true;
+    });
+    this.subprocess.once("exit", () => {
+      this.leaderExited = true;
+      if (this.timeoutTimer !== undefined) clearTimeout(this.timeoutTimer);
+      this.sweepDone = this.sweep();
+    });
+    if (options.timeoutMs !== undefined) {
+      this.timeoutTimer = setTimeout(() => {
+        if (this.leaderExited) return;
+        this.timedOut = true;
+        this.terminate();
+      }, options.timeoutMs);
+    }
+    if (options.signal !== undefined) {
+      if (options.signal.aborted) this.onAbort();
+      else options.signal.addEventListener("abort", this.onAbort, { once: true });
+    }
+    this.done = this.wait();
+  }
+
+  /** SIGTERM now, SIGKILL after the grace period; repeated calls change nothing. */
+  terminate(): void {
+    // After `finished` the pid may belong to someone else: never signal it again.
+    if (this.termSent || this.finished || this.pid === undefined) return;
+    this.termSent = true;
+    if (!groupsSupported()) {
+      this.subprocess.kill("SIGTERM");
+      this.killTimer = setTimeout(() => this.subprocess.kill("SIGKILL"), this.options.graceMs);
+      return;
+    }
+    signalGroup(this.pid, "SIGTERM");
+    this.killTimer = setTimeout(() => this.forceKill(), this.options.graceMs);
+  }
+
+  private forceKill(): void {
+    if (this.killSent || this.pid === undefined) return;
+    this.killSent = true;
+    signalGroup(this.pid, "SIGKILL");
+  }
+
+  private async sweep(): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined || !groupsSupported()) return;
+    if (!groupHasLiveMembers(pid)) return;
+    this.terminate();
+    const termDeadline = performance.now() + this.options.graceMs;
+    while (!this.killSent && performance.now() < termDeadline && groupHasLiveMembers(pid))
+      await delay(POLL_MS);
+    if (!groupHasLiveMembers(pid)) return;
+    this.forceKill();
+    const killDeadline = performance.now() + KILL_SETTLE_MS;
+    while (performance.now() < killDeadline && groupHasLiveMembers(pid)) await delay(POLL_MS);
+  }
+
+  private async wait(): Promise<Outcome> {
+    const stopDrainGuard = new AbortController();
+    const guard = this.drainGuard(stopDrainGuard.signal);
+    let result: ChildResult;
+    try {
+      result = await this.subprocess;
+    } catch (error) {
+      // reject:false makes this unreachable in practice; if execa breaks that promise, the
+      // failure still becomes data so `exited` never rejects unobserved.
+      result = { originalMessage: error instanceof Error ? error.message : String(error) };
+    } finally {
+      stopDrainGuard.abort();
+    }
+    const durationMs = Math.round(performance.now() - this.started);
+    await guard;
+    await this.sweepDone;
+    this.cleanup();
+    const spawned = this.spawned || this.leaderExited;
+    return {
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      timedOut: this.timedOut,
+      isCanceled: this.isCanceled,
+      failedToStart: spawned ? null : redactText(startFailureMessage(result)),
+      durationMs,
+    };
+  }
+
+  /** Once the leader is gone and its group swept, stop waiting for EOF after DRAIN_MS. */
+  private async drainGuard(stop: AbortSignal): Promise<void> {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        if (this.leaderExited) resolve();
+        else this.subprocess.once("exit", () => resolve());
+        stop.addEventListener("abort", () => reject(stop.reason), { once: true });
+      });
+      await this.sweepDone;
+      await delay(DRAIN_MS, undefined, { signal: stop });
+    } catch {
+      return; // the output ended on its own
+    }
+    this.subprocess.stdout?.destroy();
+    this.subprocess.stderr?.destroy();
+    this.subprocess.stdin?.destroy();
+  }
+
+  private cleanup(): void {
+    this.finished = true;
+    if (this.timeoutTimer !== undefined) clearTimeout(this.timeoutTimer);
+    if (this.killTimer !== undefined) clearTimeout(this.killTimer);
+    this.options.signal?.removeEventListener("abort", this.onAbort);
+    if (this.pid !== undefined) unregisterGroup(this.pid);
+  }
+}
+
+/**
+ * execa with everything implicit turned off: no shell, no inherited env beyond what the caller
+ * sanitized, no buffering (OutputCapture consumes the streams), no rejection (failure is data),
+ * and no execa cleanup, which would kill only the leader; process-group.ts kills the group.
+ */
+function startChild(options: SuperviseOptions) {
+  const [file, ...args] = options.argv;
+  return execa(file as string, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    preferLocal: false,
+    shell: false,
+    detached: groupsSupported(),
+    cleanup: false,
+    reject: false,
+    buffer: false,
+    encoding: "buffer",
+    stripFinalNewline: false,
+    windowsHide: true,
+    ...stdinOption(options.stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+}
+
+type Subprocess = ReturnType<typeof startChild>;
+
+interface ChildResult {
+  exitCode?: number | undefined;
+  signal?: string | undefined;
+  originalMessage?: string | undefined;
+  shortMessage?: string | undefined;
+  code?: string | undefined;
+}
+
+function stdinOption(stdin: SuperviseOptions["stdin"]): { stdin: "pipe" | "ignore" } | { input: string } {
+  return typeof stdin === "string" ? { stdin } : { input: stdin.input };
+}
+
+function startFailureMessage(result: ChildResult): string {
+  const message = result.originalMessage ?? result.shortMessage ?? "the process did not start";
+  return result.code !== undefined && !message.includes(result.code)
+    ? `${message} (${result.code})`
+    : message;
+}

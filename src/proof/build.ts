@@ -1,0 +1,96 @@
+import type { RunState } from "../run/state.js";
+import type { LedgerEvent } from "../store/ledger/index.js";
+import type { Proof } from "./schema.js";
+
+/**
+ * proof.json is a projection of the ledger (plus the artifact hashes already recorded in it):
+ * everything here can be recomputed from events.jsonl, which is what `proof verify` does.
+ */
+export function buildProof(s: RunState, events: readonly LedgerEvent[], omkVersion: string): Proof {
+  const head = events[events.length - 1]!;
+  const last = s.attempts[s.attempts.length - 1];
+  const finished = s.finished;
+  const artifacts = s.attempts
+    .filter((a) => a.diff?.patchFile && a.diff.patchSha256)
+    .map((a) => ({ path: a.diff!.patchFile!, sha256: a.diff!.patchSha256!, bytes: patchBytes(events, a.n) }));
+  const started = Date.parse(s.startedAt);
+  const ended = Date.parse(head.ts);
+  return {
+    schema: "omk.proof/v1",
+    runId: s.runId,
+    goalId: null,
+    task: s.task,
+    repo: { root: s.root, baseCommit: s.base, baseBranch: s.baseBranch },
+    branch: s.branch,
+    headCommit: finished?.headCommit ?? null,
+    status: finished?.status ?? "cancelled",
+    reasons: finished?.reasons ?? ["the run did not finish"],
+    agent: {
+      adapter: s.agent.name,
+      version: agentVersion(events),
+      model: s.agent.model,
+      execution: s.execution,
+    },
+    attempts: s.attempts.map((a) => ({
+      n: a.n,
+      agentStatus: a.agent?.status ?? null,
+      outcome: a.outcome,
+      gates: a.gates.map((g) => ({ name: g.name, status: g.status })),
+    })),
+    gates: (last?.gates ?? []).map((g) => ({
+      name: g.name,
+      argv: g.argv,
+      status: g.status,
+      exitCode: g.exitCode,
+      durationMs: g.durationMs,
+      required: g.required,
+      allowFail: g.allowFail,
+      stdout: { sha256: g.stdoutSha256, bytes: g.stdoutBytes },
+      stderr: { sha256: g.stderrSha256, bytes: g.stderrBytes },
+    })),
+    diff: {
+      files: (last?.diff?.files ?? []).map((f) => ({
+        path: f.path,
+        status: f.status,
+        added: f.added,
+        deleted: f.deleted,
+      })),
+      added: last?.diff?.added ?? 0,
+      deleted: last?.diff?.deleted ?? 0,
+      sha256: last?.diff?.patchSha256 ?? null,
+      artifact: last?.diff?.patchFile ?? null,
+    },
+    writeSet: { ok: (last?.violations.length ?? 0) === 0, violations: last?.violations ?? [] },
+    security: { findings: last?.findings ?? [] },
+    approvals: s.approvals,
+    artifacts,
+    ledger: { headHash: head.hash, events: events.length, headSeq: head.seq },
+    timings: {
+      startedAt: s.startedAt,
+      finishedAt: head.ts,
+      durationMs: Number.isFinite(ended - started) ? ended - started : 0,
+    },
+    usage: s.usage.inputTokens + s.usage.outputTokens > 0 || s.usage.costUsd > 0 ? s.usage : null,
+    omk: { version: omkVersion },
+  };
+}
+
+function patchBytes(events: readonly LedgerEvent[], attempt: number): number {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (
+      e.kind === "DiffCaptured" &&
+      e.data["attempt"] === attempt &&
+      typeof e.data["patchBytes"] === "number"
+    )
+      return e.data["patchBytes"];
+  }
+  return 0;
+}
+
+function agentVersion(events: readonly LedgerEvent[]): string | null {
+  for (const e of events) {
+    if (e.kind === "AgentStarted" && typeof e.data["version"] === "string") return e.data["version"];
+  }
+  return null;
+}

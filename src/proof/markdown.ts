@@ -1,0 +1,61 @@
+import type { Proof } from "./schema.js";
+
+const ICON: Record<string, string> = { pass: "✅", fail: "❌", timeout: "⏱️", error: "⚠️", skip: "⏭️" };
+
+/** A human summary of proof.json, for PR descriptions and `omk proof show --format md`. */
+export function proofMarkdown(p: Proof): string {
+  const lines = [
+    `# omk proof — ${p.status.replace("_", " ")}`,
+    "",
+    `**Task:** ${p.task.split("\n")[0]}`,
+    "",
+    "| | |",
+    "| --- | --- |",
+    `| run | \`${p.runId}\` |`,
+    `| base | \`${p.repo.baseCommit.slice(0, 12)}\`${p.repo.baseBranch ? ` (${p.repo.baseBranch})` : ""} |`,
+    `| branch | \`${p.branch}\` at \`${p.headCommit?.slice(0, 12) ?? "—"}\` |`,
+    `| agent | ${p.agent.adapter}${p.agent.model ? ` (${p.agent.model})` : ""}, execution \`${p.agent.execution}\` |`,
+    `| attempts | ${p.attempts.length} |`,
+    `| change | ${p.diff.files.length} file(s), +${p.diff.added} −${p.diff.deleted} |`,
+    `| ledger | ${p.ledger.events} events, head \`${p.ledger.headHash.slice(0, 16)}…\` |`,
+    ...(p.usage ? [`| tokens | ${p.usage.inputTokens} in / ${p.usage.outputTokens} out |`] : []),
+    "",
+    "## Why",
+    ...p.reasons.map((r) => `- ${r}`),
+    "",
+    "## Gates",
+    ...(p.gates.length === 0
+      ? ["_none ran_"]
+      : p.gates.map(
+          (g) =>
+            `- ${ICON[g.status] ?? "•"} \`${g.name}\` ${g.status} (exit ${g.exitCode ?? "—"}, ${(g.durationMs / 1000).toFixed(1)}s)${g.required ? "" : " _optional_"}`,
+        )),
+    "",
+    "## Attempts",
+    ...p.attempts.map(
+      (a) =>
+        `- ${a.n}: agent ${a.agentStatus ?? "—"}, ${a.outcome ?? "unfinished"}${a.gates.length ? ` — ${a.gates.map((g) => `${g.name} ${g.status}`).join(", ")}` : ""}`,
+    ),
+  ];
+  if (p.diff.files.length > 0) {
+    lines.push(
+      "",
+      "## Files",
+      ...p.diff.files.map((f) => `- \`${f.status}\` ${f.path} (+${f.added ?? "bin"} −${f.deleted ?? "bin"})`),
+    );
+  }
+  if (!p.writeSet.ok)
+    lines.push(
+      "",
+      "## Write-set violations",
+      ...p.writeSet.violations.map((v) => `- ${v.path}: ${v.reason}`),
+    );
+  if (p.security.findings.length > 0)
+    lines.push(
+      "",
+      "## Security findings",
+      ...p.security.findings.map((f) => `- ${f.path}:${f.line} ${f.rule}`),
+    );
+  lines.push("", `Verify independently: \`omk proof verify ${p.runId}\``, "");
+  return lines.join("\n");
+}

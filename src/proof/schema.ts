@@ -1,0 +1,71 @@
+import { z } from "zod";
+
+const Sha = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const GateProofSchema = z.object({
+  name: z.string(),
+  argv: z.array(z.string()),
+  status: z.string(),
+  exitCode: z.number().nullable(),
+  durationMs: z.number(),
+  required: z.boolean(),
+  allowFail: z.boolean(),
+  stdout: z.object({ sha256: Sha, bytes: z.number() }),
+  stderr: z.object({ sha256: Sha, bytes: z.number() }),
+});
+
+export const ProofSchema = z.object({
+  schema: z.literal("omk.proof/v1"),
+  runId: z.string(),
+  goalId: z.string().nullable(),
+  task: z.string(),
+  repo: z.object({ root: z.string(), baseCommit: z.string(), baseBranch: z.string().nullable() }),
+  branch: z.string(),
+  headCommit: z.string().nullable(),
+  status: z.enum(["ready", "not_ready", "blocked", "cancelled", "failed_infra"]),
+  reasons: z.array(z.string()),
+  agent: z.object({
+    adapter: z.string(),
+    version: z.string().nullable(),
+    model: z.string().nullable(),
+    execution: z.string(),
+  }),
+  attempts: z.array(
+    z.object({
+      n: z.number(),
+      agentStatus: z.string().nullable(),
+      outcome: z.string().nullable(),
+      gates: z.array(z.object({ name: z.string(), status: z.string() })),
+    }),
+  ),
+  gates: z.array(GateProofSchema),
+  diff: z.object({
+    files: z.array(
+      z.object({
+        path: z.string(),
+        status: z.string(),
+        added: z.number().nullable(),
+        deleted: z.number().nullable(),
+      }),
+    ),
+    added: z.number(),
+    deleted: z.number(),
+    sha256: Sha.nullable(),
+    artifact: z.string().nullable(),
+  }),
+  writeSet: z.object({
+    ok: z.boolean(),
+    violations: z.array(z.object({ path: z.string(), reason: z.string() })),
+  }),
+  security: z.object({
+    findings: z.array(z.object({ path: z.string(), line: z.number(), rule: z.string() })),
+  }),
+  approvals: z.object({ approved: z.number(), rejected: z.number() }),
+  artifacts: z.array(z.object({ path: z.string(), sha256: Sha, bytes: z.number() })),
+  ledger: z.object({ headHash: Sha, events: z.number(), headSeq: z.number() }),
+  timings: z.object({ startedAt: z.string(), finishedAt: z.string(), durationMs: z.number() }),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number() }).nullable(),
+  omk: z.object({ version: z.string() }),
+});
+
+export type Proof = z.infer<typeof ProofSchema>;

@@ -1,0 +1,33 @@
+import { stringify } from "smol-toml";
+
+/** The commented `.omk/config.toml` that `omk init` writes. Values mirror the schema defaults. */
+export function renderProjectConfig(opts: { setup: string[][] }): string {
+  const setupToml = opts.setup.length === 0 ? "setup = []" : stringify({ setup: opts.setup }).trim();
+  return `# omk project configuration (trusted: lives in your repo, reviewed like code).
+version = 1
+
+[run]
+# Agent adapter: kimi | exec | replay:<run-id or recording file>
+agent = "kimi"
+# What the agent may do without asking: auto (inside the worktree) | ask (TTY prompt) | never (read-only)
+execution = "auto"
+# Attempts per run: failed gates are fed back to the agent until this budget is spent.
+max_attempts = 3
+agent_timeout_secs = 3600
+
+[workspace]
+# argv commands run in each fresh worktree before the agent starts (dependencies, codegen, ...).
+# A failing setup ends the run as failed_infra: not the agent's fault.
+${setupToml}
+# git-ignored files copied into each worktree (opt-in; refused if the secret scan flags them
+# unless allow_secrets = true).
+copy = []
+# paths symlinked into each worktree instead of copied (e.g. a shared dependency cache).
+link = []
+allow_secrets = false
+
+[land]
+# ff-only: refuse unless the run branch fast-forwards; merge: create a merge commit.
+mode = "ff-only"
+`;
+}

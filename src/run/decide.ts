@@ -1,0 +1,40 @@
+import type { RunStatus } from "./events.js";
+import type { RunState } from "./state.js";
+
+/**
+ * The final verdict, a pure function of the projected state. Order matters: infrastructure
+ * failures and security blocks outrank gate results, so a leaked key is never "ready".
+ */
+export function decideStatus(s: RunState): { status: RunStatus; reasons: string[] } {
+  if (s.setupFailed) return { status: "failed_infra", reasons: [`workspace setup failed: ${s.setupFailed}`] };
+  const last = s.attempts[s.attempts.length - 1];
+  if (!last) return { status: "failed_infra", reasons: ["no attempt was made"] };
+  if (last.outcome === "agent_infra") {
+    return { status: "failed_infra", reasons: [`agent could not run: ${last.agent?.detail ?? "unknown"}`] };
+  }
+  if (last.outcome === "cancelled") return { status: "cancelled", reasons: ["the agent turn was cancelled"] };
+  const reasons: string[] = [];
+  for (const v of last.violations) reasons.push(`write to protected path ${v.path}: ${v.reason}`);
+  for (const f of last.findings) reasons.push(`possible secret (${f.rule}) in ${f.path}:${f.line}`);
+  if (reasons.length > 0) return { status: "blocked", reasons };
+  if (!last.diff || last.diff.files.length === 0) {
+    return { status: "not_ready", reasons: ["the agent made no changes"] };
+  }
+  if (last.gates.length === 0)
+    return { status: "not_ready", reasons: ["no gates configured: nothing judged the change"] };
+  const failing = last.gates.filter(
+    (g) => g.required && !g.allowFail && g.status !== "pass" && g.status !== "skip",
+  );
+  if (failing.length > 0) {
+    return {
+      status: "not_ready",
+      reasons: [
+        `required gate(s) failing after ${last.n} of ${s.maxAttempts} attempt(s): ${failing.map((g) => `${g.name} (${g.status})`).join(", ")}`,
+      ],
+    };
+  }
+  if (last.agent && last.agent.status !== "finished") {
+    return { status: "not_ready", reasons: [`agent ended with ${last.agent.status}: ${last.agent.detail}`] };
+  }
+  return { status: "ready", reasons: [`all required gates passed on attempt ${last.n}`] };
+}

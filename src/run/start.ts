@@ -1,0 +1,202 @@
+import { isAbsolute, resolve } from "node:path";
+import type { ExecutionMode } from "../agents/types.js";
+import { OmkError } from "../core/errors.js";
+import { newId } from "../core/ids.js";
+import { currentBranch, headCommit, isDirty, requireRepoRoot } from "../git/index.js";
+import type { AskFn } from "../policy/approval.js";
+import { redactValue } from "../security/redact.js";
+import { Ledger, type LedgerEvent, readLedger } from "../store/ledger/index.js";
+import { ensurePrivateDir } from "../store/private-fs.js";
+import { resolveAdapter } from "./adapters.js";
+import { loadProjectConfig } from "./config-load.js";
+import { type DriveResult, driveRun } from "./driver.js";
+import { RunEvent } from "./events.js";
+import {
+  locateProject,
+  type ProjectLocation,
+  type RunLocation,
+  resolveRunId,
+  runLocation,
+} from "./locate.js";
+import { projectRun } from "./state.js";
+import { gatesForTree } from "./verify-tree.js";
+
+export interface StartRunOptions {
+  cwd: string;
+  task: string;
+  agent?: string | undefined;
+  agentBin?: string | undefined;
+  agentArgs?: readonly string[] | undefined;
+  model?: string | undefined;
+  execution?: ExecutionMode | undefined;
+  maxAttempts?: number | undefined;
+  base?: string | undefined;
+  allowDirty?: boolean | undefined;
+  parentEnv: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  ask: AskFn | null;
+  onEvent?: ((e: LedgerEvent) => void) | undefined;
+  finalize?: FinalizeHook | undefined;
+  /** Called once the run id exists, before any long work (so the CLI can print it). */
+  onRunId?: ((loc: RunLocation) => void) | undefined;
+}
+
+/** Runs after the loop finished (not when interrupted), with the ledger still open: the proof writer. */
+export type FinalizeHook = (ledger: Ledger, events: LedgerEvent[], loc: RunLocation) => Promise<void>;
+
+export interface RunOutcome extends DriveResult {
+  project: ProjectLocation;
+  loc: RunLocation;
+}
+
+const redact = (v: Record<string, unknown>) => redactValue(v);
+
+export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
+  if (o.task.trim() === "")
+    throw new OmkError("USAGE", "the task is empty", { hint: 'omk run "describe the change you want"' });
+  const root = await requireRepoRoot(o.cwd);
+  const config = await loadProjectConfig(root);
+  const project = await locateProject(root, o.parentEnv);
+  if (o.base === undefined && !o.allowDirty) {
+    const dirty = await isDirty(project.root, { ignore: [".omk/"] });
+    if (dirty.dirty) {
+      throw new OmkError(
+        "DIRTY_TREE",
+        `the working tree has uncommitted changes (${dirty.entries.slice(0, 3).join(", ")}${dirty.entries.length > 3 ? ", …" : ""})`,
+        {
+          hint: "commit or stash them first (the agent starts from a commit, not your working tree), pass --base <rev> to start from another commit, or --allow-dirty to start from HEAD anyway",
+        },
+      );
+    }
+  }
+  const base = await headCommit(project.root, o.base ?? "HEAD");
+  const baseBranch = await currentBranch(project.root);
+  const gates = (await gatesForTree(project.root)).gates;
+  const loc = runLocation(project, newId("run"));
+  await ensurePrivateDir(loc.artifacts);
+  let agentSpec = o.agent ?? config.run.agent;
+  if (agentSpec.startsWith("replay:")) {
+    const src = agentSpec.slice(7);
+    // Keep file sources absolute so `run resume` from another directory finds them.
+    if (src.includes("/") || src.endsWith(".json"))
+      agentSpec = `replay:${isAbsolute(src) ? src : resolve(o.cwd, src)}`;
+  }
+  const adapter = await resolveAdapter(agentSpec, project, loc.dir);
+  const ledger = await Ledger.open(loc.dir, { runId: loc.runId, redact });
+  const events: LedgerEvent[] = [];
+  try {
+    const first = await ledger.append({
+      kind: RunEvent.RunStarted,
+      data: {
+        runId: loc.runId,
+        task: o.task,
+        root: project.root,
+        projectId: project.projectId,
+        base,
+        baseBranch,
+        branch: loc.branch,
+        worktree: loc.worktree,
+        agent: {
+          name: agentSpec,
+          bin: o.agentBin ?? null,
+          args: [...(o.agentArgs ?? [])],
+          model: o.model ?? null,
+        },
+        execution: o.execution ?? config.run.execution,
+        maxAttempts: o.maxAttempts ?? config.run.max_attempts,
+        gates: gates.map((g) => g.name),
+        omkVersion: o.parentEnv["npm_package_version"] ?? null,
+      },
+    });
+    events.push(first);
+    o.onEvent?.(first);
+    o.onRunId?.(loc);
+    const r = await driveRun({
+      ledger,
+      events,
+      loc,
+      config,
+      gates,
+      adapter,
+      parentEnv: o.parentEnv,
+      signal: o.signal,
+      ask: o.ask,
+      onEvent: o.onEvent,
+    });
+    return { ...(await finish(r, ledger, events, loc, o.finalize)), project, loc };
+  } finally {
+    await ledger.close();
+  }
+}
+
+async function finish(
+  r: DriveResult,
+  ledger: Ledger,
+  events: LedgerEvent[],
+  loc: RunLocation,
+  hook: FinalizeHook | undefined,
+): Promise<DriveResult> {
+  if (r.interrupted || !r.state.finished || r.state.proofWritten || !hook) return r;
+  await hook(ledger, events, loc);
+  return { ...r, state: projectRun(events) };
+}
+
+export interface ResumeRunOptions {
+  cwd: string;
+  run: string;
+  parentEnv: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  ask: AskFn | null;
+  onEvent?: ((e: LedgerEvent) => void) | undefined;
+  finalize?: FinalizeHook | undefined;
+}
+
+export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
+  const root = await requireRepoRoot(o.cwd);
+  const config = await loadProjectConfig(root);
+  const project = await locateProject(root, o.parentEnv);
+  const loc = await resolveRunId(project, o.run);
+  const ledger = await Ledger.open(loc.dir, { runId: loc.runId, redact });
+  try {
+    const { events, verify } = await readLedger(loc.dir);
+    if (!verify.ok) {
+      const p = verify.problems.find((x) => x.kind !== "torn_tail");
+      throw new OmkError(
+        "LEDGER_CORRUPT",
+        `run ${loc.runId}: ledger fails verification${p ? ` at seq ${p.seq ?? "?"} (${p.kind}): ${p.message}` : ""}`,
+        {
+          hint: "a tampered ledger cannot be resumed; start a new run",
+        },
+      );
+    }
+    const before = projectRun(events);
+    if (before.finished) {
+      const r = await finish({ state: before, interrupted: false }, ledger, events, loc, o.finalize);
+      return { ...r, project, loc };
+    }
+    const adapter = await resolveAdapter(before.agent.name, project, loc.dir);
+    // Gates are read from the main checkout, as at start, so an uncommitted .omk/ still applies.
+    const gates = (await gatesForTree(project.root)).gates;
+    const resumed = await ledger.append({
+      kind: RunEvent.RunResumed,
+      data: { after: before.lastTs, pid: process.pid },
+    });
+    events.push(resumed);
+    o.onEvent?.(resumed);
+    const r = await driveRun({
+      ledger,
+      events,
+      loc,
+      config,
+      gates,
+      adapter,
+      parentEnv: o.parentEnv,
+      signal: o.signal,
+      ask: o.ask,
+      onEvent: o.onEvent,
+    });
+    return { ...(await finish(r, ledger, events, loc, o.finalize)), project, loc };
+  } finally {
+    await ledger.close();
+  }
+}

@@ -1,0 +1,5 @@
+export * from "./bounded-env.js";
+export * from "./env.js";
+export * from "./paths.js";
+export * from "./redact.js";
+export * from "./secret-scan.js";

@@ -1,0 +1,205 @@
+/**
+ * Parses `KEY=value`, `key: value`, `"key": "value"`, `key => 'value'`, `--password=value`,
+ * `Authorization: Basic …` around a trigger inside the key. Reads at most MAX_KEY + ~1.1k characters
+ * after the trigger and MAX_KEY + 9 before it (see CONTEXT_CHARS / ASSIGNMENT_MAX_SPAN).
+ */
+
+import { isHeaderSecretKey, isSecretLikeKey } from "./secret-keys.js";
+import { REDACTED } from "./secret-rules.js";
+
+export const MAX_KEY = 64;
+export const MAX_VALUE = 1024;
+const MAX_BLANKS = 8;
+const MAX_BACKSLASHES = 8;
+
+export interface AssignedValue {
+  readonly start: number;
+  readonly end: number;
+  readonly keyStart: number;
+  readonly quoted: boolean;
+}
+
+export interface ParsedAssignment {
+  /** End of the key run around the trigger; triggers before it share this verdict. */
+  readonly keyRunEnd: number;
+  readonly value?: AssignedValue | undefined;
+}
+
+/** Values that are type names or literals, never secrets: `password: string`, `token = None`. */
+const NON_SECRET_WORD =
+  /^(?:string|number|boolean|bool|str|int|integer|float|any|unknown|object|bytes|null|none|nil|undefined|true|false|required|optional)$/i;
+
+function isKeyChar(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) || // a-z
+    (c >= 0x41 && c <= 0x5a) || // A-Z
+    (c >= 0x30 && c <= 0x39) || // 0-9
+    c === 0x5f || // _
+    c === 0x2e || // .
+    c === 0x2d // -
+  );
+}
+
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c;
+}
+
+/** Ends an unquoted value: whitespace, quotes and the separators of env lines, URLs and argument lists. */
+function isValueStop(c: number): boolean {
+  return (
+    isSpace(c) ||
+    c === 0x22 || // "
+    c === 0x27 || // '
+    c === 0x60 || // `
+    c === 0x2c || // ,
+    c === 0x3b || // ;
+    c === 0x26 || // &
+    c === 0x3c || // <
+    c === 0x3e // >
+  );
+}
+
+function skipBlanks(text: string, i: number): number {
+  let j = i;
+  while (j < text.length && j - i < MAX_BLANKS && isBlank(text.charCodeAt(j))) j++;
+  return j;
+}
+
+/** Length of the assignment operator at i, 0 if none. `::` (scope) is not one. */
+function operatorLength(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  const next = text.charCodeAt(i + 1);
+  if (c === 0x3a) {
+    if (next === 0x3d) return 2; // :=
+    return next === 0x3a ? 0 : 1; // :
+  }
+  if (c !== 0x3d) return 0;
+  if (next === 0x3e) return 2; // =>
+  if (next !== 0x3d) return 1; // =
+  return text.charCodeAt(i + 2) === 0x3d ? 3 : 2; // === ==
+}
+
+/** The quote that opens a quoted key, with the backslashes that escape it inside a JSON string. */
+function keyQuote(text: string, keyStart: number): string {
+  const q = text.charCodeAt(keyStart - 1);
+  if (q !== 0x22 && q !== 0x27) return "";
+  let b = keyStart - 1;
+  while (b > 0 && keyStart - 1 - b < MAX_BACKSLASHES && text.charCodeAt(b - 1) === 0x5c) b--;
+  return text.slice(b, keyStart);
+}
+
+function quotedValue(text: string, open: number, opener: string): { start: number; end: number } {
+  const start = open + opener.length;
+  const limit = Math.min(text.length, start + MAX_VALUE);
+  if (opener.length > 1) {
+    // Escaped quotes (`\"…\"`): the value runs to the same escaped quote.
+    const close = text.indexOf(opener, start);
+    const eol = lineEnd(text, start, limit);
+    return { start, end: close === -1 || close > eol ? eol : close };
+  }
+  const q = opener.charCodeAt(0);
+  let j = start;
+  while (j < limit) {
+    const c = text.charCodeAt(j);
+    if (c === q || c === 0x0a || c === 0x0d) break;
+    if (c === 0x5c) {
+      const n = text.charCodeAt(j + 1);
+      j += n === 0x0a || n === 0x0d ? 1 : 2;
+      continue;
+    }
+    j++;
+  }
+  return { start, end: Math.min(j, limit) };
+}
+
+function lineEnd(text: string, from: number, limit: number): number {
+  let j = from;
+  while (j < limit) {
+    const c = text.charCodeAt(j);
+    if (c === 0x0a || c === 0x0d) break;
+    j++;
+  }
+  return j;
+}
+
+/** `closer` ends a header value that sits inside a quoted argument (`-H 'Authorization: Basic …'`). */
+function unquotedValue(text: string, i: number, header: boolean, closer: number): number {
+  const limit = Math.min(text.length, i + MAX_VALUE);
+  if (header) {
+    const eol = lineEnd(text, i, limit);
+    let end = i;
+    while (end < eol && text.charCodeAt(end) !== closer) end++;
+    while (end > i && isBlank(text.charCodeAt(end - 1))) end--;
+    return end;
+  }
+  let j = i;
+  while (j < limit && !isValueStop(text.charCodeAt(j))) j++;
+  return j;
+}
+
+function parseValue(
+  text: string,
+  at: number,
+  keyStart: number,
+  header: boolean,
+  retry: boolean,
+): AssignedValue | undefined {
+  const before = text.charCodeAt(keyStart - 1);
+  const closer = before === 0x22 || before === 0x27 ? before : Number.NaN;
+  let b = at;
+  while (b < text.length && b - at < MAX_BACKSLASHES && text.charCodeAt(b) === 0x5c) b++;
+  const q = text.charCodeAt(b);
+  if (q === 0x22 || q === 0x27 || q === 0x60) {
+    const { start, end } = quotedValue(text, at, text.slice(at, b + 1));
+    const value = text.slice(start, end);
+    if (value === "" || value === REDACTED || NON_SECRET_WORD.test(value)) return undefined;
+    return { start, end, keyStart, quoted: true };
+  }
+  const first = text.charCodeAt(at);
+  if (Number.isNaN(first) || isValueStop(first)) return undefined;
+  const end = unquotedValue(text, at, header, closer);
+  const value = text.slice(at, end);
+  if (value === REDACTED) return undefined;
+  if (!value.startsWith(REDACTED) && (first === 0x7b || first === 0x5b || first === 0x28)) return undefined;
+  if (/^[|>][-+]?[0-9]?$/.test(value)) return undefined; // YAML block scalar: the value is on later lines
+  if (NON_SECRET_WORD.test(value)) {
+    // `password: str = "…"` / `const token: string = "…"`: judge what is assigned after the type.
+    const after = skipBlanks(text, end);
+    if (!retry && text.charCodeAt(after) === 0x3d && operatorLength(text, after) === 1) {
+      return parseValue(text, skipBlanks(text, after + 1), keyStart, header, true);
+    }
+    return undefined;
+  }
+  return { start: at, end, keyStart, quoted: false };
+}
+
+/** Judge the assignment whose key contains the trigger at p. */
+export function parseAssignment(text: string, p: number): ParsedAssignment {
+  let keyStart = p;
+  while (keyStart > 0 && isKeyChar(text.charCodeAt(keyStart - 1))) {
+    keyStart--;
+    if (p - keyStart > MAX_KEY) return { keyRunEnd: p + 1 };
+  }
+  let keyEnd = p;
+  while (keyEnd < text.length && isKeyChar(text.charCodeAt(keyEnd))) {
+    keyEnd++;
+    if (keyEnd - p > MAX_KEY) return { keyRunEnd: p + 1 };
+  }
+  // The verdict must not depend on which trigger inside the key was hit, so bound the whole run.
+  if (keyEnd - keyStart > MAX_KEY) return { keyRunEnd: keyEnd };
+  let i = keyEnd;
+  const quote = keyQuote(text, keyStart);
+  if (quote !== "" && text.startsWith(quote, i)) i += quote.length;
+  if (text.charCodeAt(i) === 0x5d) i++; // env["API_KEY"] = …
+  i = skipBlanks(text, i);
+  const op = operatorLength(text, i);
+  if (op === 0) return { keyRunEnd: keyEnd };
+  const key = text.slice(keyStart, keyEnd);
+  if (!isSecretLikeKey(key)) return { keyRunEnd: keyEnd };
+  const value = parseValue(text, skipBlanks(text, i + op), keyStart, isHeaderSecretKey(key), false);
+  return { keyRunEnd: keyEnd, value };
+}

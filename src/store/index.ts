@@ -1,0 +1,3 @@
+export * from "./ledger/index.js";
+export * from "./paths.js";
+export * from "./private-fs.js";

@@ -1,0 +1,136 @@
+import { createHash } from "node:crypto";
+import canonicalizeCjs from "canonicalize";
+import { z } from "zod";
+import { OmkError } from "../../core/errors.js";
+
+/** One ledger line. `hash = sha256(prev + canonical JSON of the event without "hash")`. */
+export interface LedgerEvent {
+  v: 1;
+  seq: number;
+  id: string;
+  ts: string;
+  run: string;
+  kind: string;
+  actor: string;
+  data: Record<string, unknown>;
+  prev: string;
+  hash: string;
+}
+
+/** `events.head`: the last committed event and the byte length of events.jsonl after it. */
+export interface LedgerHead {
+  seq: number;
+  hash: string;
+  size: number;
+}
+
+export const LEDGER_VERSION = 1;
+export const EVENTS_FILE = "events.jsonl";
+export const HEAD_FILE = "events.head";
+export const GENESIS_HASH = "0".repeat(64);
+
+const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits");
+
+export const LedgerEventSchema = z.strictObject({
+  v: z.literal(LEDGER_VERSION),
+  seq: z.number().int().positive(),
+  id: z.string().min(1),
+  ts: z.iso.datetime(),
+  run: z.string().min(1),
+  kind: z.string().min(1),
+  actor: z.string().min(1),
+  data: z.record(z.string(), z.unknown()),
+  prev: Hex64,
+  hash: Hex64,
+});
+
+export const LedgerHeadSchema = z.strictObject({
+  seq: z.number().int().nonnegative(),
+  hash: Hex64,
+  size: z.number().int().nonnegative(),
+});
+
+// The package ships CJS (`module.exports = fn`) with an ESM-style `export default` typing, so under NodeNext
+// TypeScript types the default import as the module object; at runtime it is the function.
+const canonicalizeFn = canonicalizeCjs as unknown as (value: unknown) => string | undefined;
+
+/** RFC 8785 canonical JSON. Throws for values JSON cannot represent (NaN, Infinity, BigInt, undefined root). */
+export function canonicalJson(value: unknown): string {
+  const text = canonicalizeFn(value);
+  if (text === undefined) throw new TypeError("value has no JSON representation");
+  return text;
+}
+
+/**
+ * Reduces event data to the plain JSON a reader will parse back (Dates become strings, undefined members
+ * vanish), so the event an appender gets back is byte-for-byte the event it later reads.
+ */
+export function toPlainData(data: Record<string, unknown>): Record<string, unknown> {
+  let text: string;
+  try {
+    text = canonicalJson(data);
+  } catch (cause) {
+    throw new OmkError("INTERNAL", "Ledger event data is not JSON-serializable", { cause });
+  }
+  const plain: unknown = JSON.parse(text);
+  if (plain === null || typeof plain !== "object" || Array.isArray(plain)) {
+    throw new OmkError("INTERNAL", "Ledger event data must be a JSON object");
+  }
+  return plain as Record<string, unknown>;
+}
+
+export function hashEvent(body: Omit<LedgerEvent, "hash">): string {
+  const { hash: _ignored, ...withoutHash } = body as LedgerEvent;
+  return createHash("sha256")
+    .update(body.prev, "utf8")
+    .update(canonicalJson(withoutHash), "utf8")
+    .digest("hex");
+}
+
+export function sealEvent(body: Omit<LedgerEvent, "hash">): LedgerEvent {
+  return { ...body, hash: hashEvent(body) };
+}
+
+/** The line as written: canonical JSON of the whole event, without the trailing "\n". */
+export function serializeEvent(event: LedgerEvent): string {
+  return canonicalJson(event);
+}
+
+/** The bytes a batch adds to events.jsonl: one LF-terminated line per event. */
+export function encodeEvents(events: readonly LedgerEvent[]): string {
+  let out = "";
+  for (const event of events) out += `${serializeEvent(event)}\n`;
+  return out;
+}
+
+export function serializeHead(head: LedgerHead): string {
+  return `${canonicalJson(head)}\n`;
+}
+
+export interface ChainTip {
+  seq: number;
+  hash: string;
+}
+
+export interface EventFields {
+  id: string;
+  ts: string;
+  run: string;
+  kind: string;
+  actor: string;
+  data: Record<string, unknown>;
+}
+
+/** Chains `fields` after `tip` in order. Pure: the writer and the in-memory tests share it. */
+export function chainEvents(tip: ChainTip, fields: readonly EventFields[]): LedgerEvent[] {
+  const out: LedgerEvent[] = [];
+  let seq = tip.seq;
+  let prev = tip.hash;
+  for (const f of fields) {
+    seq += 1;
+    const event = sealEvent({ v: LEDGER_VERSION, seq, ...f, prev });
+    out.push(event);
+    prev = event.hash;
+  }
+  return out;
+}

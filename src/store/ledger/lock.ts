@@ -1,0 +1,174 @@
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import { chmod, readFile, rename, rm, stat } from "node:fs/promises";
+import { hostname } from "node:os";
+import * as path from "node:path";
+import lockfile from "proper-lockfile";
+import { z } from "zod";
+import { OmkError } from "../../core/errors.js";
+import { PRIVATE_DIR_MODE, writePrivateFile } from "../private-fs.js";
+
+export const LOCK_DIR = "ledger.lock";
+/** Sibling of the lock dir (proper-lockfile removes the dir with rmdir, so it must stay empty). */
+export const OWNER_FILE = "ledger.lock.owner";
+
+/** proper-lockfile's staleness: a holder refreshes the dir's mtime every STALE_MS / 2. */
+const STALE_MS = 10_000;
+/** Owners write their owner file right after mkdir; a lock with no owner for this long died in between. */
+const OWNERLESS_GRACE_MS = 2_000;
+const POLL_MS = 50;
+const MAX_REAPS = 5;
+
+export interface LedgerLock {
+  /** Set when the lock was lost (heartbeat failed or the dir vanished): the holder must stop writing. */
+  readonly compromised: Error | null;
+  release(): Promise<void>;
+}
+
+const OwnerSchema = z.object({
+  pid: z.number().int().positive(),
+  host: z.string(),
+  /** ino + birth time of the lock dir this owner created; tells a current owner file from a left-over one. */
+  lock: z.string(),
+});
+type Owner = z.infer<typeof OwnerSchema>;
+
+// mkdir's mode only narrows through the umask, so 0700 can never come out wider.
+const lockFs = {
+  ...fs,
+  mkdir: (p: string, cb: (err: NodeJS.ErrnoException | null) => void) =>
+    fs.mkdir(p, { mode: PRIVATE_DIR_MODE }, cb),
+};
+
+function errno(err: unknown): string | undefined {
+  return err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+}
+
+async function lockIdentity(dir: string): Promise<string | null> {
+  try {
+    const st = await stat(dir, { bigint: true });
+    return `${st.ino}:${st.birthtimeNs}`;
+  } catch (err) {
+    if (errno(err) === "ENOENT") return null;
+    throw err;
+  }
+}
+
+async function readOwner(file: string): Promise<Owner | null> {
+  try {
+    const parsed = OwnerSchema.safeParse(JSON.parse(await readFile(file, "utf8")));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the pid exists but belongs to someone else.
+    return errno(err) === "EPERM";
+  }
+}
+
+/**
+ * Removes the lock if its holder is provably gone: a dead pid on this host, or no owner file long after
+ * mkdir. Returns true when the caller should retry at once. Claims the dir by renaming it and checks the
+ * renamed dir is the one judged dead, so two reapers cannot both remove a fresh lock.
+ */
+async function reapIfDead(dir: string): Promise<boolean> {
+  const lockPath = path.join(dir, LOCK_DIR);
+  const identity = await lockIdentity(lockPath);
+  if (identity === null) return true;
+  const owner = await readOwner(path.join(dir, OWNER_FILE));
+  let dead: boolean;
+  if (owner !== null && owner.lock === identity) {
+    dead = owner.host === hostname() && !pidAlive(owner.pid);
+  } else {
+    const st = await stat(lockPath).catch(() => null);
+    if (st === null) return true;
+    dead = Date.now() - st.mtimeMs > OWNERLESS_GRACE_MS;
+  }
+  if (!dead) return false;
+
+  const grave = `${lockPath}.reap-${randomBytes(6).toString("hex")}`;
+  try {
+    await rename(lockPath, grave);
+  } catch (err) {
+    if (errno(err) === "ENOENT") return true;
+    throw err;
+  }
+  if ((await lockIdentity(grave)) !== identity) {
+    // Someone re-locked between our look and our rename; hand their lock back.
+    await rename(grave, lockPath).catch(() => undefined);
+    return false;
+  }
+  await rm(grave, { recursive: true, force: true });
+  return true;
+}
+
+function lockedError(dir: string, owner: Owner | null): OmkError {
+  const who = owner === null ? "another process" : `pid ${owner.pid} on ${owner.host}`;
+  return new OmkError("LEDGER_LOCKED", `The ledger in ${dir} is being written by ${who}`, {
+    hint: "Wait for that omk process to finish. A crashed writer's lock is recovered automatically.",
+    details: { dir },
+  });
+}
+
+/** Exclusive single-writer lock on a ledger dir; waits up to `waitMs` for a live holder to let go. */
+export async function acquireLedgerLock(dir: string, opts: { waitMs: number }): Promise<LedgerLock> {
+  const lockPath = path.join(dir, LOCK_DIR);
+  const deadline = Date.now() + opts.waitMs;
+  let compromised: Error | null = null;
+  let reaps = 0;
+  let release: () => Promise<void>;
+
+  for (;;) {
+    try {
+      release = await lockfile.lock(dir, {
+        lockfilePath: lockPath,
+        stale: STALE_MS,
+        retries: 0,
+        fs: lockFs,
+        onCompromised: (err) => {
+          compromised = err;
+        },
+      });
+      break;
+    } catch (err) {
+      if (errno(err) !== "ELOCKED") {
+        throw new OmkError("IO_FAILED", `Cannot lock ledger in ${dir}: ${String(err)}`, { cause: err });
+      }
+    }
+    if (reaps < MAX_REAPS && (await reapIfDead(dir))) {
+      reaps += 1;
+      continue;
+    }
+    if (Date.now() >= deadline) throw lockedError(dir, await readOwner(path.join(dir, OWNER_FILE)));
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+
+  try {
+    await chmod(lockPath, PRIVATE_DIR_MODE);
+    const identity = await lockIdentity(lockPath);
+    if (identity === null) throw new Error("lock dir vanished right after it was created");
+    const owner: Owner = { pid: process.pid, host: hostname(), lock: identity };
+    await writePrivateFile(path.join(dir, OWNER_FILE), `${JSON.stringify(owner)}\n`);
+  } catch (err) {
+    await release().catch(() => undefined);
+    throw err instanceof OmkError
+      ? err
+      : new OmkError("IO_FAILED", `Cannot lock ledger in ${dir}`, { cause: err });
+  }
+
+  return {
+    get compromised() {
+      return compromised;
+    },
+    // The owner file stays: it names a lock identity that no longer exists, so it can mislead no one.
+    release: () => (compromised === null ? release() : Promise.resolve()),
+  };
+}

@@ -1,0 +1,77 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const OMK_BIN = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+
+export interface OmkResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+export interface OmkOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  /** Called with the child once spawned (to send signals). */
+  onSpawn?: (pid: number) => void;
+  timeoutMs?: number;
+}
+
+/** Runs the BUILT CLI (`npm test` builds first), exactly as a user would. */
+export function omk(args: readonly string[], opts: OmkOptions): Promise<OmkResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [OMK_BIN, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, NO_COLOR: "1", ...opts.env } as NodeJS.ProcessEnv,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+    child.stdin.end(opts.input ?? "");
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        json<T>() {
+          try {
+            return JSON.parse(stdout) as T;
+          } catch {
+            throw new Error(`stdout is not one JSON document:\n${stdout}\n--- stderr ---\n${stderr}`);
+          }
+        },
+      });
+    });
+  });
+}
+
+/** A private temp dir with isolated XDG state, removed by the returned cleanup. */
+export function sandbox(prefix = "omk-test-"): {
+  dir: string;
+  env: Record<string, string>;
+  cleanup: () => void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const env = {
+    XDG_STATE_HOME: join(dir, "state"),
+    XDG_CONFIG_HOME: join(dir, "config"),
+    XDG_CACHE_HOME: join(dir, "cache"),
+  };
+  return { dir, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}

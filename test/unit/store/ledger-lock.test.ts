@@ -1,0 +1,107 @@
+import { spawn } from "node:child_process";
+import { mkdir, rename, stat, utimes, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { Ledger, LOCK_DIR, OWNER_FILE, readLedger } from "../../../src/store/ledger/index.js";
+import { tempDir } from "./tmp-dir.js";
+
+const RUN = "run-lock";
+
+/** The pid of a process that has exited and been reaped. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+  await new Promise((resolve) => child.once("exit", resolve));
+  return child.pid!;
+}
+
+/** Leaves a lock behind as a writer would: the lock dir plus an owner file naming `pid`. */
+async function plantLock(dir: string, pid: number, host = hostname()): Promise<void> {
+  const lockPath = path.join(dir, LOCK_DIR);
+  await mkdir(lockPath, { recursive: true });
+  const st = await stat(lockPath, { bigint: true });
+  await writeFile(
+    path.join(dir, OWNER_FILE),
+    JSON.stringify({ pid, host, lock: `${st.ino}:${st.birthtimeNs}` }),
+  );
+}
+
+describe("ledger single-writer lock", () => {
+  it("refuses a second writer while the first is open, and lets it in after close", async () => {
+    const dir = await tempDir();
+    const first = await Ledger.open(dir, { runId: RUN });
+    const err = await Ledger.open(dir, { runId: RUN, lockWaitMs: 100 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "LEDGER_LOCKED" });
+    expect(String((err as Error).message)).toContain(`pid ${process.pid}`);
+    await first.append({ kind: "A" });
+    // readers never need the lock
+    expect((await readLedger(dir)).verify.events).toBe(1);
+    await first.close();
+    const second = await Ledger.open(dir, { runId: RUN, lockWaitMs: 0 });
+    expect(second.head.seq).toBe(1);
+    await second.close();
+  });
+
+  it("waits for a live writer that lets go within lockWaitMs", async () => {
+    const dir = await tempDir();
+    const first = await Ledger.open(dir, { runId: RUN });
+    const waiting = Ledger.open(dir, { runId: RUN, lockWaitMs: 5_000 });
+    setTimeout(() => void first.close(), 150);
+    const second = await waiting;
+    await second.close();
+  });
+
+  it("takes over at once from a writer whose process is dead", async () => {
+    const dir = await tempDir();
+    await plantLock(dir, await deadPid());
+    const ledger = await Ledger.open(dir, { runId: RUN, lockWaitMs: 0 });
+    await ledger.append({ kind: "AfterCrash" });
+    await ledger.close();
+  });
+
+  it("does not take over from a live process", async () => {
+    const dir = await tempDir();
+    const sleeper = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"], { stdio: "ignore" });
+    try {
+      await plantLock(dir, sleeper.pid!);
+      await expect(Ledger.open(dir, { runId: RUN, lockWaitMs: 0 })).rejects.toMatchObject({
+        code: "LEDGER_LOCKED",
+      });
+    } finally {
+      sleeper.kill("SIGKILL");
+    }
+  });
+
+  it("does not judge a dead pid on another host", async () => {
+    const dir = await tempDir();
+    await plantLock(dir, await deadPid(), `not-${hostname()}`);
+    await expect(Ledger.open(dir, { runId: RUN, lockWaitMs: 0 })).rejects.toMatchObject({
+      code: "LEDGER_LOCKED",
+    });
+  });
+
+  it("ignores a left-over owner file that names an older lock dir", async () => {
+    const dir = await tempDir();
+    await plantLock(dir, await deadPid());
+    // Replace the lock dir: the owner file now describes a dir that no longer exists.
+    const lockPath = path.join(dir, LOCK_DIR);
+    await rename(lockPath, `${lockPath}.old`);
+    await mkdir(lockPath);
+    await expect(Ledger.open(dir, { runId: RUN, lockWaitMs: 0 })).rejects.toMatchObject({
+      code: "LEDGER_LOCKED",
+    });
+  });
+
+  it("reaps a lock with no owner once it is older than the grace period", async () => {
+    const dir = await tempDir();
+    const lockPath = path.join(dir, LOCK_DIR);
+    await mkdir(lockPath);
+    await expect(Ledger.open(dir, { runId: RUN, lockWaitMs: 0 })).rejects.toMatchObject({
+      code: "LEDGER_LOCKED",
+    });
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lockPath, old, old);
+    const ledger = await Ledger.open(dir, { runId: RUN, lockWaitMs: 0 });
+    await ledger.close();
+  });
+});
