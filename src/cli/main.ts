@@ -1,11 +1,20 @@
 #!/usr/bin/env node
-import { CommanderError } from "commander";
 import { ExitCode } from "../core/exit-codes.js";
-import { handleError } from "./handle-error.js";
-import { Output } from "./output.js";
-import { buildProgram } from "./program.js";
 
 async function main(argv: readonly string[]): Promise<number> {
+  const args = argv.slice(2);
+  // `omk --version` is what scripts and shells call most: answer it without loading the CLI.
+  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+    const { VERSION } = await import("./version.js");
+    process.stdout.write(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
+  const [{ CommanderError }, { handleError }, { Output }, { buildProgram }] = await Promise.all([
+    import("commander"),
+    import("./handle-error.js"),
+    import("./output.js"),
+    import("./program.js"),
+  ]);
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[]);

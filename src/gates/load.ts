@@ -55,7 +55,7 @@ export function parseGatesToml(text: string, path: string, options: LoadGatesOpt
 }
 
 function syntaxError(error: TomlError, path: string): OmkError {
-  const reason = (error.message.split("\n")[0] ?? "").replace(/^Invalid TOML document:\s*/, "");
+  const reason = redactText((error.message.split("\n")[0] ?? "").replace(/^Invalid TOML document:\s*/, ""));
   return new OmkError(
     "CONFIG_INVALID",
     `${path}:${error.line}:${error.column}: TOML syntax error: ${reason}`,

@@ -17,7 +17,7 @@ export const GATE_TAIL_BYTES = 4 * 1024;
 export interface GateRunOptions {
   /** The worktree the gates judge; each gate's cwd is relative to it. */
   root: string;
-  /** Run only these gates (in file order). Unknown names → UNKNOWN_GATE. */
+  /** Run only these gates (in file order); empty or undefined runs all. Unknown names → UNKNOWN_GATE. */
   only?: readonly string[] | undefined;
   parentEnv?: ParentEnv | undefined;
   passThrough?: readonly string[] | undefined;
@@ -26,7 +26,10 @@ export interface GateRunOptions {
   graceMs?: number | undefined;
   onGateStart?: ((name: string) => void) | undefined;
   onGateResult?: ((evidence: GateEvidence) => void) | undefined;
-  /** Redacted output lines, for live progress (the redactor's look-ahead may hold the last few characters until more output or the end). */
+  /**
+   * Redacted output lines, for live progress. The redactor's look-ahead may hold back the last
+   * few characters until more output arrives or the gate ends.
+   */
   onGateOutput?: ((name: string, stream: "stdout" | "stderr", line: string) => void) | undefined;
   onWarning?: ((message: string) => void) | undefined;
 }
@@ -55,7 +58,9 @@ export async function runGates(gates: readonly GateSpec[], opts: GateRunOptions)
 }
 
 function selectGates(gates: readonly GateSpec[], only: readonly string[] | undefined): readonly GateSpec[] {
-  if (only === undefined) return gates;
+  // An empty list means no filter: a CLI's repeatable --gate defaults to [], and "run nothing,
+  // report ok" would be a silent pass.
+  if (only === undefined || only.length === 0) return gates;
   const known = gates.map((g) => g.name);
   const unknown = only.filter((name) => !known.includes(name));
   if (unknown.length > 0) {

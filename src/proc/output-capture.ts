@@ -17,8 +17,9 @@ export interface CapturedOutput {
 
 /**
  * One child output stream: raw bytes are counted, decoded, redacted, and only then hashed,
- * kept (tail) and split into lines. Nothing downstream of `push` ever sees unredacted text, so
- * neither the hash nor the tail can leak a secret the child printed.
+ * kept (tail) and split into lines. Whatever it keeps, hashes or hands to a line callback is
+ * redacted, so neither the hash nor the tail can leak a secret the child printed. (Line
+ * callbacks lag by the redactor's look-ahead: a few characters, more after a possible secret.)
  */
 export class OutputCapture {
   private readonly decoder = new TextDecoder("utf-8");

@@ -57,6 +57,7 @@ export function spawnProcess(argv: readonly string[], options: SpawnOptions): Pr
       exitCode: outcome.exitCode,
       signal: outcome.signal,
       timedOut: outcome.timedOut,
+      isCanceled: outcome.isCanceled,
       durationMs: outcome.durationMs,
       failedToStart: outcome.failedToStart,
     };

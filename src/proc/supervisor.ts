@@ -152,7 +152,7 @@ export class Supervisor {
       signal: result.signal ?? null,
       timedOut: this.timedOut,
       isCanceled: this.isCanceled,
-      failedToStart: spawned ? null : redactText(startFailureMessage(result)),
+      failedToStart: spawned ? null : redactText(startFailureMessage(result, this.options.argv[0] ?? "")),
       durationMs,
     };
   }
@@ -224,9 +224,12 @@ function stdinOption(stdin: SuperviseOptions["stdin"]): { stdin: "pipe" | "ignor
   return typeof stdin === "string" ? { stdin } : { input: stdin.input };
 }
 
-function startFailureMessage(result: ChildResult): string {
+function startFailureMessage(result: ChildResult, command: string): string {
   const message = result.originalMessage ?? result.shortMessage ?? "the process did not start";
-  return result.code !== undefined && !message.includes(result.code)
-    ? `${message} (${result.code})`
-    : message;
+  const detail =
+    result.code !== undefined && !message.includes(result.code) ? `${message} (${result.code})` : message;
+  // Node says "spawn x ENOENT"; say what that means, keeping the code for callers that match on it.
+  if (result.code === "ENOENT" && !/cwd/.test(message)) return `executable not found: ${command} (${detail})`;
+  if (result.code === "EACCES") return `not executable (permission denied): ${command} (${detail})`;
+  return detail;
 }

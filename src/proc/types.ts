@@ -54,6 +54,8 @@ export interface ExitInfo {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** options.signal aborted before the process ended. */
+  isCanceled: boolean;
   durationMs: number;
   /** Why the process never ran (redacted), or null when it did. */
   failedToStart: string | null;

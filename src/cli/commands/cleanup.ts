@@ -1,7 +1,4 @@
 import type { Command } from "commander";
-import { requireRepoRoot } from "../../git/index.js";
-import { cleanupRuns } from "../../run/cleanup.js";
-import { locateProject } from "../../run/locate.js";
 import { examples, outputFor } from "../context.js";
 
 export function registerCleanup(program: Command): void {
@@ -15,6 +12,9 @@ export function registerCleanup(program: Command): void {
     .option("--all", "also close and clean unfinished (interrupted or crashed) runs")
     .addHelpText("after", examples(["omk cleanup", "omk cleanup --all --json"]))
     .action(async (flags: { all?: boolean }, cmd: Command) => {
+      const { requireRepoRoot } = await import("../../git/index.js");
+      const { cleanupRuns } = await import("../../run/cleanup.js");
+      const { locateProject } = await import("../../run/locate.js");
       const out = outputFor(cmd);
       const project = await locateProject(await requireRepoRoot(process.cwd()));
       const items = await cleanupRuns(project, { all: flags.all === true });

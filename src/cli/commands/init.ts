@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { quoteArgv } from "../../proc/quote.js";
-import { initProject } from "../../run/project-init.js";
 import { examples, outputFor } from "../context.js";
 
 export function registerInit(program: Command): void {
@@ -14,6 +12,8 @@ export function registerInit(program: Command): void {
     .option("-f, --force", "overwrite existing omk files with freshly detected ones")
     .addHelpText("after", examples(["omk init", "omk init --force --json"]))
     .action(async (opts: { force?: boolean }, cmd: Command) => {
+      const { quoteArgv } = await import("../../proc/quote.js");
+      const { initProject } = await import("../../run/project-init.js");
       const out = outputFor(cmd);
       const result = await initProject(process.cwd(), { force: opts.force === true });
       if (out.opts.json) out.json({ ok: true, ...result });

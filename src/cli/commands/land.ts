@@ -1,11 +1,5 @@
 import { type Command, Option } from "commander";
-import { requireRepoRoot } from "../../git/index.js";
-import { loadProjectConfig } from "../../run/config-load.js";
-import { landRun } from "../../run/land.js";
-import { locateProject, resolveRunId } from "../../run/locate.js";
-import { gatesForTree } from "../../run/verify-tree.js";
 import { examples, outputFor } from "../context.js";
-import { interruptController } from "../interrupt.js";
 
 export function registerLand(program: Command): void {
   program
@@ -23,6 +17,12 @@ export function registerLand(program: Command): void {
     .option("--merge", "allow a merge commit when the base moved (gates re-run on the merge)")
     .addHelpText("after", examples(["omk land last", "omk land run-mf3k2x9a0-7q --merge --json"]))
     .action(async (id: string, flags: { ffOnly?: boolean; merge?: boolean }, cmd: Command) => {
+      const { requireRepoRoot } = await import("../../git/index.js");
+      const { loadProjectConfig } = await import("../../run/config-load.js");
+      const { landRun } = await import("../../run/land.js");
+      const { locateProject, resolveRunId } = await import("../../run/locate.js");
+      const { gatesForTree } = await import("../../run/verify-tree.js");
+      const { interruptController } = await import("../interrupt.js");
       const out = outputFor(cmd);
       const root = await requireRepoRoot(process.cwd());
       const project = await locateProject(root);

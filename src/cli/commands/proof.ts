@@ -1,9 +1,6 @@
 import { type Command, Option } from "commander";
 import { ExitCode } from "../../core/exit-codes.js";
-import { proofMarkdown } from "../../proof/markdown.js";
-import { loadProof, verifyRunProof } from "../../proof/show.js";
 import { examples, outputFor } from "../context.js";
-import { interruptController } from "../interrupt.js";
 
 export function registerProof(program: Command): void {
   const proof = program.command("proof").description("Show or independently verify a run's proof.");
@@ -14,6 +11,8 @@ export function registerProof(program: Command): void {
     .addOption(new Option("-f, --format <format>", "output format").choices(["md", "json"]).default("md"))
     .addHelpText("after", examples(["omk proof show last", "omk proof show last --format json > proof.json"]))
     .action(async (id: string, flags: { format: "md" | "json" }, cmd: Command) => {
+      const { proofMarkdown } = await import("../../proof/markdown.js");
+      const { loadProof } = await import("../../proof/show.js");
       const out = outputFor(cmd);
       const p = await loadProof(process.cwd(), id);
       if (out.opts.json || flags.format === "json") out.json(p);
@@ -30,6 +29,8 @@ export function registerProof(program: Command): void {
     .option("--no-gates", "skip re-running the gates")
     .addHelpText("after", examples(["omk proof verify last", "omk proof verify run-mf3k2x9a0-7q --json"]))
     .action(async (id: string, flags: { gates: boolean }, cmd: Command) => {
+      const { verifyRunProof } = await import("../../proof/show.js");
+      const { interruptController } = await import("../interrupt.js");
       const out = outputFor(cmd);
       const intr = interruptController(out);
       try {

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { listRuns, showRun } from "../../run/inspect.js";
 import { examples, outputFor } from "../context.js";
 
 export function registerRunInspect(run: Command): void {
@@ -11,6 +10,7 @@ export function registerRunInspect(run: Command): void {
       examples(["omk run list", "omk run list --json | jq '.runs[] | select(.status==\"ready\")'"]),
     )
     .action(async (_flags: unknown, cmd: Command) => {
+      const { listRuns } = await import("../../run/inspect.js");
       const out = outputFor(cmd);
       const { runs } = await listRuns(process.cwd());
       if (out.opts.json) out.json({ runs });
@@ -28,6 +28,7 @@ export function registerRunInspect(run: Command): void {
     .description("Show one run: status, attempts, gates, diff — from its ledger alone.")
     .addHelpText("after", examples(["omk run show last", "omk run show last --json"]))
     .action(async (id: string, _flags: unknown, cmd: Command) => {
+      const { showRun } = await import("../../run/inspect.js");
       const out = outputFor(cmd);
       const { loc, state: s, verify, summary } = await showRun(process.cwd(), id);
       if (out.opts.json)

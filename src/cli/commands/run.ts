@@ -4,16 +4,11 @@ import { type Command, Option } from "commander";
 import type { ExecutionMode } from "../../agents/types.js";
 import { OmkError } from "../../core/errors.js";
 import { ExitCode } from "../../core/exit-codes.js";
-import { writeProof } from "../../proof/write.js";
-import { RunProgress } from "../../report/progress.js";
-import { exportRun } from "../../run/export.js";
+import type { RunProgress } from "../../report/progress.js";
 import type { RunOutcome } from "../../run/start.js";
-import { resumeRun, startRun } from "../../run/start.js";
-import { terminalAsk } from "../ask.js";
+import type { LedgerEvent } from "../../store/ledger/index.js";
 import { collect, examples, outputFor } from "../context.js";
-import { interruptController } from "../interrupt.js";
 import type { Output } from "../output.js";
-import { VERSION } from "../version.js";
 import { registerRunInspect } from "./run-inspect.js";
 
 interface RunFlags {
@@ -67,7 +62,13 @@ export function registerRun(program: Command): void {
       ]),
     )
     .action(async (task: string, flags: RunFlags, cmd: Command) => {
+      const { writeProof } = await import("../../proof/write.js");
+      const { startRun } = await import("../../run/start.js");
+      const { terminalAsk } = await import("../ask.js");
+      const { VERSION } = await import("../version.js");
       const out = outputFor(cmd);
+      const ask = terminalAsk();
+      const warnNoTerminal = noTerminalWarning(out, ask === null);
       const maxAttempts = flags.maxAttempts === undefined ? undefined : Number(flags.maxAttempts);
       if (
         maxAttempts !== undefined &&
@@ -97,8 +98,11 @@ export function registerRun(program: Command): void {
           allowDirty: flags.allowDirty,
           parentEnv: process.env,
           signal,
-          ask: terminalAsk(),
-          onEvent: (e) => progress.onEvent(e),
+          ask,
+          onEvent: (e) => {
+            warnNoTerminal(e);
+            progress.onEvent(e);
+          },
           finalize: async (ledger, events, loc) => {
             await writeProof(ledger, events, loc, VERSION);
           },
@@ -113,15 +117,24 @@ export function registerRun(program: Command): void {
     )
     .addHelpText("after", examples(["omk run resume last", "omk run resume run-mf3k2x9a0-7q"]))
     .action(async (id: string, _flags: unknown, cmd: Command) => {
+      const { writeProof } = await import("../../proof/write.js");
+      const { resumeRun } = await import("../../run/start.js");
+      const { terminalAsk } = await import("../ask.js");
+      const { VERSION } = await import("../version.js");
       const out = outputFor(cmd);
+      const ask = terminalAsk();
+      const warnNoTerminal = noTerminalWarning(out, ask === null);
       await withRun(out, (signal, progress) =>
         resumeRun({
           cwd: process.cwd(),
           run: id,
           parentEnv: process.env,
           signal,
-          ask: terminalAsk(),
-          onEvent: (e) => progress.onEvent(e),
+          ask,
+          onEvent: (e) => {
+            warnNoTerminal(e);
+            progress.onEvent(e);
+          },
           finalize: async (ledger, events, loc) => {
             await writeProof(ledger, events, loc, VERSION);
           },
@@ -141,6 +154,7 @@ export function registerRun(program: Command): void {
       ]),
     )
     .action(async (id: string, flags: { output: string }, cmd: Command) => {
+      const { exportRun } = await import("../../run/export.js");
       const out = outputFor(cmd);
       const rec = await exportRun(process.cwd(), id);
       await writeFile(flags.output, `${JSON.stringify(rec, null, 2)}\n`);
@@ -161,6 +175,8 @@ async function withRun(
   out: Output,
   go: (signal: AbortSignal, progress: RunProgress) => Promise<RunOutcome>,
 ): Promise<void> {
+  const { RunProgress } = await import("../../report/progress.js");
+  const { interruptController } = await import("../interrupt.js");
   const isTTY = out.opts.isTTY && !out.opts.quiet;
   const progress = new RunProgress({
     line: (t) => out.info(t),
@@ -175,6 +191,24 @@ async function withRun(
     progress.stop();
     intr.dispose();
   }
+}
+
+/**
+ * `--execution ask` with nobody to ask fails closed; say so once (when the run starts, or at the first
+ * rejection of a resumed run) with what to do instead, not only as one progress line per rejected call.
+ */
+function noTerminalWarning(out: Output, noTerminal: boolean): (e: LedgerEvent) => void {
+  let warned = !noTerminal;
+  return (e) => {
+    const ask =
+      (e.kind === "RunStarted" || e.kind === "ApprovalDecided") &&
+      (e.data["execution"] ?? e.data["mode"]) === "ask";
+    if (warned || !ask) return;
+    warned = true;
+    out.warn(
+      "--execution ask needs a terminal to ask on, and there is none (stdin or stderr is not a TTY): every write and shell tool call will be rejected. Use --execution auto to approve tool calls inside the worktree, or --execution never for a read-only run.",
+    );
+  };
 }
 
 function report(out: Output, r: RunOutcome): void {

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { ExitCode } from "../../core/exit-codes.js";
 import type { GateEvidence } from "../../gates/runner.js";
-import { loadProjectGates, verifyTree } from "../../run/verify-tree.js";
 import { collect, examples, outputFor } from "../context.js";
 import type { Output } from "../output.js";
 
@@ -18,6 +17,7 @@ export function registerVerify(program: Command): void {
       examples(["omk verify", "omk verify --gate test --gate lint", "omk verify --json | jq .ok"]),
     )
     .action(async (opts: { gate: string[] }, cmd: Command) => {
+      const { loadProjectGates, verifyTree } = await import("../../run/verify-tree.js");
       const out = outputFor(cmd);
       const { root, gates, source } = await loadProjectGates(process.cwd());
       out.debug(`gates from ${source}`);

@@ -214,8 +214,9 @@ export class Ledger {
     if (typeof actor !== "string" || actor === "") {
       throw new OmkError("INTERNAL", `Ledger event ${input.kind} has an empty actor`);
     }
-    // Redact the plain JSON form, then normalize again: what is hashed is exactly what a reader parses.
-    const data = toPlainData(this.#redact(toPlainData(input.data ?? {})));
+    // Redact the plain JSON form; the redactor maps plain JSON to plain JSON, so what is hashed is
+    // exactly what a reader parses back.
+    const data = this.#redact(toPlainData(input.data ?? {}));
     return { kind: input.kind, actor, data };
   }
 

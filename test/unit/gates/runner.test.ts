@@ -185,6 +185,9 @@ describe("runGates", () => {
       ["c", "pass"],
     ]);
     expect(r.ok).toBe(true);
+    const all = await runGates(gates, { ...base, only: [] });
+    expect(all.gates.map((g) => g.name)).toEqual(["a", "b", "c"]);
+    expect(all.ok).toBe(false);
   });
 
   it("rejects an unknown gate name with UNKNOWN_GATE listing the known ones, before running anything", async () => {

@@ -36,7 +36,13 @@ describe("spawnProcess", () => {
       handle.endInput();
       expect(await take(lines, 1)).toEqual([]);
       const exit = await handle.exited;
-      expect(exit).toMatchObject({ exitCode: 0, signal: null, timedOut: false, failedToStart: null });
+      expect(exit).toMatchObject({
+        exitCode: 0,
+        signal: null,
+        timedOut: false,
+        isCanceled: false,
+        failedToStart: null,
+      });
     });
   });
 
@@ -93,6 +99,19 @@ describe("spawnProcess", () => {
     const exit = await handle.exited;
     expect(exit.timedOut).toBe(true);
     expect(exit.signal).toBe("SIGTERM");
+  });
+
+  it("an abort signal ends it like kill()", async () => {
+    const controller = new AbortController();
+    const handle = spawnProcess(fixture("forever.mjs"), {
+      cwd,
+      parentEnv: parentEnv(),
+      signal: controller.signal,
+    });
+    const [ready] = await take(handle.lines()[Symbol.asyncIterator](), 1);
+    expect(ready).toMatch(/^ready \d+$/);
+    controller.abort();
+    expect(await handle.exited).toMatchObject({ isCanceled: true, timedOut: false, signal: "SIGTERM" });
   });
 
   it("rejects writes once stdin is closed", async () => {
