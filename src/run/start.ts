@@ -55,23 +55,25 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   if (o.task.trim() === "")
     throw new OmkError("USAGE", "the task is empty", { hint: 'omk run "describe the change you want"' });
   const root = await requireRepoRoot(o.cwd);
-  const config = await loadProjectConfig(root);
-  const project = await locateProject(root, o.parentEnv);
-  if (o.base === undefined && !o.allowDirty) {
-    const dirty = await isDirty(project.root, { ignore: [".omk/"] });
-    if (dirty.dirty) {
-      throw new OmkError(
-        "DIRTY_TREE",
-        `the working tree has uncommitted changes (${dirty.entries.slice(0, 3).join(", ")}${dirty.entries.length > 3 ? ", …" : ""})`,
-        {
-          hint: "commit or stash them first (the agent starts from a commit, not your working tree), pass --base <rev> to start from another commit, or --allow-dirty to start from HEAD anyway",
-        },
-      );
-    }
+  // Independent reads of the repository, in parallel: each is a git process or a file read.
+  const checkDirty = o.base === undefined && !o.allowDirty;
+  const [config, project, dirty, base, baseBranch, { gates }] = await Promise.all([
+    loadProjectConfig(root),
+    locateProject(root, o.parentEnv),
+    checkDirty ? isDirty(root, { ignore: [".omk/"] }) : Promise.resolve({ dirty: false, entries: [] as string[] }),
+    headCommit(root, o.base ?? "HEAD"),
+    currentBranch(root),
+    gatesForTree(root),
+  ]);
+  if (dirty.dirty) {
+    throw new OmkError(
+      "DIRTY_TREE",
+      `the working tree has uncommitted changes (${dirty.entries.slice(0, 3).join(", ")}${dirty.entries.length > 3 ? ", …" : ""})`,
+      {
+        hint: "commit or stash them first (the agent starts from a commit, not your working tree), pass --base <rev> to start from another commit, or --allow-dirty to start from HEAD anyway",
+      },
+    );
   }
-  const base = await headCommit(project.root, o.base ?? "HEAD");
-  const baseBranch = await currentBranch(project.root);
-  const gates = (await gatesForTree(project.root)).gates;
   const loc = runLocation(project, newId("run"));
   await ensurePrivateDir(loc.artifacts);
   let agentSpec = o.agent ?? config.run.agent;
