@@ -1,4 +1,5 @@
-export { groupHasLiveMembers, pidIsAlive, registeredGroups } from "./process-group.js";
+export { killOrphanedGroups } from "./orphans.js";
+export { groupHasLiveMembers, onGroupRegistered, pidIsAlive, registeredGroups } from "./process-group.js";
 export { quoteArgv } from "./quote.js";
 export { runProcess } from "./run-process.js";
 export { spawnProcess } from "./spawn-process.js";

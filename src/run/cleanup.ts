@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { git, pruneWorktrees } from "../git/index.js";
 import { redactValue } from "../security/redact.js";
 import { Ledger, readLedger } from "../store/ledger/index.js";
+import { reapOrphans } from "./children.js";
 import { RunEvent } from "./events.js";
 import { listRunIds, type ProjectLocation, runLocation } from "./locate.js";
 import { projectRun } from "./state.js";
@@ -43,6 +44,7 @@ export async function cleanupRuns(project: ProjectLocation, opts: { all: boolean
     }
     let action: CleanupItem["action"] = "removed";
     if (!s.finished) {
+      await reapOrphans(loc.dir, loc.worktree);
       // Open (which recovers a torn tail and a stale lock) and record why the run ends here.
       const ledger = await Ledger.open(loc.dir, { runId: id, redact: (v) => redactValue(v) });
       try {

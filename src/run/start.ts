@@ -8,6 +8,7 @@ import { redactValue } from "../security/redact.js";
 import { Ledger, type LedgerEvent, readLedger } from "../store/ledger/index.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
 import { resolveAdapter } from "./adapters.js";
+import { reapOrphans, recordChildren } from "./children.js";
 import { loadProjectConfig } from "./config-load.js";
 import { type DriveResult, driveRun } from "./driver.js";
 import { RunEvent } from "./events.js";
@@ -60,7 +61,9 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   const [config, project, dirty, base, baseBranch, { gates }] = await Promise.all([
     loadProjectConfig(root),
     locateProject(root, o.parentEnv),
-    checkDirty ? isDirty(root, { ignore: [".omk/"] }) : Promise.resolve({ dirty: false, entries: [] as string[] }),
+    checkDirty
+      ? isDirty(root, { ignore: [".omk/"] })
+      : Promise.resolve({ dirty: false, entries: [] as string[] }),
     headCommit(root, o.base ?? "HEAD"),
     currentBranch(root),
     gatesForTree(root),
@@ -113,6 +116,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     events.push(first);
     o.onEvent?.(first);
     o.onRunId?.(loc);
+    const stopRecording = recordChildren(loc.dir);
     const r = await driveRun({
       ledger,
       events,
@@ -125,6 +129,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       ask: o.ask,
       onEvent: o.onEvent,
     });
+    stopRecording();
     return { ...(await finish(r, ledger, events, loc, o.finalize)), project, loc };
   } finally {
     await ledger.close();
@@ -179,9 +184,14 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
     const adapter = await resolveAdapter(before.agent.name, project, loc.dir);
     // Gates are read from the main checkout, as at start, so an uncommitted .omk/ still applies.
     const gates = (await gatesForTree(project.root)).gates;
+    // A SIGKILLed omk leaves its agent or gate running in the worktree: stop them before starting anew.
+    const reaped = await reapOrphans(loc.dir, before.worktree);
+    const stopRecording = recordChildren(loc.dir);
+    // Observers (the progress view) learn the run's shape from its first event, as on a fresh start.
+    if (events[0]) o.onEvent?.(events[0]);
     const resumed = await ledger.append({
       kind: RunEvent.RunResumed,
-      data: { after: before.lastTs, pid: process.pid },
+      data: { after: before.lastTs, pid: process.pid, reapedGroups: reaped.length },
     });
     events.push(resumed);
     o.onEvent?.(resumed);
@@ -197,6 +207,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
       ask: o.ask,
       onEvent: o.onEvent,
     });
+    stopRecording();
     return { ...(await finish(r, ledger, events, loc, o.finalize)), project, loc };
   } finally {
     await ledger.close();

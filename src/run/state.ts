@@ -223,7 +223,8 @@ export function resumePoint(s: RunState): ResumePoint {
   const last = s.attempts[s.attempts.length - 1];
   if (!last) return { kind: "agent", attempt: 1, feedbackFrom: null };
   if (last.outcome === null) {
-    return last.agent === null
+    // A turn that never ended, or was cancelled (Ctrl-C), is played again: an interrupt is not a failed attempt.
+    return last.agent === null || last.agent.status === "cancelled"
       ? { kind: "agent", attempt: last.n, feedbackFrom: last.n > 1 ? last.n - 1 : null }
       : { kind: "evaluate", attempt: last.n };
   }
