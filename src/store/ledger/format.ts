@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import { createHash } from "node:crypto";
 import canonicalizeCjs from "canonicalize";
 import { z } from "zod";
@@ -109,7 +110,11 @@ export function lineWithoutHash(line: string): { text: string; hash: string } | 
   return { text: line.slice(0, at + 1) + line.slice(start + 66), hash };
 }
 
+// One-shot hashing (Node ≥ 20.12) avoids a Hash object per event on the append and verify paths.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
 export function hashText(prev: string, text: string): string {
+  if (oneShot !== undefined) return oneShot("sha256", prev + text, "hex");
   return createHash("sha256").update(prev, "utf8").update(text, "utf8").digest("hex");
 }
 
@@ -157,16 +162,30 @@ export interface EventFields {
 /** Chains `fields` after `tip` in order. Pure: the writer and the in-memory tests share it. */
 export function chainEvents(tip: ChainTip, fields: readonly EventFields[]): LedgerEvent[] {
   const out: LedgerEvent[] = [];
+  const s = JSON.stringify;
   let seq = tip.seq;
   let prev = tip.hash;
   for (const f of fields) {
     seq += 1;
-    const body = { v: LEDGER_VERSION, seq, ...f, prev } as const;
-    const dataText = canonicalJson(body.data);
-    const event = { ...body, hash: hashText(prev, eventText(body, null, dataText)) };
-    lineCache.set(event, eventText(body, event.hash, dataText));
+    // The two halves around the hash member: hashed text = head + tail, line = head + hash + tail.
+    const head = `{"actor":${s(f.actor)},"data":${canonicalJson(f.data)},`;
+    const tail = `"id":${s(f.id)},"kind":${s(f.kind)},"prev":${s(prev)},"run":${s(f.run)},"seq":${seq},"ts":${s(f.ts)},"v":${LEDGER_VERSION}}`;
+    const hash = hashText(prev, head + tail);
+    const event: LedgerEvent = {
+      v: LEDGER_VERSION,
+      seq,
+      id: f.id,
+      ts: f.ts,
+      run: f.run,
+      kind: f.kind,
+      actor: f.actor,
+      data: f.data,
+      prev,
+      hash,
+    };
+    lineCache.set(event, `${head}"hash":"${hash}",${tail}`);
     out.push(event);
-    prev = event.hash;
+    prev = hash;
   }
   return out;
 }

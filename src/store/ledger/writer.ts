@@ -285,7 +285,10 @@ export class Ledger {
     await this.#handle.sync();
     this.stats.fsyncs += 1;
     // Acknowledge only once the head covers the batch, so truncating acknowledged events is detectable.
-    await writeHeadFast(path.join(this.dir, HEAD_FILE), serializeHead({ seq: last.seq, hash: last.hash, size }));
+    await writeHeadFast(
+      path.join(this.dir, HEAD_FILE),
+      serializeHead({ seq: last.seq, hash: last.hash, size }),
+    );
     return { events, size };
   }
 }
