@@ -3,3 +3,4 @@ export * from "./env.js";
 export * from "./paths.js";
 export * from "./redact.js";
 export * from "./secret-scan.js";
+export * from "./symlinks.js";

@@ -3,8 +3,10 @@
  * and holds back the rest: at most ~2 KiB after an undecided trigger, MAX_TRIGGER_LENGTH - 1
  * characters otherwise, and an open PEM block until its END or PEM_CAP. Verdicts read the same
  * window of text as in the whole-text pass, and a secret straddling a cut keeps a single
- * placeholder, so the concatenated output equals the first redaction round of redactText on the
- * whole text (redactText's later rounds only matter for pathological adjacency).
+ * placeholder, so the concatenated output equals redactTextOnce(whole text) for any chunking — and
+ * so redactText(whole text) whenever one round suffices. (Further rounds only arise when merged
+ * secrets swallow the quote or line end of a neighbouring value; every secret the first round
+ * finds is redacted either way.)
  */
 
 import { CONTEXT_CHARS, detectSecrets, mergeRanges } from "./secret-detect.js";

@@ -37,22 +37,43 @@ function applyRanges(text: string, ranges: readonly (readonly [number, number])[
   return { text: parts.join(""), placeholders };
 }
 
+function firstRound(text: string): Applied | undefined {
+  if (text.length === 0) return undefined;
+  const matches = detectSecrets(text).matches;
+  if (matches.length === 0) return undefined;
+  return applyRanges(text, mergeRanges(matches.map((m) => [m.start, m.end])));
+}
+
+/**
+ * One detection round: every secret found in `text` replaced. This is exactly what StreamRedactor
+ * emits for the same text however it is chunked; redactText adds rounds only when a replacement
+ * changes what its neighbours look like (a value whose quote or line a merged secret swallowed).
+ */
+export function redactTextOnce(text: string): string {
+  return firstRound(text)?.text ?? text;
+}
+
 /** Replace secret-shaped values in free text. Idempotent: redactText(redactText(x)) === redactText(x). */
 export function redactText(text: string): string {
-  if (text.length === 0) return text;
-  const first = detectSecrets(text).matches;
-  if (first.length === 0) return text;
-  let current = applyRanges(text, mergeRanges(first.map((m) => [m.start, m.end])));
+  const first = firstRound(text);
+  if (first === undefined) return text;
+  let current = first;
   for (let round = 1; round < MAX_ROUNDS; round++) {
     // Only triggers whose verdict window overlaps a new placeholder can change their verdict.
     const windows = mergeRanges(
       current.placeholders.map(([s, e]) => [Math.max(0, s - MAX_SPAN), e + CONTEXT_CHARS]),
     );
     const ranges: [number, number][] = [];
-    for (const [from, to] of windows) {
-      for (const m of detectSecrets(current.text, { from, to: Math.min(to, current.text.length) }).matches) {
-        ranges.push([m.start, m.end]);
-      }
+    const length = current.text.length;
+    for (const [from, rawTo] of windows) {
+      // Judge each window on a local slice: a verdict reads at most CONTEXT_CHARS before and
+      // MAX_SPAN after its trigger (no PEM header survives round one), and indexOf on the whole
+      // text would run to the next hit of every rare anchor, once per window.
+      const to = Math.min(rawTo, length);
+      const sliceStart = Math.max(0, from - CONTEXT_CHARS);
+      const local = current.text.slice(sliceStart, Math.min(length, to + MAX_SPAN + 1));
+      const found = detectSecrets(local, { from: from - sliceStart, to: to - sliceStart });
+      for (const m of found.matches) ranges.push([m.start + sliceStart, m.end + sliceStart]);
     }
     if (ranges.length === 0) break;
     current = applyRanges(current.text, mergeRanges(ranges));

@@ -1,10 +1,10 @@
 /**
  * Parses `KEY=value`, `key: value`, `"key": "value"`, `key => 'value'`, `--password=value`,
- * `Authorization: Basic …` around a trigger inside the key. Reads at most MAX_KEY + ~1.1k characters
- * after the trigger and MAX_KEY + 9 before it (see CONTEXT_CHARS / ASSIGNMENT_MAX_SPAN).
+ * `Authorization: Basic …` from the operator. Reads at most ~1.1k characters after the operator and
+ * ~95 before it (key, its quotes, blanks; see CONTEXT_CHARS / ASSIGNMENT_MAX_SPAN).
  */
 
-import { isHeaderSecretKey, isSecretLikeKey } from "./secret-keys.js";
+import { isHeaderSecretKey, isSecretLikeKey, mayEndSecretKey } from "./secret-keys.js";
 import { REDACTED } from "./secret-rules.js";
 
 export const MAX_KEY = 64;
@@ -17,12 +17,6 @@ export interface AssignedValue {
   readonly end: number;
   readonly keyStart: number;
   readonly quoted: boolean;
-}
-
-export interface ParsedAssignment {
-  /** End of the key run around the trigger; triggers before it share this verdict. */
-  readonly keyRunEnd: number;
-  readonly value?: AssignedValue | undefined;
 }
 
 /** Values that are type names or literals, never secrets: `password: string`, `token = None`. */
@@ -96,10 +90,10 @@ function quotedValue(text: string, open: number, opener: string): { start: numbe
   const start = open + opener.length;
   const limit = Math.min(text.length, start + MAX_VALUE);
   if (opener.length > 1) {
-    // Escaped quotes (`\"…\"`): the value runs to the same escaped quote.
-    const close = text.indexOf(opener, start);
+    // Escaped quotes (`\"…\"`): the value runs to the same escaped quote, within the line and bound.
     const eol = lineEnd(text, start, limit);
-    return { start, end: close === -1 || close > eol ? eol : close };
+    const close = text.slice(start, eol).indexOf(opener);
+    return { start, end: close === -1 ? eol : start + close };
   }
   const q = opener.charCodeAt(0);
   let j = start;
@@ -141,6 +135,11 @@ function unquotedValue(text: string, i: number, header: boolean, closer: number)
   return j;
 }
 
+/**
+ * The value after the operator. A value that starts with a placeholder was already redacted — in an
+ * earlier round a secret merged with a longer one (a PEM block spanning lines) may have swallowed
+ * the value's quote or line end — so it is left alone; that keeps one round a fixpoint.
+ */
 function parseValue(
   text: string,
   at: number,
@@ -156,15 +155,15 @@ function parseValue(
   if (q === 0x22 || q === 0x27 || q === 0x60) {
     const { start, end } = quotedValue(text, at, text.slice(at, b + 1));
     const value = text.slice(start, end);
-    if (value === "" || value === REDACTED || NON_SECRET_WORD.test(value)) return undefined;
+    if (value === "" || value.startsWith(REDACTED) || NON_SECRET_WORD.test(value)) return undefined;
     return { start, end, keyStart, quoted: true };
   }
   const first = text.charCodeAt(at);
   if (Number.isNaN(first) || isValueStop(first)) return undefined;
   const end = unquotedValue(text, at, header, closer);
   const value = text.slice(at, end);
-  if (value === REDACTED) return undefined;
-  if (!value.startsWith(REDACTED) && (first === 0x7b || first === 0x5b || first === 0x28)) return undefined;
+  if (value.startsWith(REDACTED)) return undefined;
+  if (first === 0x7b || first === 0x5b || first === 0x28) return undefined; // {…} […] (…): a structure, judged by its own keys
   if (/^[|>][-+]?[0-9]?$/.test(value)) return undefined; // YAML block scalar: the value is on later lines
   if (NON_SECRET_WORD.test(value)) {
     // `password: str = "…"` / `const token: string = "…"`: judge what is assigned after the type.
@@ -177,29 +176,29 @@ function parseValue(
   return { start: at, end, keyStart, quoted: false };
 }
 
-/** Judge the assignment whose key contains the trigger at p. */
-export function parseAssignment(text: string, p: number): ParsedAssignment {
-  let keyStart = p;
+/** Judge the assignment whose operator (`=`, `:`, `:=`, `=>`, `==`) is at `op`; the key is read backwards. */
+export function parseAssignmentAt(text: string, op: number): AssignedValue | undefined {
+  const opLength = operatorLength(text, op);
+  if (opLength === 0) return undefined;
+  let keyEnd = op;
+  for (let n = 0; n < MAX_BLANKS && keyEnd > 0 && isBlank(text.charCodeAt(keyEnd - 1)); n++) keyEnd--;
+  if (text.charCodeAt(keyEnd - 1) === 0x5d) keyEnd--; // env["API_KEY"] = …
+  const quoteEnd = keyEnd;
+  const q = text.charCodeAt(keyEnd - 1);
+  if (q === 0x22 || q === 0x27) {
+    keyEnd--;
+    while (keyEnd > 0 && quoteEnd - 1 - keyEnd < MAX_BACKSLASHES && text.charCodeAt(keyEnd - 1) === 0x5c)
+      keyEnd--;
+  }
+  if (!mayEndSecretKey(text, keyEnd)) return undefined;
+  let keyStart = keyEnd;
   while (keyStart > 0 && isKeyChar(text.charCodeAt(keyStart - 1))) {
     keyStart--;
-    if (p - keyStart > MAX_KEY) return { keyRunEnd: p + 1 };
+    if (keyEnd - keyStart > MAX_KEY) return undefined;
   }
-  let keyEnd = p;
-  while (keyEnd < text.length && isKeyChar(text.charCodeAt(keyEnd))) {
-    keyEnd++;
-    if (keyEnd - p > MAX_KEY) return { keyRunEnd: p + 1 };
-  }
-  // The verdict must not depend on which trigger inside the key was hit, so bound the whole run.
-  if (keyEnd - keyStart > MAX_KEY) return { keyRunEnd: keyEnd };
-  let i = keyEnd;
-  const quote = keyQuote(text, keyStart);
-  if (quote !== "" && text.startsWith(quote, i)) i += quote.length;
-  if (text.charCodeAt(i) === 0x5d) i++; // env["API_KEY"] = …
-  i = skipBlanks(text, i);
-  const op = operatorLength(text, i);
-  if (op === 0) return { keyRunEnd: keyEnd };
+  // A quoted key must be closed by the same quote (and escaping) that opened it.
+  if (quoteEnd !== keyEnd && keyQuote(text, keyStart) !== text.slice(keyEnd, quoteEnd)) return undefined;
+  if (!isSecretLikeKey(text, keyStart, keyEnd)) return undefined;
   const key = text.slice(keyStart, keyEnd);
-  if (!isSecretLikeKey(key)) return { keyRunEnd: keyEnd };
-  const value = parseValue(text, skipBlanks(text, i + op), keyStart, isHeaderSecretKey(key), false);
-  return { keyRunEnd: keyEnd, value };
+  return parseValue(text, skipBlanks(text, op + opLength), keyStart, isHeaderSecretKey(key), false);
 }

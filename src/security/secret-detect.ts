@@ -1,27 +1,30 @@
 /**
- * Finds secrets in text with one case-insensitive pass over trigger literals (`ghp_`, `AKIA`, `token`,
- * `-----BEGIN`, …); each hit is then judged by the rules that can start there. A verdict depends only
- * on the text from CONTEXT_CHARS before the trigger to `maxSpan` after it, never on earlier verdicts,
- * so a stream can be judged piecewise with exactly the whole-text result.
+ * Finds secrets in text. Each rule's anchors (rare literals, and `=`/`:` for assignments) are found
+ * with native indexOf, confirmed with startsWith on the rule's leads, then judged by the rule at the
+ * trigger position. A verdict depends only on the text from CONTEXT_CHARS before its trigger to
+ * `maxSpan` after it, never on other verdicts, so a stream can be judged piecewise with exactly the
+ * whole-text result.
  */
 
-import { parseAssignment } from "./secret-assign.js";
+import { parseAssignmentAt } from "./secret-assign.js";
 import {
+  type Anchor,
+  ASSIGNMENT_ANCHORS,
   ASSIGNMENT_RULE_ID,
-  ASSIGNMENT_TRIGGERS,
+  PEM_ANCHOR,
   PEM_CAP,
   PEM_FOOTER,
   PEM_HEADER,
   PEM_HEADER_MAX,
+  PEM_LEAD,
   PEM_RULE_ID,
-  PEM_TRIGGER,
   SHAPE_RULES,
   type ShapeRule,
 } from "./secret-rules.js";
 
 export interface SecretMatch {
   readonly rule: string;
-  /** Where the trigger literal that produced this match starts. */
+  /** Where the trigger that produced this match starts (a lead, or an assignment operator). */
   readonly trigger: number;
   /** The secret: [start, end). */
   readonly start: number;
@@ -42,7 +45,7 @@ export interface DetectOptions {
 }
 
 export interface DetectResult {
-  /** Matches by trigger position; only those with trigger < resolvedUntil are final. */
+  /** Matches in no particular order; only those with trigger < resolvedUntil are final. */
   matches: SecretMatch[];
   /** Every trigger before this position is decided. Equals the text length when atEnd. */
   resolvedUntil: number;
@@ -54,17 +57,15 @@ export interface DetectResult {
 /** Characters before a trigger that a verdict may read (assignment keys, URL schemes, lookbehinds). */
 export const CONTEXT_CHARS = 128;
 const PEM_FOOTER_MAX = 8 + 40 + 11 + 6 + 5;
+/** Bounds everything parseAssignmentAt reads after the operator (blanks, quotes, a 1 KiB value). */
+const ASSIGNMENT_MAX_SPAN = 1200;
 
 interface Unresolved {
   readonly resumeAt: number;
   readonly pem: boolean;
 }
 type Verdict = SecretMatch | null | Unresolved;
-interface ScanState {
-  /** End of the last assignment key run judged; later triggers inside it get the same verdict. */
-  keyRunEnd: number;
-}
-type Evaluator = (text: string, p: number, atEnd: boolean, state: ScanState) => Verdict;
+type Evaluator = (text: string, p: number, atEnd: boolean) => Verdict;
 
 function isUnresolved(v: Verdict): v is Unresolved {
   return v !== null && "resumeAt" in v;
@@ -108,77 +109,108 @@ const evaluatePem: Evaluator = (text, p, atEnd) => {
   return atEnd ? match(text.length) : { resumeAt: limit + PEM_FOOTER_MAX, pem: true };
 };
 
-/** Bounds everything parseAssignment reads after its trigger (key tail, operator, 1 KiB value). */
-const ASSIGNMENT_MAX_SPAN = 1200;
-
-const evaluateAssignment: Evaluator = (text, p, atEnd, state) => {
-  if (p < state.keyRunEnd) return null;
+const evaluateAssignment: Evaluator = (text, p, atEnd) => {
   if (!atEnd && text.length < p + ASSIGNMENT_MAX_SPAN)
     return { resumeAt: p + ASSIGNMENT_MAX_SPAN, pem: false };
-  const parsed = parseAssignment(text, p);
-  state.keyRunEnd = parsed.keyRunEnd;
-  if (parsed.value === undefined) return null;
-  const { start, end, keyStart, quoted } = parsed.value;
+  const value = parseAssignmentAt(text, p);
+  if (value === undefined) return null;
+  const { start, end, keyStart, quoted } = value;
   return { rule: ASSIGNMENT_RULE_ID, trigger: p, start, end, prefix: 0, keyStart, quoted };
 };
 
-function buildTriggers(): Map<string, Evaluator[]> {
-  const map = new Map<string, Evaluator[]>();
-  const add = (literal: string, evaluator: Evaluator): void => {
-    const list = map.get(literal);
-    if (list === undefined) map.set(literal, [evaluator]);
-    else list.push(evaluator);
+interface Candidate {
+  readonly offset: number;
+  readonly leads: readonly string[];
+  /** First characters of the leads (at most two distinct): a one-read probe before startsWith. */
+  readonly first: number;
+  readonly otherFirst: number;
+  /** The anchor is the whole lead (`=`, `:`): nothing to confirm. */
+  readonly leadIsAnchor: boolean;
+  readonly evaluate: Evaluator;
+}
+
+function buildAnchors(): Map<string, Candidate[]> {
+  const map = new Map<string, Candidate[]>();
+  const add = (anchor: Anchor, leads: readonly string[], evaluate: Evaluator): void => {
+    const firsts = [...new Set(leads.map((lead) => lead.charCodeAt(0)))];
+    if (firsts.length > 2)
+      throw new Error(`rule leads start with more than two characters: ${leads.join(" ")}`);
+    const first = firsts[0] ?? -1;
+    const otherFirst = firsts[1] ?? first;
+    const leadIsAnchor = anchor.offset === 0 && leads.length === 1 && leads[0] === anchor.literal;
+    const candidate = { offset: anchor.offset, leads, first, otherFirst, leadIsAnchor, evaluate };
+    const list = map.get(anchor.literal);
+    if (list === undefined) map.set(anchor.literal, [candidate]);
+    else list.push(candidate);
   };
-  add(PEM_TRIGGER, evaluatePem);
+  add(PEM_ANCHOR, [PEM_LEAD], evaluatePem);
   for (const rule of SHAPE_RULES) {
-    const evaluator = shapeEvaluator(rule);
-    for (const literal of rule.triggers) add(literal, evaluator);
+    const evaluate = shapeEvaluator(rule);
+    for (const anchor of rule.anchors) add(anchor, rule.leads, evaluate);
   }
-  for (const literal of ASSIGNMENT_TRIGGERS) add(literal, evaluateAssignment);
+  for (const anchor of ASSIGNMENT_ANCHORS) add(anchor, [anchor.literal], evaluateAssignment);
   return map;
 }
 
-const TRIGGERS = buildTriggers();
+const ANCHORS = buildAnchors();
+
+/** Longest text a trigger needs before it can be recognised (`github_pat_`): a shorter tail may still grow into one. */
+export const MAX_TRIGGER_LENGTH = Math.max(
+  ...[...ANCHORS].flatMap(([literal, candidates]) =>
+    candidates.flatMap((c) => [c.offset + literal.length, ...c.leads.map((lead) => lead.length)]),
+  ),
+);
+
 /** Most characters any verdict except a PEM block reads after its trigger. */
 export const MAX_SPAN = Math.max(ASSIGNMENT_MAX_SPAN, PEM_HEADER_MAX, ...SHAPE_RULES.map((r) => r.maxSpan));
 
-/** Longest trigger literal: a tail shorter than this may still grow into one. */
-export const MAX_TRIGGER_LENGTH = Math.max(...[...TRIGGERS.keys()].map((t) => t.length));
+function startsWithAny(text: string, p: number, leads: readonly string[]): boolean {
+  for (const lead of leads) if (text.startsWith(lead, p)) return true;
+  return false;
+}
 
-const TRIGGER_PATTERN = new RegExp(
-  [...TRIGGERS.keys()]
-    .sort((a, b) => b.length - a.length)
-    .map((t) => t.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"))
-    .join("|"),
-  "gi",
-);
-
-/** Judge every trigger in [from, to). Synchronous and non-reentrant (shares the sticky patterns). */
+/** Judge every trigger in [from, to). Synchronous and non-reentrant (the sticky patterns are shared). */
 export function detectSecrets(text: string, options: DetectOptions = {}): DetectResult {
   const from = options.from ?? 0;
-  const to = options.to ?? text.length;
   const atEnd = options.atEnd ?? true;
+  // While more text may follow, the last few characters could still become a trigger.
+  const tail = atEnd ? text.length : Math.max(from, text.length - (MAX_TRIGGER_LENGTH - 1));
+  let limit = Math.min(options.to ?? text.length, tail);
   const matches: SecretMatch[] = [];
-  const state: ScanState = { keyRunEnd: -1 };
-  TRIGGER_PATTERN.lastIndex = from;
-  for (;;) {
-    const hit = TRIGGER_PATTERN.exec(text);
-    if (hit === null || hit.index >= to) break;
-    const p = hit.index;
-    for (const evaluate of TRIGGERS.get(hit[0].toLowerCase()) ?? []) {
-      const verdict = evaluate(text, p, atEnd, state);
-      if (verdict === null) continue;
-      if (isUnresolved(verdict)) {
-        return { matches, resolvedUntil: p, resumeAt: verdict.resumeAt, blockedByPem: verdict.pem };
+  let blocker: Unresolved | undefined;
+
+  for (const [literal, candidates] of ANCHORS) {
+    // The candidate reaching furthest back decides when later hits can no longer start a trigger < limit.
+    let maxOffset = 0;
+    for (const c of candidates) maxOffset = Math.max(maxOffset, c.offset);
+    scan: for (let hit = text.indexOf(literal, from); hit !== -1; hit = text.indexOf(literal, hit + 1)) {
+      if (hit - maxOffset >= limit) break;
+      for (const candidate of candidates) {
+        const p = hit - candidate.offset;
+        if (p < from || p >= limit) continue;
+        if (!candidate.leadIsAnchor) {
+          const c = text.charCodeAt(p);
+          if (c !== candidate.first && c !== candidate.otherFirst) continue;
+          if (!startsWithAny(text, p, candidate.leads)) continue;
+        }
+        const verdict = candidate.evaluate(text, p, atEnd);
+        if (verdict === null) continue;
+        if (isUnresolved(verdict)) {
+          // Later triggers cannot be emitted before this one is decided: stop everyone at p.
+          limit = p;
+          blocker = verdict;
+          break scan;
+        }
+        matches.push(verdict);
       }
-      matches.push(verdict);
     }
-    // Overlapping triggers (`github_pat_…` inside a key) are each judged: restart one past this one.
-    TRIGGER_PATTERN.lastIndex = p + 1;
   }
-  if (atEnd) return { matches, resolvedUntil: text.length, resumeAt: text.length, blockedByPem: false };
-  const tail = Math.max(from, text.length - (MAX_TRIGGER_LENGTH - 1));
-  return { matches, resolvedUntil: tail, resumeAt: text.length + 1, blockedByPem: false };
+  return {
+    matches,
+    resolvedUntil: blocker === undefined ? tail : limit,
+    resumeAt: blocker?.resumeAt ?? text.length + 1,
+    blockedByPem: blocker?.pem ?? false,
+  };
 }
 
 /** Sorted, merged [start, end) ranges; touching ranges merge so each merged range becomes one placeholder. */

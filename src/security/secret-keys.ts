@@ -56,15 +56,109 @@ const GLUED_SUFFIXES: readonly string[] = ["token", "secret", "password", "passw
 /** Keys whose value is a whole header line (`Authorization: Basic …`, `Cookie: a=b; c=d`). */
 const HEADER_NOUNS: ReadonlySet<string> = new Set(["authorization", "cookie", "cookies"]);
 
-/** Split `XApiKey`, `AWS_SECRET_ACCESS_KEY`, `set-cookie`, `db.password2` into lower-case words without trailing digits. */
-export function splitKeyWords(key: string): string[] {
-  const spaced = key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");
-  const words: string[] = [];
-  for (const raw of spaced.toLowerCase().split(/[^a-z0-9]+/)) {
-    const word = raw.replace(/[0-9]+$/, "");
-    if (word !== "") words.push(word);
+/** Lower-case last three letters of every key isSecretLikeKey accepts (see mayBeSecretKey). */
+const SECRET_KEY_TAILS = new Uint8Array(26 * 26 * 26);
+
+function tailIndex(a: number, b: number, c: number): number {
+  return (a - 0x61) * 676 + (b - 0x61) * 26 + (c - 0x61);
+}
+
+for (const word of [
+  ...SECRET_NOUNS,
+  ...QUALIFIED_NOUNS,
+  ...GLUED_SUFFIXES,
+  "key",
+  "keys",
+  ...[...KEY_QUALIFIERS].map((q) => `${q}key`),
+]) {
+  SECRET_KEY_TAILS[
+    tailIndex(
+      word.charCodeAt(word.length - 3),
+      word.charCodeAt(word.length - 2),
+      word.charCodeAt(word.length - 1),
+    )
+  ] = 1;
+}
+
+/** Lower-case ASCII letter code, or 0 for anything else. */
+function lowerLetter(c: number): number {
+  if (c >= 0x61 && c <= 0x7a) return c;
+  if (c >= 0x41 && c <= 0x5a) return c + 0x20;
+  return 0;
+}
+
+/**
+ * Cheap necessary condition for a secret-like key ending at `end` (exclusive): after up to 16 trailing
+ * digits or separators, the key ends in the last three letters of a secret noun. Lets the assignment
+ * detector reject nearly every `=`/`:` in a few character reads, before finding where the key starts.
+ */
+export function mayEndSecretKey(text: string, end: number): boolean {
+  let e = end;
+  for (let n = 0; n < 16 && e > 0; n++) {
+    const c = text.charCodeAt(e - 1);
+    if (!isDigit(c) && c !== 0x5f && c !== 0x2e && c !== 0x2d) break;
+    e--;
   }
-  return words;
+  if (e < 3) return false;
+  const a = lowerLetter(text.charCodeAt(e - 3));
+  const b = lowerLetter(text.charCodeAt(e - 2));
+  const c = lowerLetter(text.charCodeAt(e - 1));
+  return a !== 0 && b !== 0 && c !== 0 && SECRET_KEY_TAILS[tailIndex(a, b, c)] === 1;
+}
+
+function isLower(c: number): boolean {
+  return c >= 0x61 && c <= 0x7a;
+}
+function isUpper(c: number): boolean {
+  return c >= 0x41 && c <= 0x5a;
+}
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** A word boundary falls between i-1 and i inside an alphanumeric run: `apiKey`, `HTTPAuth`, `v2Token`. */
+function isCamelBoundary(text: string, i: number, end: number): boolean {
+  const before = text.charCodeAt(i - 1);
+  const at = text.charCodeAt(i);
+  if (!isUpper(at)) return false;
+  if (isLower(before) || isDigit(before)) return true;
+  return isUpper(before) && i + 1 < end && isLower(text.charCodeAt(i + 1));
+}
+
+/**
+ * The last two words of text[start, end): words are ASCII alphanumeric runs split at camelCase
+ * boundaries, lower-cased, trailing digits dropped, empty words skipped (`AWS_SECRET_ACCESS_KEY` →
+ * access, key; `XApiKey` → api, key; `password_2` → password). Scans backwards without regexes: it
+ * runs for every `=`/`:` whose key survives mayBeSecretKey.
+ */
+export function lastKeyWords(
+  text: string,
+  start = 0,
+  end = text.length,
+): [string | undefined, string | undefined] {
+  const words: string[] = [];
+  let pos = end;
+  while (pos > start && words.length < 2) {
+    while (pos > start && !isAlnum(text.charCodeAt(pos - 1))) pos--;
+    if (pos === start) break;
+    let wordStart = pos - 1;
+    while (
+      wordStart > start &&
+      isAlnum(text.charCodeAt(wordStart - 1)) &&
+      !isCamelBoundary(text, wordStart, end)
+    ) {
+      wordStart--;
+    }
+    let wordEnd = pos;
+    while (wordEnd > wordStart && isDigit(text.charCodeAt(wordEnd - 1))) wordEnd--;
+    if (wordEnd > wordStart) words.push(text.slice(wordStart, wordEnd).toLowerCase());
+    pos = wordStart;
+  }
+  return [words[0], words[1]];
+}
+
+function isAlnum(c: number): boolean {
+  return isLower(c) || isUpper(c) || isDigit(c);
 }
 
 function isKeyNoun(word: string): boolean {
@@ -72,16 +166,12 @@ function isKeyNoun(word: string): boolean {
 }
 
 /** True when a value stored under `key` (object key, `KEY=value`, `"key": value`, header name) is a secret. */
-export function isSecretLikeKey(key: string): boolean {
-  const words = splitKeyWords(key);
-  const last = words[words.length - 1];
+export function isSecretLikeKey(key: string, start = 0, end = key.length): boolean {
+  const [last, prev] = lastKeyWords(key, start, end);
   if (last === undefined) return false;
   if (SECRET_NOUNS.has(last)) return true;
-  if (QUALIFIED_NOUNS.has(last)) return words.length >= 2;
-  if (isKeyNoun(last)) {
-    const prev = words[words.length - 2];
-    return prev !== undefined && KEY_QUALIFIERS.has(prev);
-  }
+  if (QUALIFIED_NOUNS.has(last)) return prev !== undefined;
+  if (isKeyNoun(last)) return prev !== undefined && KEY_QUALIFIERS.has(prev);
   if (last.endsWith("key") && KEY_QUALIFIERS.has(last.slice(0, -3))) return true;
   return GLUED_SUFFIXES.some((suffix) => last.length > suffix.length && last.endsWith(suffix));
 }
@@ -91,13 +181,12 @@ export function isSecretLikeKey(key: string): boolean {
  * record (`{ status, how }`) as an object, whose own fields are then judged one by one.
  */
 export function isWeakSecretKey(key: string): boolean {
-  const words = splitKeyWords(key);
-  return words.length === 1 && words[0] === "auth";
+  const [last, prev] = lastKeyWords(key);
+  return last === "auth" && prev === undefined;
 }
 
 /** Header-like keys whose unquoted value runs to the end of the line (`Authorization: Basic dXNl…`). */
 export function isHeaderSecretKey(key: string): boolean {
-  const words = splitKeyWords(key);
-  const last = words[words.length - 1];
+  const [last] = lastKeyWords(key);
   return last !== undefined && HEADER_NOUNS.has(last);
 }
