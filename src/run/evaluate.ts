@@ -6,6 +6,7 @@ import type { GateSpec } from "../gates/schema.js";
 import { type ChangedFile, stageAndDiff, writePatch } from "../git/index.js";
 import { isSafeAgentPath } from "../security/paths.js";
 import { type SecretFinding, scanFiles } from "../security/secret-scan.js";
+import { SYMLINK_OUTSIDE_REASON, symlinkLeavesRoot } from "../security/symlinks.js";
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from "../store/private-fs.js";
 
 export interface Evaluation {
@@ -53,6 +54,9 @@ export async function evaluateAttempt(opts: {
     }
   }
   const present = diff.files.filter((f) => f.status !== "D").map((f) => f.path);
+  for (const p of present) {
+    if (await symlinkLeavesRoot(worktree, p)) violations.push({ path: p, reason: SYMLINK_OUTSIDE_REASON });
+  }
   const scan = await scanFiles(worktree, present);
   let patch: Evaluation["patch"] = null;
   // A patch with a secret in it would persist the secret: keep patches only for clean changes.
