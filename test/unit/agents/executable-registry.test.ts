@@ -39,17 +39,17 @@ describe("findExecutable", () => {
 });
 
 describe("agent registry", () => {
-  it("knows kimi and exec", () => {
-    expect(getAdapter("kimi").name).toBe("kimi");
-    expect(getAdapter("exec").name).toBe("exec");
+  it("knows kimi and exec", async () => {
+    expect((await getAdapter("kimi")).name).toBe("kimi");
+    expect((await getAdapter("exec")).name).toBe("exec");
     expect(adapterNames()).toEqual(expect.arrayContaining(["kimi", "exec"]));
   });
 
-  it("rejects unknown names as a usage error that lists the adapters", () => {
+  it("rejects unknown names as a usage error that lists the adapters", async () => {
     for (const name of ["claud", "toString", "__proto__"]) {
       let error: unknown;
       try {
-        getAdapter(name);
+        await getAdapter(name);
       } catch (e) {
         error = e;
       }

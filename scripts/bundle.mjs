@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Bundles the CLI after `tsc` has type-checked and emitted dist/. Node 20 has no module compile
+// cache, so loading ~300 small ESM files (execa, zod, …) costs ~200 ms per command; one bundle
+// with lazily loaded chunks per command costs a fraction of that. Library modules in dist/ stay as
+// tsc emitted them (tests and benchmarks import them directly).
+import { build } from "esbuild";
+
+await build({
+  entryPoints: { main: "src/cli/main.ts" },
+  outdir: "dist/cli",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  chunkNames: "chunk-[hash]",
+  sourcemap: "linked",
+  legalComments: "none",
+  // CommonJS dependencies (proper-lockfile, write-file-atomic, …) call require() for builtins and
+  // read __filename; give every chunk the CommonJS names they expect.
+  banner: {
+    js: [
+      'import { createRequire as __omkCreateRequire } from "node:module";',
+      'import { fileURLToPath as __omkFileURLToPath } from "node:url";',
+      "const require = __omkCreateRequire(import.meta.url);",
+      "const __filename = __omkFileURLToPath(import.meta.url);",
+      'const __dirname = __filename.slice(0, __filename.lastIndexOf("/"));',
+    ].join(" "),
+  },
+  logLevel: "warning",
+});
