@@ -116,23 +116,25 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     events.push(first);
     o.onEvent?.(first);
     o.onRunId?.(loc);
-    const stopRecording = recordChildren(loc.dir);
-    const r = await driveRun({
-      ledger,
-      events,
-      loc,
-      config,
-      gates,
-      adapter,
-      parentEnv: o.parentEnv,
-      signal: o.signal,
-      ask: o.ask,
-      onEvent: o.onEvent,
-    });
-    stopRecording();
-    return { ...(await finish(r, ledger, events, loc, o.finalize)), project, loc };
+    return { ...(await driveAndFinish({ ...o, ledger, events, loc, config, gates, adapter })), project, loc };
   } finally {
     await ledger.close();
+  }
+}
+
+/** The loop, with the run's children recorded for crash recovery, then the proof when it finished. */
+async function driveAndFinish(
+  o: Omit<Parameters<typeof driveRun>[0], "onEvent"> & {
+    onEvent?: ((e: LedgerEvent) => void) | undefined;
+    finalize?: FinalizeHook | undefined;
+  },
+): Promise<DriveResult> {
+  const stopRecording = recordChildren(o.loc.dir);
+  try {
+    const r = await driveRun(o);
+    return await finish(r, o.ledger, o.events, o.loc, o.finalize);
+  } finally {
+    stopRecording();
   }
 }
 
@@ -186,7 +188,6 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
     const gates = (await gatesForTree(project.root)).gates;
     // A SIGKILLed omk leaves its agent or gate running in the worktree: stop them before starting anew.
     const reaped = await reapOrphans(loc.dir, before.worktree);
-    const stopRecording = recordChildren(loc.dir);
     // Observers (the progress view) learn the run's shape from its first event, as on a fresh start.
     if (events[0]) o.onEvent?.(events[0]);
     const resumed = await ledger.append({
@@ -195,20 +196,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
     });
     events.push(resumed);
     o.onEvent?.(resumed);
-    const r = await driveRun({
-      ledger,
-      events,
-      loc,
-      config,
-      gates,
-      adapter,
-      parentEnv: o.parentEnv,
-      signal: o.signal,
-      ask: o.ask,
-      onEvent: o.onEvent,
-    });
-    stopRecording();
-    return { ...(await finish(r, ledger, events, loc, o.finalize)), project, loc };
+    return { ...(await driveAndFinish({ ...o, ledger, events, loc, config, gates, adapter })), project, loc };
   } finally {
     await ledger.close();
   }

@@ -4,8 +4,8 @@ import { type Command, Option } from "commander";
 import type { ExecutionMode } from "../../agents/types.js";
 import { OmkError } from "../../core/errors.js";
 import { ExitCode } from "../../core/exit-codes.js";
-import type { RunProgress } from "../../report/progress.js";
-import type { RunOutcome } from "../../run/start.js";
+import type { AskFn } from "../../policy/approval.js";
+import type { FinalizeHook, RunOutcome } from "../../run/start.js";
 import type { LedgerEvent } from "../../store/ledger/index.js";
 import { collect, examples, outputFor } from "../context.js";
 import type { Output } from "../output.js";
@@ -62,13 +62,8 @@ export function registerRun(program: Command): void {
       ]),
     )
     .action(async (task: string, flags: RunFlags, cmd: Command) => {
-      const { writeProof } = await import("../../proof/write.js");
       const { startRun } = await import("../../run/start.js");
-      const { terminalAsk } = await import("../ask.js");
-      const { VERSION } = await import("../version.js");
       const out = outputFor(cmd);
-      const ask = terminalAsk();
-      const warnNoTerminal = noTerminalWarning(out, ask === null);
       const maxAttempts = flags.maxAttempts === undefined ? undefined : Number(flags.maxAttempts);
       if (
         maxAttempts !== undefined &&
@@ -84,9 +79,9 @@ export function registerRun(program: Command): void {
           hint: 'omk run --agent exec --agent-bin ./my-agent.sh "task"',
         });
       }
-      await withRun(out, (signal, progress) =>
+      await withRun(out, (common) =>
         startRun({
-          cwd: process.cwd(),
+          ...common,
           task,
           agent: flags.agent,
           agentBin: flags.agentBin === undefined ? undefined : resolve(flags.agentBin),
@@ -96,16 +91,6 @@ export function registerRun(program: Command): void {
           maxAttempts,
           base: flags.base,
           allowDirty: flags.allowDirty,
-          parentEnv: process.env,
-          signal,
-          ask,
-          onEvent: (e) => {
-            warnNoTerminal(e);
-            progress.onEvent(e);
-          },
-          finalize: async (ledger, events, loc) => {
-            await writeProof(ledger, events, loc, VERSION);
-          },
         }),
       );
     });
@@ -117,29 +102,8 @@ export function registerRun(program: Command): void {
     )
     .addHelpText("after", examples(["omk run resume last", "omk run resume run-mf3k2x9a0-7q"]))
     .action(async (id: string, _flags: unknown, cmd: Command) => {
-      const { writeProof } = await import("../../proof/write.js");
       const { resumeRun } = await import("../../run/start.js");
-      const { terminalAsk } = await import("../ask.js");
-      const { VERSION } = await import("../version.js");
-      const out = outputFor(cmd);
-      const ask = terminalAsk();
-      const warnNoTerminal = noTerminalWarning(out, ask === null);
-      await withRun(out, (signal, progress) =>
-        resumeRun({
-          cwd: process.cwd(),
-          run: id,
-          parentEnv: process.env,
-          signal,
-          ask,
-          onEvent: (e) => {
-            warnNoTerminal(e);
-            progress.onEvent(e);
-          },
-          finalize: async (ledger, events, loc) => {
-            await writeProof(ledger, events, loc, VERSION);
-          },
-        }),
-      );
+      await withRun(outputFor(cmd), (common) => resumeRun({ ...common, run: id }));
     });
 
   run
@@ -171,20 +135,44 @@ export function registerRun(program: Command): void {
   registerRunInspect(run);
 }
 
-async function withRun(
-  out: Output,
-  go: (signal: AbortSignal, progress: RunProgress) => Promise<RunOutcome>,
-): Promise<void> {
+/** What a start and a resume share: the interrupt signal, the policy's ask, progress and the proof writer. */
+interface RunCommon {
+  cwd: string;
+  parentEnv: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  ask: AskFn | null;
+  onEvent: (e: LedgerEvent) => void;
+  finalize: FinalizeHook;
+}
+
+async function withRun(out: Output, go: (common: RunCommon) => Promise<RunOutcome>): Promise<void> {
   const { RunProgress } = await import("../../report/progress.js");
   const { interruptController } = await import("../interrupt.js");
+  const { writeProof } = await import("../../proof/write.js");
+  const { terminalAsk } = await import("../ask.js");
+  const { VERSION } = await import("../version.js");
   const isTTY = out.opts.isTTY && !out.opts.quiet;
   const progress = new RunProgress({
     line: (t) => out.info(t),
     status: isTTY ? (t) => process.stderr.write(`\r\u001b[2K${t}`) : undefined,
   });
+  const ask = terminalAsk();
+  const warnNoTerminal = noTerminalWarning(out, ask === null);
   const intr = interruptController(out);
   try {
-    const r = await go(intr.signal, progress);
+    const r = await go({
+      cwd: process.cwd(),
+      parentEnv: process.env,
+      signal: intr.signal,
+      ask,
+      onEvent: (e) => {
+        warnNoTerminal(e);
+        progress.onEvent(e);
+      },
+      finalize: async (ledger, events, loc) => {
+        await writeProof(ledger, events, loc, VERSION);
+      },
+    });
     progress.stop();
     report(out, r);
   } finally {
