@@ -14,11 +14,14 @@ export async function commitStaged(worktree: string, message: string): Promise<s
     throw new OmkError("USAGE", "commit message is empty", { hint: "pass a non-empty commit message" });
   }
   const g = git(worktree);
-  const staged = await g(["diff", "--cached", "--quiet", "--no-ext-diff"], { okCodes: [1] });
+  const [staged, identity] = await Promise.all([
+    g(["diff", "--cached", "--quiet", "--no-ext-diff"], { okCodes: [1] }),
+    identityArgs(worktree),
+  ]);
   if (staged.code === 0) return null;
   await g(
     [
-      ...(await identityArgs(worktree)),
+      ...identity,
       "commit",
       "--quiet",
       "--no-verify",

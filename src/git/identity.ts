@@ -9,14 +9,15 @@ export const FALLBACK_EMAIL = "omk@localhost";
  * and GIT_AUTHOR_* / GIT_COMMITTER_* from the environment, still win.
  */
 export async function identityArgs(cwd: string): Promise<string[]> {
-  const g = git(cwd);
-  const args: string[] = [];
-  for (const [key, fallback] of [
-    ["user.name", FALLBACK_NAME],
-    ["user.email", FALLBACK_EMAIL],
-  ] as const) {
-    const r = await g(["config", "--get", key], { allowFail: true });
-    if (r.code !== 0 || r.stdout.trim() === "") args.push("-c", `${key}=${fallback}`);
+  // One git process for both keys (exit 1 when neither is set).
+  const r = await git(cwd)(["config", "--get-regexp", "^user\\.(name|email)$"], { allowFail: true });
+  const set = new Set<string>();
+  for (const line of r.stdout.split("\n")) {
+    const space = line.indexOf(" ");
+    if (space > 0 && line.slice(space + 1).trim() !== "") set.add(line.slice(0, space).toLowerCase());
   }
+  const args: string[] = [];
+  if (!set.has("user.name")) args.push("-c", `user.name=${FALLBACK_NAME}`);
+  if (!set.has("user.email")) args.push("-c", `user.email=${FALLBACK_EMAIL}`);
   return args;
 }

@@ -21,9 +21,9 @@ import {
  */
 export async function addWorktree(root: string, path: string, branch: string, base: string): Promise<void> {
   checkRevArg(branch, "branch");
-  const baseSha = await headCommit(root, base);
+  const [baseSha, existingBranch] = await Promise.all([headCommit(root, base), branchCommit(root, branch)]);
   const target = resolve(root, path);
-  if ((await branchCommit(root, branch)) !== null) {
+  if (existingBranch !== null) {
     throw new OmkError("GIT_FAILED", `branch ${branch} already exists`, {
       hint: `choose another branch name, or delete it first (git branch -D ${branch})`,
       details: { cwd: root, branch },
