@@ -19,19 +19,8 @@ export async function commitStaged(worktree: string, message: string): Promise<s
     identityArgs(worktree),
   ]);
   if (staged.code === 0) return null;
-  await g(
-    [
-      ...identity,
-      "commit",
-      "--quiet",
-      "--no-verify",
-      "--cleanup=whitespace",
-      "-F",
-      "-",
-    ],
-    {
-      input: message,
-    },
-  );
+  await g([...identity, "commit", "--quiet", "--no-verify", "--cleanup=whitespace", "-F", "-"], {
+    input: message,
+  });
   return headCommit(worktree);
 }

@@ -7,7 +7,7 @@ import type { AskFn } from "../policy/approval.js";
 import { redactValue } from "../security/redact.js";
 import { Ledger, type LedgerEvent, readLedger } from "../store/ledger/index.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
-import { resolveAdapter } from "./adapters.js";
+import { preflightAgent, resolveAdapter } from "./adapters.js";
 import { reapOrphans, recordChildren } from "./children.js";
 import { loadProjectConfig } from "./config-load.js";
 import { type DriveResult, driveRun } from "./driver.js";
@@ -77,6 +77,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       },
     );
   }
+  await preflightAgent(o.agent ?? config.run.agent, o.agentBin, o.parentEnv, o.cwd);
   const loc = runLocation(project, newId("run"));
   await ensurePrivateDir(loc.artifacts);
   let agentSpec = o.agent ?? config.run.agent;

@@ -1,0 +1,54 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Harness, harness, NODE } from "../fixtures/run/harness.js";
+import { OMK_BIN } from "../helpers/cli.js";
+
+const GATE = `import { readFileSync } from "node:fs";
+process.exit(readFileSync("answer.txt", "utf8").trim() === "42" ? 0 : 1);
+`;
+
+// Shell quoting for the `script` utility's command line (test code only; omk itself never uses a shell).
+const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+
+describe("omk run: agent preflight and terminal behaviour", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness({ "answer.txt": "0\n", "gate.mjs": GATE }, [{ name: "answer", args: ["gate.mjs"] }]);
+  });
+  afterEach(async () => {
+    await h.cleanup();
+  });
+
+  it("a missing agent binary fails before any run, worktree or state exists, with a hint", async () => {
+    const r = await h.omk(["run", "--agent", "kimi", "--json", "do it"], { PATH: "/usr/bin:/bin" });
+    expect(r.code).toBe(1);
+    expect(r.json<{ error: { code: string; hint: string } }>().error.code).toBe("AGENT_NOT_FOUND");
+    expect(r.stderr).toMatch(/hint: install the Kimi CLI/);
+    expect(existsSync(join(h.sb.dir, "state", "omk"))).toBe(false);
+    expect(existsSync(join(h.repo.root, ".omk", "worktrees"))).toBe(false);
+    const exec = await h.omk(["run", "--agent", "exec", "--agent-bin", join(h.sb.dir, "nope.sh"), "do it"]);
+    expect(exec.code).toBe(1);
+    expect(exec.stderr).toContain("AGENT_NOT_FOUND");
+  });
+
+  it.skipIf(!existsSync("/usr/bin/script"))("on a terminal the run shows a live status line", () => {
+    const agent = h.script(
+      "agent.mjs",
+      `import { writeFileSync } from "node:fs";\nwriteFileSync("answer.txt", "42\\n");\n`,
+    );
+    const argv = [NODE, OMK_BIN, "run", "--agent", "exec", "--agent-bin", agent, "answer the question"];
+    const env = { ...process.env, ...h.sb.env, NO_COLOR: "1", TERM: "xterm" };
+    // `script` gives omk a pseudo-terminal, as an interactive shell would.
+    const r = spawnSync("script", ["-q", "-e", "-c", argv.map(q).join(" "), "/dev/null"], {
+      cwd: h.repo.root,
+      env,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/\r\u001b\[2K⏳ .*attempt 1\/3/);
+    expect(r.stdout).toContain(": ready");
+  });
+});
