@@ -2,18 +2,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { omk, sandbox } from "../helpers/cli.js";
+import { gatesToml } from "../helpers/gates.js";
 import { makeRepo, type TestRepo } from "../helpers/git-repo.js";
-
-const NODE = process.execPath;
-
-function gatesToml(gates: { name: string; args: string[]; extra?: string }[]): string {
-  return gates
-    .map(
-      (g) =>
-        `[[gates]]\nname = "${g.name}"\ncommand = ${JSON.stringify(NODE)}\nargs = ${JSON.stringify(g.args)}\n${g.extra ?? ""}`,
-    )
-    .join("\n");
-}
 
 function allFiles(dir: string): string[] {
   const out: string[] = [];
