@@ -27,6 +27,15 @@ export function registerRun(program: Command): void {
     .command("run")
     .description(
       "Run an agent on a task in its own worktree, judge it with the gates, and write a proof.\n`omk run <task>` is short for `omk run start <task>`.",
+    )
+    .addHelpText(
+      "after",
+      examples([
+        'omk run "add retry with backoff to the http client"',
+        "omk run start --help      # every flag of a run",
+        "omk run list",
+        "omk run resume last",
+      ]),
     );
 
   run
