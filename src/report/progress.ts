@@ -17,6 +17,7 @@ export class RunProgress {
   private gates = new Map<string, string>();
   private readonly started = Date.now();
   private timer: NodeJS.Timeout | null = null;
+  private paused = false;
 
   constructor(private readonly sink: ProgressSink) {
     if (sink.status) {
@@ -98,6 +99,17 @@ export class RunProgress {
     }
   }
 
+  /** While a question is on screen the status line must not redraw over it. */
+  pause(): void {
+    this.paused = true;
+    this.sink.status?.("");
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.redraw();
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
@@ -116,7 +128,7 @@ export class RunProgress {
   }
 
   private redraw(): void {
-    if (!this.sink.status) return;
+    if (!this.sink.status || this.paused) return;
     const secs = Math.round((Date.now() - this.started) / 1000);
     const gates = [...this.gates].map(([n, s]) => `${n}:${s}`).join(" ");
     this.sink.status(

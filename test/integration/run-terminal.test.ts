@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Harness, harness, NODE } from "../fixtures/run/harness.js";
+import { FAKE_KIMI, type Harness, harness, NODE } from "../fixtures/run/harness.js";
 import { OMK_BIN } from "../helpers/cli.js";
 
 const GATE = `import { readFileSync } from "node:fs";
@@ -51,4 +51,51 @@ describe("omk run: agent preflight and terminal behaviour", () => {
     expect(r.stdout).toMatch(/\r\u001b\[2K⏳ .*attempt 1\/3/);
     expect(r.stdout).toContain(": ready");
   });
+
+  it.skipIf(!existsSync("/usr/bin/script"))(
+    "--execution ask on a terminal: the person's answer decides each write",
+    () => {
+      const scenario = join(h.sb.dir, "scenario.json");
+      writeFileSync(
+        scenario,
+        JSON.stringify({ turns: [{ steps: [{ write: { path: "answer.txt", content: "42\n" } }] }] }),
+      );
+      const argv = [
+        NODE,
+        OMK_BIN,
+        "run",
+        "--agent",
+        "kimi",
+        "--agent-bin",
+        FAKE_KIMI,
+        "--execution",
+        "ask",
+        "--max-attempts",
+        "1",
+        "answer",
+      ];
+      const env = {
+        ...process.env,
+        ...h.sb.env,
+        NO_COLOR: "1",
+        TERM: "xterm",
+        OMK_FAKE_KIMI_SCENARIO: scenario,
+      };
+      const run = (answer: string) =>
+        spawnSync("script", ["-q", "-e", "-c", argv.map(q).join(" "), "/dev/null"], {
+          cwd: h.repo.root,
+          env,
+          input: answer,
+          encoding: "utf8",
+          timeout: 60_000,
+        });
+      const yes = run("y\n");
+      expect(yes.stdout).toMatch(/agent wants to .*answer\.txt/);
+      expect(yes.stdout).toMatch(/approved WriteFile: approved by the user/);
+      expect(yes.status, yes.stdout).toBe(0);
+      const no = run("n\n");
+      expect(no.stdout).toMatch(/rejected WriteFile: rejected by the user/);
+      expect(no.status).toBe(1);
+    },
+  );
 });

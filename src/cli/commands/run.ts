@@ -165,7 +165,18 @@ async function withRun(out: Output, go: (common: RunCommon) => Promise<RunOutcom
     line: (t) => out.info(t),
     status: isTTY ? (t) => process.stderr.write(`\r\u001b[2K${t}`) : undefined,
   });
-  const ask = terminalAsk();
+  const terminal = terminalAsk();
+  const ask: AskFn | null =
+    terminal === null
+      ? null
+      : async (req) => {
+          progress.pause();
+          try {
+            return await terminal(req);
+          } finally {
+            progress.resume();
+          }
+        };
   const warnNoTerminal = noTerminalWarning(out, ask === null);
   const intr = interruptController(out);
   try {
