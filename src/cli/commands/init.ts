@@ -35,5 +35,10 @@ export function registerInit(program: Command): void {
         out.info(`workspace setup: ${result.setup.map((a) => quoteArgv(a)).join("; ")}`);
       }
       out.info("next: omk verify   (runs the gates on your current tree)");
+      if (result.files.some((f) => f.status !== "kept")) {
+        out.info(
+          'then: git add .omk .kimi && git commit -m "omk init"   (runs start from a clean, committed tree)',
+        );
+      }
     });
 }
