@@ -1,0 +1,46 @@
+import { existsSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Harness, harness } from "../fixtures/run/harness.js";
+
+const GATE = `import { readFileSync } from "node:fs";
+process.exit(readFileSync("answer.txt", "utf8").trim() === "42" ? 0 : 1);
+`;
+
+describe("omk cleanup (finished runs)", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness({ "answer.txt": "0\n", "gate.mjs": GATE }, [{ name: "answer", args: ["gate.mjs"] }]);
+  });
+  afterEach(async () => {
+    await h.cleanup();
+  });
+
+  it("removes a finished run's worktree and keeps its branch, ledger and proof", async () => {
+    const agent = h.script(
+      "agent.mjs",
+      `import { writeFileSync } from "node:fs";\nwriteFileSync("answer.txt", "42\\n");\n`,
+    );
+    const { doc } = await h.runExec(agent);
+    expect(doc.status).toBe("ready");
+    expect(existsSync(doc.worktree)).toBe(true);
+
+    const r = await h.omk(["cleanup", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const { items } = r.json<{ items: { runId: string; action: string }[] }>();
+    expect(items).toEqual([expect.objectContaining({ runId: doc.runId, action: "removed" })]);
+    expect(existsSync(doc.worktree)).toBe(false);
+    expect(h.repo.git(["worktree", "list", "--porcelain"])).not.toContain(doc.worktree);
+    expect(h.repo.git(["rev-parse", doc.branch])).toBe(doc.headCommit);
+    expect(existsSync(doc.proofPath!)).toBe(true);
+
+    // The record survives the cleanup: the proof still verifies (gates re-run in a fresh worktree) and the run lands.
+    const v = await h.omk(["proof", "verify", doc.runId, "--json"]);
+    expect(v.code, v.stdout).toBe(0);
+    const land = await h.omk(["land", doc.runId]);
+    expect(land.code, land.stderr).toBe(0);
+    expect(h.repo.git(["rev-parse", "main"])).toBe(doc.headCommit);
+
+    const again = await h.omk(["cleanup", "--json"]);
+    expect(again.json<{ items: unknown[] }>().items).toEqual([]);
+  });
+});
