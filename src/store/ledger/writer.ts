@@ -1,4 +1,4 @@
-import { type FileHandle, open, rename } from "node:fs/promises";
+import { type FileHandle, open, readdir, rename, rm } from "node:fs/promises";
 import * as path from "node:path";
 import { type Clock, systemClock } from "../../core/clock.js";
 import { OmkError } from "../../core/errors.js";
@@ -151,6 +151,10 @@ export class Ledger {
       const tip = last === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: last.seq, hash: last.hash };
       // Always (re)write the head: it may lag one batch behind after a crash, and a new ledger needs one.
       await writePrivateFile(path.join(dir, HEAD_FILE), serializeHead({ ...tip, size: scan.completeBytes }));
+      // A writer killed mid head-write leaves its temp file; we hold the lock, so none is in use.
+      for (const name of await readdir(dir)) {
+        if (name.startsWith(`${HEAD_FILE}.tmp-`)) await rm(path.join(dir, name), { force: true });
+      }
       await syncDir(dir);
       return new Ledger({
         dir,

@@ -177,6 +177,19 @@ describe("Ledger group commit", () => {
 });
 
 describe("Ledger torn tail", () => {
+  it("open() removes a head temp file left by a writer killed mid head-write; the ledger still verifies", async () => {
+    const dir = await tempDir();
+    const ledger = await Ledger.open(dir, { runId: RUN });
+    await ledger.appendMany([{ kind: "A" }, { kind: "B" }]);
+    await ledger.close();
+    await writeFile(path.join(dir, "events.head.tmp-999999"), '{"seq":');
+    const reopened = await Ledger.open(dir, { runId: RUN });
+    await reopened.append({ kind: "C" });
+    await reopened.close();
+    expect((await readdir(dir)).filter((n) => n.includes(".tmp-"))).toEqual([]);
+    expect(await readLedger(dir).then((r) => r.verify)).toMatchObject({ ok: true, events: 3, problems: [] });
+  });
+
   it("is reported by readers, quarantined by open(), and the chain continues from the last good event", async () => {
     const dir = await tempDir();
     const file = path.join(dir, "events.jsonl");
