@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ProjectConfig } from "../core/config.js";
 import { runGates } from "../gates/runner.js";
@@ -7,6 +7,7 @@ import type { GateSpec } from "../gates/schema.js";
 import { git } from "../git/index.js";
 import type { RunLocation } from "../run/locate.js";
 import { projectRun } from "../run/state.js";
+import { withThrowawayWorktree } from "../run/throwaway.js";
 import { prepareWorkspace } from "../run/workspace.js";
 import { readLedger } from "../store/ledger/index.js";
 import { buildProof } from "./build.js";
@@ -129,11 +130,7 @@ async function rerunGates(
   commit: string,
   recorded: { name: string; status: string }[],
 ): Promise<ProofCheck> {
-  await mkdir(join(opts.root, ".omk", "worktrees"), { recursive: true });
-  const dir = await mkdtemp(join(opts.root, ".omk", "worktrees", "verify-"));
-  const g = git(opts.root);
-  try {
-    await g(["worktree", "add", "-q", "--detach", dir, commit]);
+  return withThrowawayWorktree(opts.root, "verify", commit, async (dir) => {
     const setup = await prepareWorkspace(opts.root, dir, opts.config.workspace, {
       parentEnv: opts.parentEnv,
       signal: opts.signal,
@@ -162,9 +159,5 @@ async function rerunGates(
       ok: parts.length === 0,
       detail: parts.join("; ") || `${result.gates.length} gate(s) agree with the proof`,
     };
-  } finally {
-    await g(["worktree", "remove", "--force", dir], { allowFail: true });
-    await rm(dir, { recursive: true, force: true });
-    await g(["worktree", "prune"], { allowFail: true });
-  }
+  });
 }

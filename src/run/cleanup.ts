@@ -1,12 +1,13 @@
 import { lstat, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { git, pruneWorktrees } from "../git/index.js";
-import { redactValue } from "../security/redact.js";
-import { Ledger, readLedger } from "../store/ledger/index.js";
+import { readLedger } from "../store/ledger/index.js";
 import { reapOrphans } from "./children.js";
 import { RunEvent } from "./events.js";
+import { openRunLedger } from "./ledger.js";
 import { listRunIds, type ProjectLocation, runLocation } from "./locate.js";
 import { projectRun } from "./state.js";
+import { THROWAWAY_PREFIXES } from "./throwaway.js";
 
 export interface CleanupItem {
   runId: string;
@@ -46,7 +47,7 @@ export async function cleanupRuns(project: ProjectLocation, opts: { all: boolean
     if (!s.finished) {
       await reapOrphans(loc.dir, loc.worktree);
       // Open (which recovers a torn tail and a stale lock) and record why the run ends here.
-      const ledger = await Ledger.open(loc.dir, { runId: id, redact: (v) => redactValue(v) });
+      const ledger = await openRunLedger(loc.dir, id);
       try {
         if (!s.interrupted)
           await ledger.append({
@@ -70,7 +71,7 @@ export async function cleanupRuns(project: ProjectLocation, opts: { all: boolean
   // Throwaway worktrees of an interrupted `proof verify` or `land`.
   const wtRoot = join(project.root, ".omk", "worktrees");
   for (const name of await readdir(wtRoot).catch(() => [] as string[])) {
-    if (/^(verify|land)-/.test(name) || name.endsWith(".replay.patch")) {
+    if (THROWAWAY_PREFIXES.some((p) => name.startsWith(`${p}-`)) || name.endsWith(".replay.patch")) {
       await g(["worktree", "remove", "--force", join(wtRoot, name)], { allowFail: true });
       await rm(join(wtRoot, name), { recursive: true, force: true });
     }

@@ -10,6 +10,7 @@ import type {
 } from "../agents/types.js";
 import type { ProjectConfig } from "../core/config.js";
 import { isOmkError } from "../core/errors.js";
+import { gatesOk } from "../gates/evidence.js";
 import type { GateSpec } from "../gates/schema.js";
 import { commitStaged, headCommit } from "../git/index.js";
 import { type AskFn, decideApproval } from "../policy/approval.js";
@@ -210,15 +211,13 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         pending.clear();
         if (ev.interrupted) return await interrupted("gates", n);
         const blocked = ev.violations.length > 0 || ev.findings.length > 0;
-        const gatesOk = ev.gates?.every(
-          (g) => !g.required || g.allowFail || g.status === "pass" || g.status === "skip",
-        );
+        const gatesPassed = ev.gates !== null && gatesOk(ev.gates);
         const agentOk = state().attempts.find((a) => a.n === n)?.agent?.status === "finished";
         const outcome = blocked
           ? "blocked"
           : ev.files.length === 0
             ? "no_changes"
-            : gatesOk && agentOk
+            : gatesPassed && agentOk
               ? "passed"
               : "gates_failed";
         await append(RunEvent.AttemptFinished, { attempt: n, outcome });

@@ -1,15 +1,15 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
 import type { ProjectConfig } from "../core/config.js";
 import { OmkError } from "../core/errors.js";
+import { gateCounts } from "../gates/evidence.js";
 import { runGates } from "../gates/runner.js";
 import type { GateSpec } from "../gates/schema.js";
 import { currentBranch, git, headCommit, isAncestor, isDirty, mergeTreeCheck } from "../git/index.js";
-import { redactValue } from "../security/redact.js";
-import { Ledger, readLedger } from "../store/ledger/index.js";
+import { readLedger } from "../store/ledger/index.js";
 import { RunEvent } from "./events.js";
+import { openRunLedger } from "./ledger.js";
 import type { RunLocation } from "./locate.js";
 import { projectRun } from "./state.js";
+import { withThrowawayWorktree } from "./throwaway.js";
 import { prepareWorkspace } from "./workspace.js";
 
 export interface LandResult {
@@ -98,7 +98,7 @@ export async function landRun(o: {
   }
   await g(["merge", "--ff-only", "-q", target]);
   const commit = await headCommit(o.root);
-  const ledger = await Ledger.open(o.loc.dir, { runId: o.loc.runId, redact: (v) => redactValue(v) });
+  const ledger = await openRunLedger(o.loc.dir, o.loc.runId);
   try {
     await ledger.append({
       kind: RunEvent.Landed,
@@ -116,11 +116,7 @@ async function testMerge(
   runHead: string,
   task: string,
 ): Promise<string> {
-  await mkdir(join(o.root, ".omk", "worktrees"), { recursive: true });
-  const dir = await mkdtemp(join(o.root, ".omk", "worktrees", "land-"));
-  const g = git(o.root);
-  try {
-    await g(["worktree", "add", "-q", "--detach", dir, head]);
+  return withThrowawayWorktree(o.root, "land", head, async (dir) => {
     const wg = git(dir);
     await wg([
       "merge",
@@ -150,7 +146,7 @@ async function testMerge(
     });
     if (!result.ok) {
       const failing = result.gates
-        .filter((e) => e.status !== "pass" && e.status !== "skip" && e.required && !e.allowFail)
+        .filter((e) => gateCounts(e) && e.status !== "pass" && e.status !== "skip")
         .map((e) => `${e.name} (${e.status})`);
       refuse(
         `gates fail on the merge result: ${failing.join(", ")}`,
@@ -158,10 +154,7 @@ async function testMerge(
       );
     }
     return merge;
-  } finally {
-    await g(["worktree", "remove", "--force", dir], { allowFail: true });
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function refuse(message: string, hint: string): never {

@@ -4,14 +4,14 @@ import { OmkError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import { currentBranch, headCommit, isDirty, requireRepoRoot } from "../git/index.js";
 import type { AskFn } from "../policy/approval.js";
-import { redactValue } from "../security/redact.js";
-import { Ledger, type LedgerEvent, readLedger } from "../store/ledger/index.js";
+import { type Ledger, type LedgerEvent, readLedger } from "../store/ledger/index.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
 import { preflightAgent, resolveAdapter } from "./adapters.js";
 import { reapOrphans, recordChildren } from "./children.js";
 import { loadProjectConfig } from "./config-load.js";
 import { type DriveResult, driveRun } from "./driver.js";
 import { RunEvent } from "./events.js";
+import { openRunLedger } from "./ledger.js";
 import {
   locateProject,
   type ProjectLocation,
@@ -50,8 +50,6 @@ export interface RunOutcome extends DriveResult {
   loc: RunLocation;
 }
 
-const redact = (v: Record<string, unknown>) => redactValue(v);
-
 export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   if (o.task.trim() === "")
     throw new OmkError("USAGE", "the task is empty", { hint: 'omk run "describe the change you want"' });
@@ -88,7 +86,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       agentSpec = `replay:${isAbsolute(src) ? src : resolve(o.cwd, src)}`;
   }
   const adapter = await resolveAdapter(agentSpec, project, loc.dir);
-  const ledger = await Ledger.open(loc.dir, { runId: loc.runId, redact });
+  const ledger = await openRunLedger(loc.dir, loc.runId);
   const events: LedgerEvent[] = [];
   try {
     const first = await ledger.append({
@@ -166,7 +164,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
   const config = await loadProjectConfig(root);
   const project = await locateProject(root, o.parentEnv);
   const loc = await resolveRunId(project, o.run);
-  const ledger = await Ledger.open(loc.dir, { runId: loc.runId, redact });
+  const ledger = await openRunLedger(loc.dir, loc.runId);
   try {
     const { events, verify } = await readLedger(loc.dir);
     if (!verify.ok) {

@@ -235,17 +235,6 @@ export function resumePoint(s: RunState): ResumePoint {
 }
 
 export function currentPhase(s: RunState): RunPhase {
-  const p = resumePoint(s);
-  switch (p.kind) {
-    case "done":
-      return "done";
-    case "workspace":
-      return "workspace";
-    case "agent":
-      return "agent";
-    case "evaluate":
-      return "evaluate";
-    case "finalize":
-      return "finalize";
-  }
+  // Every resume point is named after the phase it resumes.
+  return resumePoint(s).kind;
 }

@@ -13,6 +13,20 @@ export interface OmkResult {
   json<T = Record<string, unknown>>(): T;
 }
 
+/** The `--json` document of `omk run` / `omk run resume`. */
+export interface RunDoc {
+  runId: string;
+  status: string;
+  reasons: string[];
+  branch: string;
+  worktree: string;
+  baseCommit: string;
+  headCommit: string | null;
+  proofPath: string | null;
+  attempts: number;
+  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+}
+
 export interface OmkOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
