@@ -10,7 +10,8 @@ import { makeCorpus } from "./corpus.mjs";
 import { median, timeIt, writeResults } from "./util.mjs";
 
 const dist = new URL("../dist/", import.meta.url);
-const { Ledger, verifyLedger } = await import(new URL("store/ledger/index.js", dist).href);
+const { Ledger } = await import(new URL("store/ledger/writer.js", dist).href);
+const { verifyLedger } = await import(new URL("store/ledger/read.js", dist).href);
 const { redactText } = await import(new URL("security/redact.js", dist).href);
 const quick = process.env.OMK_BENCH_QUICK === "1";
 

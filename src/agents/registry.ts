@@ -1,26 +1,72 @@
 import { OmkError } from "../core/errors.js";
-import type { AgentAdapter } from "./types.js";
+import { execDescriptor } from "./exec/descriptor.js";
+import { kimiDescriptor } from "./kimi/descriptor.js";
+import { replayDescriptor } from "./replay/descriptor.js";
+import type { AgentAdapter, AgentDescriptor, AgentHealth, AgentSpec, DetectContext } from "./types.js";
 
-// Loaded on demand: the kimi adapter pulls in the SDK's wire schemas (~80 ms of module loading),
-// which an `exec` or `replay` run never needs.
-const FACTORIES: Readonly<Record<string, () => Promise<AgentAdapter>>> = {
-  kimi: async () => (await import("./kimi/adapter.js")).createKimiAdapter(),
-  exec: async () => (await import("./exec/adapter.js")).createExecAdapter(),
-};
+/** Every adapter omk can drive. Adding one is a folder with a descriptor and a line here. */
+const DESCRIPTORS: readonly AgentDescriptor[] = [kimiDescriptor, execDescriptor, replayDescriptor];
 
-export function adapterNames(): string[] {
-  return Object.keys(FACTORIES);
+export function agentDescriptors(): readonly AgentDescriptor[] {
+  return DESCRIPTORS;
 }
 
-export function getAdapter(name: string): Promise<AgentAdapter> {
-  const factory = Object.hasOwn(FACTORIES, name) ? FACTORIES[name] : undefined;
-  if (factory === undefined) {
-    return Promise.reject(
-      new OmkError("USAGE", `Unknown agent adapter: ${name}`, {
-        hint: `Use one of: ${adapterNames().join(", ")}, or replay:<run-id | recording file>.`,
-        details: { adapter: name, known: adapterNames() },
-      }),
+function specForm(d: AgentDescriptor): string {
+  return d.arg === null ? d.name : `${d.name}:${d.arg.placeholder}`;
+}
+
+/** `kimi | exec | replay:<run-id|recording.json>`, for help texts and config comments. */
+export function agentSpecForms(): string {
+  return DESCRIPTORS.map(specForm).join(" | ");
+}
+
+/** The descriptor an `--agent` value names; a usage error (listing the choices) for anything else. */
+export function parseAgentSpec(text: string, cwd: string): { descriptor: AgentDescriptor; spec: AgentSpec } {
+  const colon = text.indexOf(":");
+  const name = colon < 0 ? text : text.slice(0, colon);
+  const arg = colon < 0 ? null : text.slice(colon + 1);
+  const descriptor = DESCRIPTORS.find((d) => d.name === name);
+  if (descriptor === undefined || (descriptor.arg === null) !== (arg === null) || arg === "") {
+    const wanted = descriptor ? specForm(descriptor) : null;
+    throw new OmkError(
+      "USAGE",
+      wanted ? `--agent ${name} is written ${wanted}` : `Unknown agent adapter: ${text}`,
+      {
+        hint: `Use one of: ${agentSpecForms()}.`,
+        details: { adapter: text, known: DESCRIPTORS.map((d) => d.name) },
+      },
     );
   }
-  return factory();
+  const normalized = arg === null ? null : (descriptor.arg?.normalize?.(arg, cwd) ?? arg);
+  return {
+    descriptor,
+    spec: { name, arg: normalized, text: normalized === null ? name : `${name}:${normalized}` },
+  };
+}
+
+/** Flags that only make sense with some adapters, checked before any work starts. */
+export function checkAgentFlags(descriptor: AgentDescriptor, flags: { agentBin?: string | undefined }): void {
+  if (descriptor.agentBin === "required" && (flags.agentBin === undefined || flags.agentBin === "")) {
+    throw new OmkError("USAGE", `--agent ${descriptor.name} needs --agent-bin <command>`, {
+      hint: `omk run --agent ${descriptor.name} --agent-bin ./my-agent.sh "task"`,
+    });
+  }
+}
+
+/**
+ * Fail before any worktree or ledger exists when the agent cannot even be started: a missing binary
+ * is a set-up problem to fix, not a run to record. The adapter's own detect() decides.
+ */
+export async function preflightAgent(
+  descriptor: AgentDescriptor,
+  adapter: AgentAdapter,
+  ctx: DetectContext,
+): Promise<AgentHealth> {
+  const health = await adapter.detect(ctx);
+  if (!health.installed.value) {
+    throw new OmkError("AGENT_NOT_FOUND", `${descriptor.name} agent not found: ${health.installed.how}`, {
+      hint: descriptor.notFoundHint,
+    });
+  }
+  return health;
 }

@@ -1,9 +1,9 @@
+import type { Spawner } from "../proc/context.js";
+
 /**
  * The one interface every agent adapter implements. The run loop codes against this file only, so an
  * adapter can be swapped (kimi, exec, replay, …) without the loop knowing which protocol is spoken.
  */
-
-export type ExecutionMode = "ask" | "auto" | "never";
 
 /** A fact together with how it was learned, so `omk doctor` can say why it believes something. */
 export interface Learned<T> {
@@ -61,6 +61,10 @@ export interface AgentStartContext {
   worktree: string;
   runId: string;
   parentEnv: Readonly<Record<string, string | undefined>>;
+  /** Where the user invoked omk: a relative agent executable is found from here. */
+  cwd: string;
+  /** Starts the agent's processes: the run's own process context records their groups. */
+  proc: Spawner;
   agentBin?: string | undefined;
   agentArgs?: readonly string[] | undefined;
   model?: string | undefined;
@@ -81,6 +85,8 @@ export interface TurnResult {
 }
 
 export interface AgentSession {
+  /** The agent's version as the adapter learned it (e.g. kimi's initialize result), or null. */
+  readonly version: string | null;
   /** First prompt and every feedback prompt go through here; resolves when the agent's turn ends. */
   prompt(text: string, attempt: number, feedbackFile?: string | undefined): Promise<TurnResult>;
   /** kimi: JSON-RPC `cancel` (then kill after a grace period); exec: abort the process group. */
@@ -91,6 +97,52 @@ export interface AgentSession {
 export interface DetectContext {
   parentEnv: Readonly<Record<string, string | undefined>>;
   agentBin?: string | undefined;
+  /** Where the user invoked omk: a relative agent executable is found from here. */
+  cwd: string;
+  proc?: Spawner | undefined;
+}
+
+export type Capability = "read" | "write" | "shell";
+
+/** Which variables of omk's environment an agent gets beyond the sanitized allowlist, and which omk sets. */
+export interface AgentEnvContract {
+  /** Not secret: passed through when set. */
+  passThrough: readonly string[];
+  /** Secret-like, so the sanitizer drops them; the agent needs them, so they are passed explicitly. */
+  secrets: readonly string[];
+  /** Set by omk for the agent. */
+  provides: readonly string[];
+}
+
+/** A parsed `--agent` value: `name` or `name:<arg>`. */
+export interface AgentSpec {
+  name: string;
+  arg: string | null;
+  /** As recorded in the ledger (`name` or `name:<arg>`, the arg normalized). */
+  text: string;
+}
+
+export interface AdapterCreateContext {
+  /** The run's private directory (replay keeps the recording it plays there, for resume). */
+  runDir: string;
+  /** Turns a `replay:` source that is not a file (a run id) into a recording file's contents. */
+  recordingOfRun(query: string): Promise<unknown>;
+}
+
+/** One registry entry: everything omk knows about an adapter without loading it. */
+export interface AgentDescriptor {
+  name: string;
+  /** One line for `--help` and `omk init`'s comments. */
+  summary: string;
+  /** `null`: the spec is the name alone. Otherwise `name:<arg>`, e.g. replay:<run-id|recording.json>. */
+  arg: { placeholder: string; normalize?: (arg: string, cwd: string) => string } | null;
+  /** `--agent-bin`: the command itself (exec), an override (kimi), or meaningless (replay). */
+  agentBin: "required" | "override" | "unused";
+  capabilities: readonly Capability[];
+  env: AgentEnvContract;
+  /** What to do when detect() says it is not installed. */
+  notFoundHint: string;
+  create(spec: AgentSpec, ctx: AdapterCreateContext): Promise<AgentAdapter>;
 }
 
 export interface AgentAdapter {

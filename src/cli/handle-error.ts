@@ -1,5 +1,6 @@
 import { CommanderError } from "commander";
-import { ExitCode, type ExitCodeValue, OmkError } from "../core/index.js";
+import { OmkError } from "../core/errors.js";
+import { ExitCode, type ExitCodeValue } from "../core/exit-codes.js";
 import { redactText } from "../security/redact.js";
 import type { Output } from "./output.js";
 

@@ -5,7 +5,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const args = argv.slice(2);
   // `omk --version` is what scripts and shells call most: answer it without loading the CLI.
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
-    const { VERSION } = await import("./version.js");
+    const { VERSION } = await import("../core/version.js");
     process.stdout.write(`${VERSION}\n`);
     return ExitCode.ok;
   }

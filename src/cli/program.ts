@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { VERSION } from "../core/version.js";
 import { registerCleanup } from "./commands/cleanup.js";
 import { registerInit } from "./commands/init.js";
 import { registerLand } from "./commands/land.js";
@@ -6,7 +7,6 @@ import { registerProof } from "./commands/proof.js";
 import { registerRun } from "./commands/run.js";
 import { registerVerify } from "./commands/verify.js";
 import { examples } from "./context.js";
-import { VERSION } from "./version.js";
 
 export function buildProgram(): Command {
   const program = new Command("omk")

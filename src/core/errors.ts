@@ -17,6 +17,7 @@ export const ErrorCodes = {
   GATE_FAILED: ExitCode.failure,
   LEDGER_CORRUPT: ExitCode.failure,
   LEDGER_LOCKED: ExitCode.failure,
+  LEDGER_UNSUPPORTED: ExitCode.failure,
   SPAWN_FAILED: ExitCode.failure,
   GIT_FAILED: ExitCode.failure,
   AGENT_FAILED: ExitCode.failure,

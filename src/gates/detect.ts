@@ -3,10 +3,8 @@ import { join } from "node:path";
 import { KNOBS, readIntKnob } from "../security/bounded-env.js";
 import type { GateSpec } from "./schema.js";
 
-export { renderGatesToml } from "./render.js";
-
 export interface DetectOptions {
-  /** Where OMK_GATE_TIMEOUT_SECS is read from (default process.env). */
+  /** Where OMK_GATE_TIMEOUT_SECS is read from (default: none, so the built-in default applies). */
   env?: Readonly<Record<string, string | undefined>> | undefined;
   onWarning?: ((message: string) => void) | undefined;
 }
@@ -22,7 +20,7 @@ const NPM_PLACEHOLDER_TEST = /no test specified/;
  * be written out with `renderGatesToml` as is.
  */
 export async function detectGates(root: string, options: DetectOptions = {}): Promise<GateSpec[]> {
-  const timeoutSecs = readIntKnob(options.env ?? process.env, KNOBS.gateTimeoutSecs, options.onWarning);
+  const timeoutSecs = readIntKnob(options.env ?? {}, KNOBS.gateTimeoutSecs, options.onWarning);
   const gate = (name: string, command: string, args: string[]): GateSpec => ({
     name,
     command,

@@ -32,11 +32,27 @@ export interface GateRunResult {
 /** sha256 of no bytes: the hash of a stream that was never written. */
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-export function gateCounts(e: GateEvidence): boolean {
-  return e.required && !e.allowFail;
+/** The fields the verdict on a gate needs; recorded gates (ledger, proof) carry them too. */
+export interface GateVerdictFields {
+  name: string;
+  status: string;
+  required: boolean;
+  allowFail: boolean;
+}
+
+/**
+ * The one rule for "this gate failed the change": it counts (required, not allow_fail) and it did
+ * not pass or skip. Run status, feedback, land and proof verification all decide with it.
+ */
+export function gateFailed(g: GateVerdictFields): boolean {
+  return g.required && !g.allowFail && g.status !== "pass" && g.status !== "skip";
+}
+
+export function failingGates<G extends GateVerdictFields>(gates: readonly G[]): G[] {
+  return gates.filter(gateFailed);
 }
 
 /** ok is a pure function of the evidence, so a proof reader can recompute it. */
-export function gatesOk(evidence: readonly GateEvidence[]): boolean {
-  return evidence.every((e) => !gateCounts(e) || e.status === "pass" || e.status === "skip");
+export function gatesOk(gates: readonly GateVerdictFields[]): boolean {
+  return !gates.some(gateFailed);
 }

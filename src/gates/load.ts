@@ -17,7 +17,7 @@ export type LoadedGates =
   | { found: false; path: string };
 
 export interface LoadGatesOptions {
-  /** Where OMK_GATE_TIMEOUT_SECS is read from (default process.env). */
+  /** Where OMK_GATE_TIMEOUT_SECS is read from (default: none, so the built-in default applies). */
   env?: Readonly<Record<string, string | undefined>> | undefined;
   onWarning?: ((message: string) => void) | undefined;
 }
@@ -48,7 +48,7 @@ export function parseGatesToml(text: string, path: string, options: LoadGatesOpt
     if (error instanceof TomlError) throw syntaxError(error, path);
     throw error;
   }
-  const defaultTimeout = readIntKnob(options.env ?? process.env, KNOBS.gateTimeoutSecs, options.onWarning);
+  const defaultTimeout = readIntKnob(options.env ?? {}, KNOBS.gateTimeoutSecs, options.onWarning);
   const result = gatesFileSchema(defaultTimeout).safeParse(document);
   if (result.success) return { gates: result.data.gates };
   throw schemaError(result.error.issues, text, path);

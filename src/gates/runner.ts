@@ -1,7 +1,8 @@
 import { realpath } from "node:fs/promises";
 import { resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
-import { type ParentEnv, type ProcResult, runProcess } from "../proc/index.js";
+import { defaultSpawner, type Spawner } from "../proc/context.js";
+import type { ParentEnv, ProcResult } from "../proc/types.js";
 import { isInside, isSafeAgentPath } from "../security/paths.js";
 import { redactText } from "../security/redact.js";
 import { EMPTY_SHA256, type GateEvidence, type GateRunResult, type GateStatus, gatesOk } from "./evidence.js";
@@ -32,6 +33,8 @@ export interface GateRunOptions {
    */
   onGateOutput?: ((name: string, stream: "stdout" | "stderr", line: string) => void) | undefined;
   onWarning?: ((message: string) => void) | undefined;
+  /** Who starts the gate processes (a run's own process context); default: plain spawning. */
+  proc?: Spawner | undefined;
 }
 
 /** Runs the gates one after another in file order; failure is evidence, not an exception. */
@@ -81,7 +84,7 @@ async function runGate(spec: GateSpec, opts: GateRunOptions): Promise<GateEviden
   const cwd = await gateCwd(opts.root, spec.cwd);
   if (typeof cwd !== "string") return notRun(spec, "error", cwd.error);
   const onOutput = opts.onGateOutput;
-  const result = await runProcess([spec.command, ...spec.args], {
+  const result = await (opts.proc ?? defaultSpawner).run([spec.command, ...spec.args], {
     cwd,
     parentEnv: opts.parentEnv,
     passThrough: opts.passThrough,

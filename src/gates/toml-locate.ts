@@ -90,3 +90,32 @@ function countOccurrences(haystack: string, needle: string): number {
   for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length)) count++;
   return count;
 }
+
+/**
+ * For plain tables (`.omk/config.toml`): `[a]` then key `b` for the path [a, b]; a top-level key for
+ * [a] when it is no table; the `[a]` header when the key is missing. Falls back to the first line.
+ */
+export function locateTablePath(text: string, path: readonly PropertyKey[]): SourcePosition {
+  const lines = sourceLines(text);
+  const names = path.filter((k): k is string => typeof k === "string");
+  const [table, key] = names;
+  if (table === undefined) return { line: 1, column: 1 };
+  const header = new RegExp(`^\\s*\\[\\s*${table.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*\\]`);
+  const at = lines.findIndex((l) => l.structural && header.test(l.text));
+  if (at < 0) {
+    const top: SourceLine[] = [];
+    for (const l of lines) {
+      if (l.structural && ANY_HEADER.test(l.text)) break;
+      top.push(l);
+    }
+    return findKey(top, table) ?? { line: 1, column: 1 };
+  }
+  const headerLine = lines[at] as SourceLine;
+  const body: SourceLine[] = [];
+  for (const l of lines.slice(at + 1)) {
+    if (l.structural && ANY_HEADER.test(l.text)) break;
+    body.push(l);
+  }
+  const found = key === undefined ? undefined : findKey(body, key);
+  return found ?? { line: headerLine.number, column: headerLine.text.indexOf("[") + 1 };
+}

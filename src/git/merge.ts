@@ -103,3 +103,9 @@ export async function mergeInto(
   const commit = await headCommit(root);
   return { commit, fastForward: canFastForward, upToDate: false };
 }
+
+/** Move the checked-out branch of `root` to `commit`, only if that is a fast-forward. */
+export async function fastForwardTo(root: string, commit: string): Promise<void> {
+  checkRevArg(commit, "revision");
+  await git(root)(["merge", "--quiet", "--ff-only", commit]);
+}

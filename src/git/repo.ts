@@ -112,3 +112,16 @@ export async function addToInfoExclude(root: string, pattern: string): Promise<b
   }
   return true;
 }
+
+/** Whether `rel` is ignored by the repository's ignore rules (tracked or not). */
+export async function isIgnored(dir: string, rel: string): Promise<boolean> {
+  const r = await git(dir)(["check-ignore", "-q", "--no-index", "--", rel], { allowFail: true });
+  return r.code === 0;
+}
+
+/** Back to HEAD: tracked changes reset, untracked files and directories removed (ignored ones kept). */
+export async function discardChanges(dir: string): Promise<void> {
+  const g = git(dir);
+  await g(["reset", "--quiet", "--hard", "HEAD"]);
+  await g(["clean", "--quiet", "-f", "-d"]);
+}

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { OmkError } from "../core/errors.js";
-import { type ProcResult, runProcess } from "../proc/index.js";
+import { runProcess } from "../proc/run-process.js";
+import type { ProcResult } from "../proc/types.js";
 
 export interface GitRunOptions {
   /** Defaults to the directory the runner was made for. */

@@ -94,3 +94,16 @@ export async function listWorktrees(root: string): Promise<WorktreeInfo[]> {
   const r = await git(root)(["worktree", "list", "--porcelain", "-z"]);
   return parseWorktreeListZ(r.stdout);
 }
+
+/** A detached worktree at `commit`, for checking something without a branch (proof verify, land). */
+export async function addDetachedWorktree(root: string, path: string, commit: string): Promise<void> {
+  checkRevArg(commit, "revision");
+  await git(root)(["worktree", "add", "--quiet", "--detach", "--", resolve(root, path), commit]);
+}
+
+/** Check out an existing branch in a new worktree (a run's worktree that cleanup removed). */
+export async function attachWorktree(root: string, path: string, branch: string): Promise<void> {
+  checkRevArg(branch, "branch");
+  await git(root)(["worktree", "prune"], { allowFail: true });
+  await git(root)(["worktree", "add", "--quiet", "--", resolve(root, path), branch]);
+}

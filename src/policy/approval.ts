@@ -1,6 +1,7 @@
 import { isAbsolute, relative, sep } from "node:path";
-import type { ApprovalDecision, ApprovalRequest, ExecutionMode } from "../agents/types.js";
+import type { ApprovalDecision, ApprovalRequest } from "../agents/types.js";
 import { isSafeAgentPath } from "../security/paths.js";
+import type { ExecutionMode } from "./execution-mode.js";
 
 /** Tools that only read. Everything else (writes, shell, unknown tools) needs the policy's consent. */
 const READ_ONLY_TOOLS = new Set([

@@ -21,17 +21,8 @@ export function groupsSupported(): boolean {
   return usesGroups;
 }
 
-const groupListeners = new Set<(pgid: number) => void>();
-
-/** Told of every process group omk starts, so a run can record its children for crash recovery. */
-export function onGroupRegistered(listener: (pgid: number) => void): () => void {
-  groupListeners.add(listener);
-  return () => groupListeners.delete(listener);
-}
-
 export function registerGroup(pgid: number): void {
   liveGroups.add(pgid);
-  for (const listener of groupListeners) listener(pgid);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on("exit", killAllRegisteredGroups);

@@ -20,6 +20,7 @@ export async function runProcess(argv: readonly string[], options: RunOptions): 
     timeoutMs: timeoutMsFor(options.timeoutMs),
     graceMs: graceMsFor(options),
     signal: options.signal,
+    onGroupStarted: options.onGroupStarted,
   });
   const combined =
     options.combinedTailBytes === undefined

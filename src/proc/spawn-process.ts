@@ -21,6 +21,7 @@ export function spawnProcess(argv: readonly string[], options: SpawnOptions): Pr
     timeoutMs: timeoutMsFor(options.timeoutMs),
     graceMs: graceMsFor(options),
     signal: options.signal,
+    onGroupStarted: options.onGroupStarted,
   });
   const { stdin, stdout, stderr } = supervisor.subprocess;
   const stderrCapture = new OutputCapture(

@@ -29,6 +29,8 @@ export interface SuperviseOptions {
   timeoutMs: number | undefined;
   graceMs: number;
   signal: AbortSignal | undefined;
+  /** Told the child's process group synchronously, right after spawn (a run's process context). */
+  onGroupStarted?: ((pgid: number) => void) | undefined;
 }
 
 export interface Outcome {
@@ -71,7 +73,10 @@ export class Supervisor {
   constructor(private readonly options: SuperviseOptions) {
     this.subprocess = startChild(options);
     this.pid = this.subprocess.pid;
-    if (this.pid !== undefined && groupsSupported()) registerGroup(this.pid);
+    if (this.pid !== undefined && groupsSupported()) {
+      registerGroup(this.pid);
+      options.onGroupStarted?.(this.pid);
+    }
 
     this.subprocess.once("spawn", () => {
       this.spawned = true;

@@ -21,6 +21,8 @@ export interface RunOptions {
   onStderrLine?: ((line: string) => void) | undefined;
   /** Env sanitizer and knob warnings (secret-like explicit keys, invalid OMK_* values). */
   onWarning?: ((message: string) => void) | undefined;
+  /** Told the child's process group synchronously, right after spawn (see ProcessContext). */
+  onGroupStarted?: ((pgid: number) => void) | undefined;
   /** When set, result.combinedTail holds the last this-many bytes of stdout+stderr, interleaved by line. */
   combinedTailBytes?: number | undefined;
 }

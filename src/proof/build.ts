@@ -1,18 +1,18 @@
-import type { RunState } from "../run/state.js";
-import type { LedgerEvent } from "../store/ledger/index.js";
+import type { RunJournalEvent } from "../journal/events.js";
+import type { RunState } from "../journal/state.js";
 import type { Proof } from "./schema.js";
 
 /**
  * proof.json is a projection of the ledger (plus the artifact hashes already recorded in it):
  * everything here can be recomputed from events.jsonl, which is what `proof verify` does.
  */
-export function buildProof(s: RunState, events: readonly LedgerEvent[], omkVersion: string): Proof {
+export function buildProof(s: RunState, events: readonly RunJournalEvent[], omkVersion: string): Proof {
   const head = events[events.length - 1]!;
   const last = s.attempts[s.attempts.length - 1];
   const finished = s.finished;
   const artifacts = s.attempts
     .filter((a) => a.diff?.patchFile && a.diff.patchSha256)
-    .map((a) => ({ path: a.diff!.patchFile!, sha256: a.diff!.patchSha256!, bytes: patchBytes(events, a.n) }));
+    .map((a) => ({ path: a.diff!.patchFile!, sha256: a.diff!.patchSha256!, bytes: a.diff!.patchBytes ?? 0 }));
   const started = Date.parse(s.startedAt);
   const ended = Date.parse(head.ts);
   return {
@@ -27,7 +27,7 @@ export function buildProof(s: RunState, events: readonly LedgerEvent[], omkVersi
     reasons: finished?.reasons ?? ["the run did not finish"],
     agent: {
       adapter: s.agent.name,
-      version: agentVersion(events),
+      version: s.agent.version,
       model: s.agent.model,
       execution: s.execution,
     },
@@ -73,24 +73,4 @@ export function buildProof(s: RunState, events: readonly LedgerEvent[], omkVersi
     usage: s.usage.inputTokens + s.usage.outputTokens > 0 || s.usage.costUsd > 0 ? s.usage : null,
     omk: { version: omkVersion },
   };
-}
-
-function patchBytes(events: readonly LedgerEvent[], attempt: number): number {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i]!;
-    if (
-      e.kind === "DiffCaptured" &&
-      e.data["attempt"] === attempt &&
-      typeof e.data["patchBytes"] === "number"
-    )
-      return e.data["patchBytes"];
-  }
-  return 0;
-}
-
-function agentVersion(events: readonly LedgerEvent[]): string | null {
-  for (const e of events) {
-    if (e.kind === "AgentStarted" && typeof e.data["version"] === "string") return e.data["version"];
-  }
-  return null;
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { RunStatusSchema } from "../journal/events.js";
+import { ExecutionModeSchema } from "../policy/execution-mode.js";
 
 const Sha = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -22,13 +24,13 @@ export const ProofSchema = z.object({
   repo: z.object({ root: z.string(), baseCommit: z.string(), baseBranch: z.string().nullable() }),
   branch: z.string(),
   headCommit: z.string().nullable(),
-  status: z.enum(["ready", "not_ready", "blocked", "cancelled", "failed_infra"]),
+  status: RunStatusSchema,
   reasons: z.array(z.string()),
   agent: z.object({
     adapter: z.string(),
     version: z.string().nullable(),
     model: z.string().nullable(),
-    execution: z.string(),
+    execution: ExecutionModeSchema,
   }),
   attempts: z.array(
     z.object({

@@ -1,14 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { OmkError } from "../core/errors.js";
-import { requireRepoRoot } from "../git/index.js";
-import { loadProjectConfig } from "../run/config-load.js";
-import { locateProject, resolveRunId } from "../run/locate.js";
-import { gatesForTree } from "../run/verify-tree.js";
+import { resolveRunId } from "../project/locate.js";
+import type { Project } from "../project/open.js";
 import { type Proof, ProofSchema } from "./schema.js";
 import { type ProofVerifyResult, verifyProof } from "./verify.js";
 
-export async function loadProof(cwd: string, id: string): Promise<Proof> {
-  const project = await locateProject(await requireRepoRoot(cwd));
+export async function loadProof(project: Project, id: string): Promise<Proof> {
   const loc = await resolveRunId(project, id);
   let raw: string;
   try {
@@ -18,7 +15,13 @@ export async function loadProof(cwd: string, id: string): Promise<Proof> {
       hint: `it may still be running or interrupted: omk run resume ${loc.runId}`,
     });
   }
-  const parsed = ProofSchema.safeParse(JSON.parse(raw));
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    json = undefined;
+  }
+  const parsed = ProofSchema.safeParse(json);
   if (!parsed.success)
     throw new OmkError("PROOF_INVALID", `proof.json of ${loc.runId} does not match omk.proof/v1`, {
       hint: `omk proof verify ${loc.runId}`,
@@ -27,7 +30,7 @@ export async function loadProof(cwd: string, id: string): Promise<Proof> {
 }
 
 export async function verifyRunProof(
-  cwd: string,
+  project: Project,
   id: string,
   opts: {
     rerunGates: boolean;
@@ -35,16 +38,11 @@ export async function verifyRunProof(
     onGateResult?: (name: string, status: string, recorded: string | null) => void;
   },
 ): Promise<ProofVerifyResult> {
-  const root = await requireRepoRoot(cwd);
-  const project = await locateProject(root);
   const loc = await resolveRunId(project, id);
   return verifyProof({
-    root: project.root,
+    project,
     loc,
-    config: await loadProjectConfig(project.root),
-    gates: (await gatesForTree(project.root)).gates,
     rerunGates: opts.rerunGates,
-    parentEnv: process.env,
     signal: opts.signal,
     onGateResult: opts.onGateResult,
   });

@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ProjectConfig } from "../core/config.js";
 import { runGates } from "../gates/runner.js";
-import type { GateSpec } from "../gates/schema.js";
-import { git } from "../git/index.js";
-import type { RunLocation } from "../run/locate.js";
-import { projectRun } from "../run/state.js";
-import { withThrowawayWorktree } from "../run/throwaway.js";
-import { prepareWorkspace } from "../run/workspace.js";
-import { readLedger } from "../store/ledger/index.js";
+import { branchCommit } from "../git/refs.js";
+import type { TypedEvent } from "../journal/events.js";
+import { readRunJournal } from "../journal/run-journal.js";
+import { projectRun } from "../journal/state.js";
+import type { RunLocation } from "../project/locate.js";
+import type { Project } from "../project/open.js";
+import { withThrowawayWorktree } from "../project/throwaway.js";
+import { prepareWorkspace } from "../project/workspace.js";
 import { buildProof } from "./build.js";
 import { ProofSchema } from "./schema.js";
 
@@ -32,26 +32,31 @@ export interface ProofVerifyResult {
  * throwaway worktree. Every check runs even after one fails, so the report is complete.
  */
 export async function verifyProof(opts: {
-  root: string;
+  project: Project;
   loc: RunLocation;
-  config: ProjectConfig;
-  gates: readonly GateSpec[];
   rerunGates: boolean;
-  parentEnv: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;
   onGateResult?: ((name: string, status: string, recorded: string | null) => void) | undefined;
 }): Promise<ProofVerifyResult> {
   const { loc } = opts;
   const checks: ProofCheck[] = [];
-  const { events, verify } = await readLedger(loc.dir);
+  const journal = await readRunJournal(loc.dir);
+  const { events, verify } = journal;
   const bad = verify.problems.filter((p) => p.kind !== "torn_tail");
+  const undecodable = [
+    ...journal.unknown.map(
+      (u) =>
+        `seq ${u.seq}: event kind ${JSON.stringify(u.kind)} is unknown to this omk (written by a newer one?)`,
+    ),
+    ...journal.invalid.map((i) => i.message),
+  ];
   checks.push({
     name: "ledger",
-    ok: verify.ok && bad.length === 0,
+    ok: verify.ok && bad.length === 0 && undecodable.length === 0,
     detail:
-      verify.ok && bad.length === 0
+      verify.ok && bad.length === 0 && undecodable.length === 0
         ? `${verify.events} events, chain intact`
-        : bad.map((p) => `seq ${p.seq ?? "?"} ${p.kind}: ${p.message}`).join("; ") ||
+        : [...bad.map((p) => `seq ${p.seq ?? "?"} ${p.kind}: ${p.message}`), ...undecodable].join("; ") ||
           "ledger does not verify",
   });
 
@@ -60,7 +65,7 @@ export async function verifyProof(opts: {
     const raw = await readFile(loc.proofFile);
     proof = ProofSchema.parse(JSON.parse(raw.toString("utf8")));
     const sha = createHash("sha256").update(raw).digest("hex");
-    const written = [...events].reverse().find((e) => e.kind === "ProofWritten");
+    const written = events.findLast((e): e is TypedEvent<"ProofWritten"> => e.kind === "ProofWritten");
     const upto = proof.ledger.headSeq;
     const expected = buildProof(
       projectRun(events.filter((e) => e.seq <= upto)),
@@ -69,7 +74,7 @@ export async function verifyProof(opts: {
     );
     const problems: string[] = [];
     if (!written) problems.push("the ledger has no ProofWritten event");
-    else if (written.data["sha256"] !== sha)
+    else if (written.data.sha256 !== sha)
       problems.push("proof.json sha256 differs from the one recorded in the ledger");
     if (JSON.stringify(expected) !== JSON.stringify(proof))
       problems.push("proof.json differs from the proof rebuilt from the ledger");
@@ -103,11 +108,8 @@ export async function verifyProof(opts: {
     detail: artifactProblems.join("; ") || `${proof?.artifacts.length ?? 0} artifact(s) match`,
   });
 
-  const g = git(opts.root);
   const head = proof?.headCommit ?? null;
-  const branchHead = (
-    await g(["rev-parse", "--verify", "--quiet", `refs/heads/${loc.branch}^{commit}`], { allowFail: true })
-  ).stdout.trim();
+  const branchHead = (await branchCommit(opts.project.root, loc.branch)) ?? "";
   checks.push({
     name: "branch",
     ok: head !== null && branchHead === head,
@@ -130,18 +132,19 @@ async function rerunGates(
   commit: string,
   recorded: { name: string; status: string }[],
 ): Promise<ProofCheck> {
-  return withThrowawayWorktree(opts.root, "verify", commit, async (dir) => {
-    const setup = await prepareWorkspace(opts.root, dir, opts.config.workspace, {
-      parentEnv: opts.parentEnv,
+  const { project } = opts;
+  return withThrowawayWorktree(project.root, "verify", commit, async (dir) => {
+    const setup = await prepareWorkspace(project.root, dir, project.config.workspace, {
+      parentEnv: project.env,
       signal: opts.signal,
       onStep: () => {},
     });
     if (!setup.ok) return { name: "gates", ok: false, detail: `workspace setup failed: ${setup.detail}` };
     const names = new Set(recorded.map((r) => r.name));
-    const gates = opts.gates.filter((x) => names.has(x.name));
+    const gates = project.gates.gates.filter((x) => names.has(x.name));
     const result = await runGates(gates, {
       root: dir,
-      parentEnv: opts.parentEnv,
+      parentEnv: project.env,
       signal: opts.signal,
       onGateResult: (e) =>
         opts.onGateResult?.(e.name, e.status, recorded.find((r) => r.name === e.name)?.status ?? null),

@@ -1,4 +1,4 @@
-import type { LedgerEvent } from "../store/ledger/index.js";
+import type { RunJournalEvent } from "../journal/events.js";
 
 /**
  * Live run progress, a reader of ledger events only. On a TTY it redraws one status line
@@ -26,75 +26,67 @@ export class RunProgress {
     }
   }
 
-  onEvent(e: LedgerEvent): void {
-    const d = e.data;
+  onEvent(e: RunJournalEvent): void {
     switch (e.kind) {
       case "RunStarted":
-        this.maxAttempts = Number(d["maxAttempts"] ?? 0);
-        this.say(
-          `run ${String(d["runId"])} on ${String(d["branch"])} (agent ${String((d["agent"] as Record<string, unknown>)?.["name"])})`,
-        );
+        this.maxAttempts = e.data.maxAttempts;
+        this.say(`run ${e.data.runId} on ${e.data.branch} (agent ${e.data.agent.name})`);
         break;
       case "WorkspaceReady":
-        this.say(
-          d["setupOk"] === false ? `workspace setup failed: ${String(d["setupDetail"])}` : "workspace ready",
-        );
+        this.say(e.data.setupOk ? "workspace ready" : `workspace setup failed: ${e.data.setupDetail}`);
         break;
       case "WorkspaceSetup":
-        this.setPhase(`setup: ${String((d["step"] as Record<string, unknown>)?.["what"] ?? "")}`);
+        this.setPhase(`setup: ${e.data.step.what}`);
         break;
       case "AttemptStarted":
-        this.attempt = Number(d["attempt"]);
+        this.attempt = e.data.attempt;
         this.gates.clear();
         this.setPhase("agent working");
         this.say(
-          `attempt ${this.attempt}/${this.maxAttempts}: agent working${d["feedbackFrom"] ? " (with gate feedback)" : ""}`,
+          `attempt ${this.attempt}/${this.maxAttempts}: agent working${e.data.feedbackFrom ? " (with gate feedback)" : ""}`,
         );
         break;
       case "ApprovalDecided":
         this.say(
-          `  ${d["decision"] === "approve" ? "approved" : "rejected"} ${String(d["tool"])}: ${String(d["reason"])}`,
+          `  ${e.data.decision === "approve" ? "approved" : "rejected"} ${e.data.tool}: ${e.data.reason}`,
         );
         break;
       case "AgentFinished":
-        this.say(`  agent ${String(d["status"])}: ${String(d["detail"])}`);
+        this.say(`  agent ${e.data.status}: ${e.data.detail}`);
         break;
-      case "DiffCaptured": {
-        const files = Array.isArray(d["files"]) ? d["files"].length : 0;
-        this.say(`  diff: ${files} file(s), +${String(d["added"])} −${String(d["deleted"])}`);
+      case "DiffCaptured":
+        this.say(`  diff: ${e.data.files.length} file(s), +${e.data.added} −${e.data.deleted}`);
         break;
-      }
       case "WriteSetViolation":
-        this.say(`  blocked: ${String(d["path"])} (${String(d["reason"])})`);
+        this.say(`  blocked: ${e.data.path} (${e.data.reason})`);
         break;
       case "SecurityFinding":
-        this.say(
-          `  blocked: possible secret (${String(d["rule"])}) in ${String(d["path"])}:${String(d["line"])}`,
-        );
+        this.say(`  blocked: possible secret (${e.data.rule}) in ${e.data.path}:${e.data.line}`);
         break;
       case "GateStarted":
-        this.gates.set(String(d["name"]), "running");
+        this.gates.set(e.data.name, "running");
         this.setPhase("gates");
         break;
       case "GateResult": {
-        const g = d["gate"] as Record<string, unknown>;
-        this.gates.set(String(g["name"]), String(g["status"]));
-        this.say(
-          `  gate ${String(g["name"])}: ${String(g["status"])} (${((Number(g["durationMs"]) || 0) / 1000).toFixed(1)}s)`,
-        );
+        const g = e.data.gate;
+        this.gates.set(g.name, g.status);
+        this.say(`  gate ${g.name}: ${g.status} (${(g.durationMs / 1000).toFixed(1)}s)`);
         break;
       }
       case "AttemptFinished":
-        this.say(`attempt ${String(d["attempt"])}: ${String(d["outcome"]).replace("_", " ")}`);
+        this.say(`attempt ${e.data.attempt}: ${e.data.outcome.replace("_", " ")}`);
         break;
       case "RunInterrupted":
-        this.say(`interrupted during ${String(d["phase"])}`);
+        this.say(`interrupted during ${e.data.phase}`);
         break;
       case "RunResumed":
         this.say("resuming from the ledger");
         break;
       case "RunFinished":
         this.setPhase("done");
+        break;
+      case "ProofWritten":
+        this.setPhase("proof written");
         break;
     }
   }

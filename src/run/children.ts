@@ -1,30 +1,35 @@
 import { appendFileSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { killOrphanedGroups, onGroupRegistered } from "../proc/index.js";
+import { ProcessContext } from "../proc/context.js";
+import { killOrphanedGroups } from "../proc/orphans.js";
 import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
 
-const FILE = "children.pids";
+/** Process groups a run started, one per line, for crash recovery. */
+export const CHILDREN_FILE = "children.pids";
 
 /**
- * Records the process group of every child (agent, gate, setup) a run starts, synchronously, so
- * that a later resume or cleanup can stop what a SIGKILLed omk left running in the worktree.
+ * The run's own process context: the group of every child it starts (agent, gate, setup) is
+ * appended to its children.pids synchronously, so a later resume or cleanup can stop what a
+ * SIGKILLed omk left running in the worktree — and never another run's processes.
  */
-export function recordChildren(runDir: string): () => void {
-  return onGroupRegistered((pgid) => {
-    try {
-      appendFileSync(join(runDir, FILE), `${pgid}\n`, { mode: PRIVATE_FILE_MODE });
-    } catch {
-      // best effort: losing this only weakens crash recovery
-    }
+export function runProcessContext(runDir: string): ProcessContext {
+  return new ProcessContext({
+    onGroup: (pgid) => {
+      try {
+        appendFileSync(join(runDir, CHILDREN_FILE), `${pgid}\n`, { mode: PRIVATE_FILE_MODE });
+      } catch {
+        // best effort: losing this only weakens crash recovery
+      }
+    },
   });
 }
 
 /** Stop the recorded groups that still work inside the worktree; returns the groups stopped. */
 export async function reapOrphans(runDir: string, worktree: string): Promise<number[]> {
-  const text = await readFile(join(runDir, FILE), "utf8").catch(() => "");
+  const text = await readFile(join(runDir, CHILDREN_FILE), "utf8").catch(() => "");
   const pgids = text.split("\n").filter(Boolean).map(Number);
   const killed = await killOrphanedGroups(pgids, worktree);
-  await rm(join(runDir, FILE), { force: true });
+  await rm(join(runDir, CHILDREN_FILE), { force: true });
   return killed;
 }

@@ -1,13 +1,10 @@
-import { lstat, readdir, rm } from "node:fs/promises";
+import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { git, pruneWorktrees } from "../git/index.js";
-import { readLedger } from "../store/ledger/index.js";
+import { pruneWorktrees } from "../git/worktree.js";
+import { RunJournal, readRunJournal } from "../journal/run-journal.js";
+import { listRunIds, type ProjectLocation, runLocation } from "../project/locate.js";
+import { removeWorktreeDir, THROWAWAY_PREFIXES } from "../project/throwaway.js";
 import { reapOrphans } from "./children.js";
-import { RunEvent } from "./events.js";
-import { openRunLedger } from "./ledger.js";
-import { listRunIds, type ProjectLocation, runLocation } from "./locate.js";
-import { projectRun } from "./state.js";
-import { THROWAWAY_PREFIXES } from "./throwaway.js";
 
 export interface CleanupItem {
   runId: string;
@@ -22,18 +19,16 @@ export interface CleanupItem {
  */
 export async function cleanupRuns(project: ProjectLocation, opts: { all: boolean }): Promise<CleanupItem[]> {
   const items: CleanupItem[] = [];
-  const g = git(project.root);
   for (const id of await listRunIds(project)) {
     const loc = runLocation(project, id);
     const hasWorktree = (await lstat(loc.worktree).catch(() => null)) !== null;
-    let events: Awaited<ReturnType<typeof readLedger>>["events"];
+    let s: Awaited<ReturnType<typeof readRunJournal>>["state"];
     try {
-      events = (await readLedger(loc.dir)).events;
+      s = (await readRunJournal(loc.dir)).state;
     } catch {
       continue;
     }
-    if (events.length === 0) continue;
-    const s = projectRun(events);
+    if (s === null) continue;
     if (!s.finished && !opts.all) {
       if (hasWorktree)
         items.push({
@@ -47,21 +42,17 @@ export async function cleanupRuns(project: ProjectLocation, opts: { all: boolean
     if (!s.finished) {
       await reapOrphans(loc.dir, loc.worktree);
       // Open (which recovers a torn tail and a stale lock) and record why the run ends here.
-      const ledger = await openRunLedger(loc.dir, id);
+      const journal = await RunJournal.open(loc.dir, id);
       try {
         if (!s.interrupted)
-          await ledger.append({
-            kind: RunEvent.RunInterrupted,
-            data: { phase: "unknown", attempt: null, reason: "cleanup" },
-          });
+          await journal.append("RunInterrupted", { phase: "unknown", attempt: null, reason: "cleanup" });
       } finally {
-        await ledger.close();
+        await journal.close();
       }
       action = "recovered";
     }
     if (!hasWorktree) continue;
-    await g(["worktree", "remove", "--force", loc.worktree], { allowFail: true });
-    await rm(loc.worktree, { recursive: true, force: true });
+    await removeWorktreeDir(project.root, loc.worktree);
     items.push({
       runId: id,
       action,
@@ -72,8 +63,7 @@ export async function cleanupRuns(project: ProjectLocation, opts: { all: boolean
   const wtRoot = join(project.root, ".omk", "worktrees");
   for (const name of await readdir(wtRoot).catch(() => [] as string[])) {
     if (THROWAWAY_PREFIXES.some((p) => name.startsWith(`${p}-`)) || name.endsWith(".replay.patch")) {
-      await g(["worktree", "remove", "--force", join(wtRoot, name)], { allowFail: true });
-      await rm(join(wtRoot, name), { recursive: true, force: true });
+      await removeWorktreeDir(project.root, join(wtRoot, name));
     }
   }
   await pruneWorktrees(project.root);

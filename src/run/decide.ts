@@ -1,5 +1,6 @@
-import type { RunStatus } from "./events.js";
-import type { RunState } from "./state.js";
+import { failingGates } from "../gates/evidence.js";
+import type { AttemptOutcome, RunStatus } from "../journal/events.js";
+import type { RunState, TurnStatus } from "../journal/state.js";
 
 /**
  * The final verdict, a pure function of the projected state. Order matters: infrastructure
@@ -12,7 +13,6 @@ export function decideStatus(s: RunState): { status: RunStatus; reasons: string[
   if (last.outcome === "agent_infra") {
     return { status: "failed_infra", reasons: [`agent could not run: ${last.agent?.detail ?? "unknown"}`] };
   }
-  if (last.outcome === "cancelled") return { status: "cancelled", reasons: ["the agent turn was cancelled"] };
   const reasons: string[] = [];
   for (const v of last.violations) reasons.push(`write to protected path ${v.path}: ${v.reason}`);
   for (const f of last.findings) reasons.push(`possible secret (${f.rule}) in ${f.path}:${f.line}`);
@@ -22,9 +22,7 @@ export function decideStatus(s: RunState): { status: RunStatus; reasons: string[
   }
   if (last.gates.length === 0)
     return { status: "not_ready", reasons: ["no gates configured: nothing judged the change"] };
-  const failing = last.gates.filter(
-    (g) => g.required && !g.allowFail && g.status !== "pass" && g.status !== "skip",
-  );
+  const failing = failingGates(last.gates);
   if (failing.length > 0) {
     return {
       status: "not_ready",
@@ -37,4 +35,16 @@ export function decideStatus(s: RunState): { status: RunStatus; reasons: string[
     return { status: "not_ready", reasons: [`agent ended with ${last.agent.status}: ${last.agent.detail}`] };
   }
   return { status: "ready", reasons: [`all required gates passed on attempt ${last.n}`] };
+}
+
+/** What an evaluated attempt amounts to; security outranks everything, then "did anything change". */
+export function decideAttemptOutcome(e: {
+  blocked: boolean;
+  changedFiles: number;
+  gatesPassed: boolean;
+  agentStatus: TurnStatus | null;
+}): Exclude<AttemptOutcome, "agent_infra"> {
+  if (e.blocked) return "blocked";
+  if (e.changedFiles === 0) return "no_changes";
+  return e.gatesPassed && e.agentStatus === "finished" ? "passed" : "gates_failed";
 }

@@ -1,42 +1,37 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type {
-  AgentAdapter,
-  AgentEvent,
-  AgentSession,
-  ApprovalRequest,
-  ExecutionMode,
-  TurnResult,
-} from "../agents/types.js";
-import type { ProjectConfig } from "../core/config.js";
+import type { AgentAdapter, AgentSession, ApprovalRequest, TurnResult } from "../agents/types.js";
 import { isOmkError } from "../core/errors.js";
 import { gatesOk } from "../gates/evidence.js";
 import type { GateSpec } from "../gates/schema.js";
-import { commitStaged, headCommit } from "../git/index.js";
+import { commitStaged } from "../git/commit.js";
+import { headCommit } from "../git/refs.js";
+import type { RunJournal } from "../journal/run-journal.js";
+import type { RunState } from "../journal/state.js";
 import { type AskFn, decideApproval } from "../policy/approval.js";
-import type { Ledger, LedgerEvent } from "../store/ledger/index.js";
+import type { ProcessContext } from "../proc/context.js";
+import type { ProjectConfig } from "../project/config-schema.js";
+import type { RunLocation } from "../project/locate.js";
+import { ensureWorktree, prepareWorkspace } from "../project/workspace.js";
 import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
-import { decideStatus } from "./decide.js";
+import { decideAttemptOutcome, decideStatus } from "./decide.js";
 import { evaluateAttempt } from "./evaluate.js";
-import { RunEvent } from "./events.js";
 import { buildFeedback } from "./feedback.js";
-import type { RunLocation } from "./locate.js";
-import { projectRun, type RunState, resumePoint } from "./state.js";
-import { ensureWorktree, prepareWorkspace } from "./workspace.js";
+import { resumePoint } from "./resume-point.js";
 
 export interface DriveOptions {
-  ledger: Ledger;
-  /** Every event appended so far, in order (the driver keeps it current). */
-  events: LedgerEvent[];
+  journal: RunJournal;
   loc: RunLocation;
   config: ProjectConfig;
   gates: readonly GateSpec[];
   adapter: AgentAdapter;
   parentEnv: Readonly<Record<string, string | undefined>>;
+  /** Where the user invoked omk (relative agent executables are found from there). */
+  cwd: string;
+  /** The run's own process context: every child it starts is recorded there. */
+  proc: ProcessContext;
   signal: AbortSignal;
   ask: AskFn | null;
-  /** Observers (progress view). Called after the event is durable. */
-  onEvent?: ((e: LedgerEvent) => void) | undefined;
 }
 
 interface TurnOutcome {
@@ -56,18 +51,13 @@ export interface DriveResult {
  * → finalize. Every state change is appended before it is acted on.
  */
 export async function driveRun(o: DriveOptions): Promise<DriveResult> {
-  const append = async (kind: string, data: Record<string, unknown>): Promise<LedgerEvent> => {
-    const e = await o.ledger.append({ kind, data });
-    o.events.push(e);
-    o.onEvent?.(e);
-    return e;
-  };
-  const state = () => projectRun(o.events);
+  const { journal } = o;
+  const state = () => journal.state;
   // Events appended from synchronous callbacks (gate progress, setup steps); awaited before moving on.
   const pending = new Set<Promise<unknown>>();
   let session: AgentSession | null = null;
   const interrupted = async (phase: string, attempt: number | null): Promise<DriveResult> => {
-    await append(RunEvent.RunInterrupted, { phase, attempt, reason: "SIGINT" });
+    await journal.append("RunInterrupted", { phase, attempt, reason: "SIGINT" });
     return { state: state(), interrupted: true };
   };
 
@@ -83,14 +73,9 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         const setup = await prepareWorkspace(s.root, s.worktree, o.config.workspace, {
           parentEnv: o.parentEnv,
           signal: o.signal,
+          proc: o.proc,
           onStep: (step) => {
-            pending.add(
-              append(RunEvent.WorkspaceSetup, {
-                step: step as unknown as Record<string, unknown>,
-                ok: step.ok,
-                detail: step.detail,
-              }),
-            );
+            pending.add(journal.append("WorkspaceSetup", { step, ok: step.ok, detail: step.detail }));
           },
         }).catch((err: unknown) => {
           if (isOmkError(err) && err.code === "INTERRUPTED") return null;
@@ -99,7 +84,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         await Promise.all(pending);
         pending.clear();
         if (setup === null) return await interrupted("workspace", null);
-        await append(RunEvent.WorkspaceReady, {
+        await journal.append("WorkspaceReady", {
           worktree: s.worktree,
           branch: s.branch,
           how,
@@ -111,7 +96,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
 
       if (point.kind === "agent") {
         const n = point.attempt;
-        await append(RunEvent.AttemptStarted, { attempt: n, feedbackFrom: point.feedbackFrom });
+        await journal.append("AttemptStarted", { attempt: n, feedbackFrom: point.feedbackFrom });
         let feedbackFile: string | undefined;
         let prompt = s.task;
         if (point.feedbackFrom !== null) {
@@ -122,7 +107,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
             await writeFile(feedbackFile, prompt, { mode: PRIVATE_FILE_MODE });
           }
         }
-        const turn: TurnOutcome = await runAgentTurn(o, s, n, prompt, feedbackFile, session, append).catch(
+        const turn: TurnOutcome = await runAgentTurn(o, s, n, prompt, feedbackFile, session).catch(
           async (err: unknown) => {
             if (
               isOmkError(err) &&
@@ -139,14 +124,14 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
           },
         );
         session = turn.session;
-        await append(RunEvent.AgentFinished, {
+        await journal.append("AgentFinished", {
           attempt: n,
           status: turn.result.status,
           detail: turn.result.detail,
           steps: turn.result.steps,
         });
         if (turn.infra) {
-          await append(RunEvent.AttemptFinished, { attempt: n, outcome: "agent_infra" });
+          await journal.append("AttemptFinished", { attempt: n, outcome: "agent_infra" });
           continue;
         }
         if (turn.result.status === "cancelled" || o.signal.aborted) return await interrupted("agent", n);
@@ -163,9 +148,10 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
           gates: o.gates,
           parentEnv: o.parentEnv,
           signal: o.signal,
+          proc: o.proc,
           hooks: {
             onDiff: async (d) => {
-              await append(RunEvent.DiffCaptured, {
+              await journal.append("DiffCaptured", {
                 attempt: n,
                 files: d.files.map((f) => ({
                   path: f.path,
@@ -183,10 +169,10 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
               });
             },
             onViolation: async (v) => {
-              await append(RunEvent.WriteSetViolation, { attempt: n, path: v.path, reason: v.reason });
+              await journal.append("WriteSetViolation", { attempt: n, path: v.path, reason: v.reason });
             },
             onFinding: async (f) => {
-              await append(RunEvent.SecurityFinding, {
+              await journal.append("SecurityFinding", {
                 attempt: n,
                 path: f.path,
                 line: f.line,
@@ -195,11 +181,11 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
               });
             },
             onGateStart: (name) => {
-              pending.add(append(RunEvent.GateStarted, { attempt: n, name }));
+              pending.add(journal.append("GateStarted", { attempt: n, name }));
             },
             onGateResult: (g) => {
               pending.add(
-                append(RunEvent.GateResult, {
+                journal.append("GateResult", {
                   attempt: n,
                   gate: { ...g, durationMs: Math.round(g.durationMs) },
                 }),
@@ -210,17 +196,13 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         await Promise.all(pending);
         pending.clear();
         if (ev.interrupted) return await interrupted("gates", n);
-        const blocked = ev.violations.length > 0 || ev.findings.length > 0;
-        const gatesPassed = ev.gates !== null && gatesOk(ev.gates);
-        const agentOk = state().attempts.find((a) => a.n === n)?.agent?.status === "finished";
-        const outcome = blocked
-          ? "blocked"
-          : ev.files.length === 0
-            ? "no_changes"
-            : gatesPassed && agentOk
-              ? "passed"
-              : "gates_failed";
-        await append(RunEvent.AttemptFinished, { attempt: n, outcome });
+        const outcome = decideAttemptOutcome({
+          blocked: ev.violations.length > 0 || ev.findings.length > 0,
+          changedFiles: ev.files.length,
+          gatesPassed: ev.gates !== null && gatesOk(ev.gates),
+          agentStatus: state().attempts.find((a) => a.n === n)?.agent?.status ?? null,
+        });
+        await journal.append("AttemptFinished", { attempt: n, outcome });
         if (outcome === "gates_failed" && n < s.maxAttempts) {
           // A crashed or failed turn cannot take feedback: the next attempt starts a new session.
           const last = state().attempts.find((a) => a.n === n);
@@ -237,10 +219,10 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
       let head: string | null = null;
       if (verdict.status === "ready" || verdict.status === "not_ready") {
         head = await commitStaged(s.worktree, commitMessage(s)).catch(() => null);
-        await append(RunEvent.Committed, { commit: head, branch: s.branch });
+        await journal.append("Committed", { commit: head, branch: s.branch });
       }
       head ??= await headCommit(s.worktree).catch(() => null);
-      await append(RunEvent.RunFinished, {
+      await journal.append("RunFinished", {
         status: verdict.status,
         reasons: verdict.reasons,
         headCommit: head,
@@ -259,35 +241,32 @@ async function runAgentTurn(
   prompt: string,
   feedbackFile: string | undefined,
   existing: AgentSession | null,
-  append: (kind: string, data: Record<string, unknown>) => Promise<LedgerEvent>,
 ): Promise<TurnOutcome> {
+  const { journal } = o;
   const recorded = new Set<Promise<unknown>>();
-  const record = (kind: string, data: Record<string, unknown>) => {
-    const p = append(kind, data);
-    recorded.add(p);
-    p.catch(() => {});
-  };
   let session = existing;
   if (!session) {
     session = await o.adapter.start({
       worktree: s.worktree,
       runId: s.runId,
       parentEnv: o.parentEnv,
+      cwd: o.cwd,
+      proc: o.proc,
       agentBin: s.agent.bin ?? undefined,
       agentArgs: s.agent.args,
       model: s.agent.model ?? undefined,
       signal: o.signal,
       timeoutMs: o.config.run.agent_timeout_secs * 1000,
       approve: async (req: ApprovalRequest) => {
-        await append(RunEvent.ApprovalAsked, {
+        await journal.append("ApprovalAsked", {
           attempt,
           requestId: req.requestId,
           tool: req.tool,
           action: req.action,
           paths: req.paths,
         });
-        const d = await decideApproval(s.execution as ExecutionMode, req, s.worktree, o.ask);
-        await append(RunEvent.ApprovalDecided, {
+        const d = await decideApproval(s.execution, req, s.worktree, o.ask);
+        await journal.append("ApprovalDecided", {
           attempt,
           requestId: req.requestId,
           tool: req.tool,
@@ -297,17 +276,20 @@ async function runAgentTurn(
         });
         return d;
       },
-      onEvent: (event: AgentEvent) => {
+      onEvent: (event) => {
         // Approvals are recorded by the policy wrapper above, with the decision's reason.
-        if (event.type !== "approval")
-          record(RunEvent.AgentEvent, { attempt, event: event as unknown as Record<string, unknown> });
+        if (event.type === "approval") return;
+        const p = journal.append("AgentEvent", { attempt, event });
+        recorded.add(p);
+        p.catch(() => {});
       },
     });
   }
-  await append(RunEvent.AgentStarted, {
+  await journal.append("AgentStarted", {
     attempt,
     adapter: o.adapter.name,
     resumedSession: existing !== null,
+    version: session.version,
   });
   const onAbort = () => {
     void session?.interrupt().catch(() => {});

@@ -3,7 +3,10 @@ import { join } from "node:path";
 import type { GateEvidence } from "../gates/runner.js";
 import { runGates } from "../gates/runner.js";
 import type { GateSpec } from "../gates/schema.js";
-import { type ChangedFile, stageAndDiff, writePatch } from "../git/index.js";
+import { stageAndDiff } from "../git/diff.js";
+import type { ChangedFile } from "../git/parse.js";
+import { writePatch } from "../git/patch.js";
+import type { Spawner } from "../proc/context.js";
 import { isSafeAgentPath } from "../security/paths.js";
 import { type SecretFinding, scanFiles } from "../security/secret-scan.js";
 import { SYMLINK_OUTSIDE_REASON, symlinkLeavesRoot } from "../security/symlinks.js";
@@ -42,6 +45,7 @@ export async function evaluateAttempt(opts: {
   gates: readonly GateSpec[];
   parentEnv: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;
+  proc?: Spawner | undefined;
   hooks: EvaluateHooks;
 }): Promise<Evaluation> {
   const { worktree, base, hooks } = opts;
@@ -84,6 +88,7 @@ export async function evaluateAttempt(opts: {
     root: worktree,
     parentEnv: opts.parentEnv,
     signal: opts.signal,
+    proc: opts.proc,
     ...(hooks.onGateStart ? { onGateStart: hooks.onGateStart } : {}),
     ...(hooks.onGateResult ? { onGateResult: hooks.onGateResult } : {}),
   });

@@ -2,10 +2,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Recording, sha256Hex } from "../agents/replay/recording.js";
 import { OmkError } from "../core/errors.js";
-import { requireRepoRoot } from "../git/index.js";
-import { readLedger } from "../store/ledger/index.js";
-import { locateProject, resolveRunId } from "./locate.js";
-import { projectRun, type RunState } from "./state.js";
+import { assertWritable, readRunJournal } from "../journal/run-journal.js";
+import type { RunState } from "../journal/state.js";
+import { type ProjectLocation, resolveRunId } from "../project/locate.js";
 
 /** A run's per-attempt patches as a replayable recording (`omk run export`, `--agent replay:<run>`). */
 export async function exportRecording(runDir: string, s: RunState): Promise<Recording> {
@@ -34,9 +33,7 @@ export async function exportRecording(runDir: string, s: RunState): Promise<Reco
 }
 
 /** `omk run export <run>`: the recording of a run found by id, prefix, suffix or `last`. */
-export async function exportRun(cwd: string, id: string): Promise<Recording> {
-  const project = await locateProject(await requireRepoRoot(cwd));
+export async function exportRun(project: ProjectLocation, id: string): Promise<Recording> {
   const loc = await resolveRunId(project, id);
-  const { events } = await readLedger(loc.dir);
-  return exportRecording(loc.dir, projectRun(events));
+  return exportRecording(loc.dir, assertWritable(await readRunJournal(loc.dir), loc.runId));
 }

@@ -1,11 +1,12 @@
-import type { AttemptState } from "./state.js";
+import { failingGates } from "../gates/evidence.js";
+import type { AttemptState } from "../journal/state.js";
 
 /**
  * What the agent is told after a failed attempt. Built only from recorded (already redacted)
  * gate evidence, so feedback can be rebuilt identically after a resume.
  */
 export function buildFeedback(task: string, attempt: AttemptState, maxAttempts: number): string {
-  const failing = attempt.gates.filter((g) => g.status !== "pass" && g.status !== "skip");
+  const failing = failingGates(attempt.gates);
   const lines = [
     `Attempt ${attempt.n} of ${maxAttempts} did not pass the project's gates.`,
     "",

@@ -1,7 +1,9 @@
-import { requireRepoRoot } from "../git/index.js";
-import { readLedger } from "../store/ledger/index.js";
-import { listRunIds, locateProject, type ProjectLocation, resolveRunId, runLocation } from "./locate.js";
-import { currentPhase, projectRun, type RunState } from "./state.js";
+import { OmkError } from "../core/errors.js";
+import type { DecodedEvents } from "../journal/events.js";
+import { journalProblem, readRunJournal } from "../journal/run-journal.js";
+import type { RunState } from "../journal/state.js";
+import { listRunIds, type ProjectLocation, resolveRunId, runLocation } from "../project/locate.js";
+import { currentPhase } from "./resume-point.js";
 
 export interface RunSummary {
   runId: string;
@@ -15,9 +17,11 @@ export interface RunSummary {
   headCommit: string | null;
   landed: boolean;
   ledgerOk: boolean;
+  /** Why this omk cannot fully read the run (e.g. written by a newer omk), or null. */
+  problem: string | null;
 }
 
-export function summarize(s: RunState, ledgerOk: boolean): RunSummary {
+export function summarize(s: RunState, ledgerOk: boolean, problem: string | null = null): RunSummary {
   return {
     runId: s.runId,
     status: s.finished?.status ?? (s.interrupted ? "interrupted" : "running_or_crashed"),
@@ -30,29 +34,43 @@ export function summarize(s: RunState, ledgerOk: boolean): RunSummary {
     headCommit: s.finished?.headCommit ?? null,
     landed: s.landed !== null,
     ledgerOk,
+    problem,
   };
 }
 
 /** `run list`: one summary per run, projected from each ledger alone. */
-export async function listRuns(cwd: string): Promise<{ project: ProjectLocation; runs: RunSummary[] }> {
-  const project = await locateProject(await requireRepoRoot(cwd));
+export async function listRuns(project: ProjectLocation): Promise<RunSummary[]> {
   const runs: RunSummary[] = [];
   for (const id of await listRunIds(project)) {
     try {
-      const { events, verify } = await readLedger(runLocation(project, id).dir);
-      if (events.length > 0) runs.push(summarize(projectRun(events), verify.ok));
+      const read = await readRunJournal(runLocation(project, id).dir);
+      if (read.state) runs.push(summarize(read.state, read.verify.ok, journalProblem(read)));
     } catch {
       // an unreadable run directory is reported by `run show`, not by the list
     }
   }
-  return { project, runs };
+  return runs;
 }
 
-/** `run show`: the projected state plus the ledger verdict. */
-export async function showRun(cwd: string, id: string) {
-  const project = await locateProject(await requireRepoRoot(cwd));
+/** `run show`: the projected state plus the ledger verdict and what this omk could not decode. */
+export async function showRun(project: ProjectLocation, id: string) {
   const loc = await resolveRunId(project, id);
-  const { events, verify } = await readLedger(loc.dir);
-  const state = projectRun(events);
-  return { loc, state, verify, summary: summarize(state, verify.ok) };
+  const read = await readRunJournal(loc.dir);
+  const problem = journalProblem(read);
+  if (read.state === null) {
+    throw new OmkError("LEDGER_CORRUPT", `run ${loc.runId}: ${problem ?? "unreadable ledger"}`, {
+      hint: "run `omk proof verify` to see what is wrong with it",
+    });
+  }
+  const undecoded: Pick<DecodedEvents, "unknown" | "invalid"> = {
+    unknown: read.unknown,
+    invalid: read.invalid,
+  };
+  return {
+    loc,
+    state: read.state,
+    verify: read.verify,
+    summary: summarize(read.state, read.verify.ok, problem),
+    undecoded,
+  };
 }

@@ -1,16 +1,14 @@
-import type { ProjectConfig } from "../core/config.js";
 import { OmkError } from "../core/errors.js";
-import { gateCounts } from "../gates/evidence.js";
+import { failingGates } from "../gates/evidence.js";
 import { runGates } from "../gates/runner.js";
-import type { GateSpec } from "../gates/schema.js";
-import { currentBranch, git, headCommit, isAncestor, isDirty, mergeTreeCheck } from "../git/index.js";
-import { readLedger } from "../store/ledger/index.js";
-import { RunEvent } from "./events.js";
-import { openRunLedger } from "./ledger.js";
-import type { RunLocation } from "./locate.js";
-import { projectRun } from "./state.js";
-import { withThrowawayWorktree } from "./throwaway.js";
-import { prepareWorkspace } from "./workspace.js";
+import { fastForwardTo, mergeInto, mergeTreeCheck } from "../git/merge.js";
+import { branchCommit, currentBranch, headCommit, isAncestor } from "../git/refs.js";
+import { isDirty } from "../git/repo.js";
+import { journalProblem, RunJournal, readRunJournal } from "../journal/run-journal.js";
+import type { RunLocation } from "../project/locate.js";
+import type { Project } from "../project/open.js";
+import { withThrowawayWorktree } from "../project/throwaway.js";
+import { prepareWorkspace } from "../project/workspace.js";
 
 export interface LandResult {
   runId: string;
@@ -27,22 +25,21 @@ export interface LandResult {
  * exactly the commit that was tested.
  */
 export async function landRun(o: {
-  root: string;
+  project: Project;
   loc: RunLocation;
   mode: "ff-only" | "merge";
-  config: ProjectConfig;
-  gates: readonly GateSpec[];
-  parentEnv: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;
   onProgress?: ((line: string) => void) | undefined;
 }): Promise<LandResult> {
-  const { events, verify } = await readLedger(o.loc.dir);
-  if (!verify.ok)
+  const root = o.project.root;
+  const read = await readRunJournal(o.loc.dir);
+  const problem = journalProblem(read);
+  if (problem !== null || read.state === null)
     refuse(
-      `run ${o.loc.runId}: its ledger fails verification`,
+      `run ${o.loc.runId}: ${problem ?? "unreadable ledger"}`,
       "run `omk proof verify` to see what was changed",
     );
-  const s = projectRun(events);
+  const s = read.state;
   if (s.landed) refuse(`run ${s.runId} already landed as ${s.landed.commit.slice(0, 12)}`, "nothing to do");
   if (!s.finished) refuse(`run ${s.runId} has not finished`, `resume it with \`omk run resume ${s.runId}\``);
   if (s.finished.status !== "ready") {
@@ -53,38 +50,35 @@ export async function landRun(o: {
   }
   const runHead = s.finished.headCommit;
   if (!runHead) refuse(`run ${s.runId} recorded no commit`, "start a new run");
-  const g = git(o.root);
-  const branchHead = (
-    await g(["rev-parse", "--verify", "--quiet", `refs/heads/${s.branch}^{commit}`], { allowFail: true })
-  ).stdout.trim();
+  const branchHead = (await branchCommit(root, s.branch)) ?? "";
   if (branchHead !== runHead) {
     refuse(
       `branch ${s.branch} is at ${branchHead.slice(0, 12) || "(missing)"} but the run recorded ${runHead.slice(0, 12)}`,
       "the run branch was changed after the run; land only what was verified",
     );
   }
-  const here = await currentBranch(o.root);
+  const here = await currentBranch(root);
   if (s.baseBranch && here !== s.baseBranch) {
     refuse(
       `the run started from ${s.baseBranch} but ${here ?? "a detached HEAD"} is checked out`,
       `git switch ${s.baseBranch}, then land again`,
     );
   }
-  const dirty = await isDirty(o.root, { ignore: [".omk/"] });
+  const dirty = await isDirty(root, { ignore: [".omk/"] });
   if (dirty.dirty) refuse("the working tree has uncommitted changes", "commit or stash them before landing");
-  const head = await headCommit(o.root);
+  const head = await headCommit(root);
 
   let target = runHead;
   let fastForward = true;
   let regated = false;
-  if (!(await isAncestor(o.root, head, runHead))) {
+  if (!(await isAncestor(root, head, runHead))) {
     if (o.mode === "ff-only") {
       refuse(
         `${here ?? "HEAD"} moved since the run started (${s.base.slice(0, 12)} → ${head.slice(0, 12)}): cannot fast-forward`,
         "land with --merge (the gates re-run on the merge result), or start a new run from the new base",
       );
     }
-    const check = await mergeTreeCheck(o.root, head, runHead);
+    const check = await mergeTreeCheck(root, head, runHead);
     if (!check.clean) {
       refuse(
         `merging ${s.branch} into ${here ?? "HEAD"} conflicts in: ${check.conflicts.join(", ")}`,
@@ -92,20 +86,17 @@ export async function landRun(o: {
       );
     }
     o.onProgress?.("base moved: merge is clean, re-running gates on the merge result");
-    target = await testMerge(o, head, runHead, s.task);
+    target = await testMerge(o, head, s.branch, s.task);
     fastForward = false;
     regated = true;
   }
-  await g(["merge", "--ff-only", "-q", target]);
-  const commit = await headCommit(o.root);
-  const ledger = await openRunLedger(o.loc.dir, o.loc.runId);
+  await fastForwardTo(root, target);
+  const commit = await headCommit(root);
+  const journal = await RunJournal.open(o.loc.dir, o.loc.runId);
   try {
-    await ledger.append({
-      kind: RunEvent.Landed,
-      data: { commit, fastForward, regated, onto: here, mode: o.mode },
-    });
+    await journal.append("Landed", { commit, fastForward, regated, onto: here, mode: o.mode });
   } finally {
-    await ledger.close();
+    await journal.close();
   }
   return { runId: s.runId, commit, fastForward, regated, branch: here };
 }
@@ -113,23 +104,17 @@ export async function landRun(o: {
 async function testMerge(
   o: Parameters<typeof landRun>[0],
   head: string,
-  runHead: string,
+  branch: string,
   task: string,
 ): Promise<string> {
-  return withThrowawayWorktree(o.root, "land", head, async (dir) => {
-    const wg = git(dir);
-    await wg([
-      "merge",
-      "--no-ff",
-      "--no-edit",
-      "-q",
-      "-m",
-      `omk: land ${o.loc.runId}\n\n${task.split("\n")[0]}\n\nOmk-Run: ${o.loc.runId}`,
-      runHead,
-    ]);
-    const merge = await headCommit(dir);
-    const setup = await prepareWorkspace(o.root, dir, o.config.workspace, {
-      parentEnv: o.parentEnv,
+  const { project } = o;
+  return withThrowawayWorktree(project.root, "land", head, async (dir) => {
+    const { commit: merge } = await mergeInto(dir, branch, {
+      ffOnly: false,
+      message: `omk: land ${o.loc.runId}\n\n${task.split("\n")[0]}\n\nOmk-Run: ${o.loc.runId}`,
+    });
+    const setup = await prepareWorkspace(project.root, dir, project.config.workspace, {
+      parentEnv: project.env,
       signal: o.signal,
       onStep: () => {},
     });
@@ -138,16 +123,14 @@ async function testMerge(
         `workspace setup failed on the merge result: ${setup.detail}`,
         "fix [workspace] setup in .omk/config.toml",
       );
-    const result = await runGates(o.gates, {
+    const result = await runGates(project.gates.gates, {
       root: dir,
-      parentEnv: o.parentEnv,
+      parentEnv: project.env,
       signal: o.signal,
       onGateResult: (e) => o.onProgress?.(`  ${e.status} ${e.name}`),
     });
     if (!result.ok) {
-      const failing = result.gates
-        .filter((e) => gateCounts(e) && e.status !== "pass" && e.status !== "skip")
-        .map((e) => `${e.name} (${e.status})`);
+      const failing = failingGates(result.gates).map((e) => `${e.name} (${e.status})`);
       refuse(
         `gates fail on the merge result: ${failing.join(", ")}`,
         "the change no longer works on the new base; start a new run from it",

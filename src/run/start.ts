@@ -1,29 +1,32 @@
-import { isAbsolute, resolve } from "node:path";
-import type { ExecutionMode } from "../agents/types.js";
 import { OmkError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
-import { currentBranch, headCommit, isDirty, requireRepoRoot } from "../git/index.js";
+import { VERSION } from "../core/version.js";
+import { currentBranch, headCommit } from "../git/refs.js";
+import { isDirty } from "../git/repo.js";
+import type { RunJournalEvent } from "../journal/events.js";
+import { assertWritable, RunJournal, readRunJournal } from "../journal/run-journal.js";
 import type { AskFn } from "../policy/approval.js";
-import { type Ledger, type LedgerEvent, readLedger } from "../store/ledger/index.js";
+import type { ExecutionMode } from "../policy/execution-mode.js";
+import { type RunLocation, resolveRunId, runLocation } from "../project/locate.js";
+import { openProject, type Project } from "../project/open.js";
+import { writeProof } from "../proof/write.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
-import { preflightAgent, resolveAdapter } from "./adapters.js";
-import { reapOrphans, recordChildren } from "./children.js";
-import { loadProjectConfig } from "./config-load.js";
+import { resolveAgent } from "./adapters.js";
+import { reapOrphans, runProcessContext } from "./children.js";
 import { type DriveResult, driveRun } from "./driver.js";
-import { RunEvent } from "./events.js";
-import { openRunLedger } from "./ledger.js";
-import {
-  locateProject,
-  type ProjectLocation,
-  type RunLocation,
-  resolveRunId,
-  runLocation,
-} from "./locate.js";
-import { projectRun } from "./state.js";
-import { gatesForTree } from "./verify-tree.js";
 
-export interface StartRunOptions {
+/** What a fresh run and a resumed one share: where, the environment, the interrupt, the policy's ask. */
+export interface RunCommonOptions {
   cwd: string;
+  /** The caller's environment: the parent of every child the run starts. */
+  parentEnv: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  ask: AskFn | null;
+  /** Observers of the run's journal (progress view): each event once it is durable. */
+  onEvent?: ((e: RunJournalEvent) => void) | undefined;
+}
+
+export interface StartRunOptions extends RunCommonOptions {
   task: string;
   agent?: string | undefined;
   agentBin?: string | undefined;
@@ -33,38 +36,28 @@ export interface StartRunOptions {
   maxAttempts?: number | undefined;
   base?: string | undefined;
   allowDirty?: boolean | undefined;
-  parentEnv: Readonly<Record<string, string | undefined>>;
-  signal: AbortSignal;
-  ask: AskFn | null;
-  onEvent?: ((e: LedgerEvent) => void) | undefined;
-  finalize?: FinalizeHook | undefined;
   /** Called once the run id exists, before any long work (so the CLI can print it). */
   onRunId?: ((loc: RunLocation) => void) | undefined;
 }
 
-/** Runs after the loop finished (not when interrupted), with the ledger still open: the proof writer. */
-export type FinalizeHook = (ledger: Ledger, events: LedgerEvent[], loc: RunLocation) => Promise<void>;
-
 export interface RunOutcome extends DriveResult {
-  project: ProjectLocation;
+  project: Project;
   loc: RunLocation;
 }
 
 export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   if (o.task.trim() === "")
     throw new OmkError("USAGE", "the task is empty", { hint: 'omk run "describe the change you want"' });
-  const root = await requireRepoRoot(o.cwd);
-  // Independent reads of the repository, in parallel: each is a git process or a file read.
+  const project = await openProject(o.cwd, o.parentEnv);
+  const { root, config } = project;
+  // Independent reads of the repository, in parallel: each is a git process.
   const checkDirty = o.base === undefined && !o.allowDirty;
-  const [config, project, dirty, base, baseBranch, { gates }] = await Promise.all([
-    loadProjectConfig(root),
-    locateProject(root, o.parentEnv),
+  const [dirty, base, baseBranch] = await Promise.all([
     checkDirty
       ? isDirty(root, { ignore: [".omk/"] })
       : Promise.resolve({ dirty: false, entries: [] as string[] }),
     headCommit(root, o.base ?? "HEAD"),
     currentBranch(root),
-    gatesForTree(root),
   ]);
   if (dirty.dirty) {
     throw new OmkError(
@@ -75,128 +68,119 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       },
     );
   }
-  await preflightAgent(o.agent ?? config.run.agent, o.agentBin, o.parentEnv, o.cwd);
   const loc = runLocation(project, newId("run"));
+  const agent = await resolveAgent(o.agent ?? config.run.agent, {
+    project,
+    runDir: loc.dir,
+    cwd: o.cwd,
+    env: o.parentEnv,
+    agentBin: o.agentBin,
+    preflight: true,
+  });
   await ensurePrivateDir(loc.artifacts);
-  let agentSpec = o.agent ?? config.run.agent;
-  if (agentSpec.startsWith("replay:")) {
-    const src = agentSpec.slice(7);
-    // Keep file sources absolute so `run resume` from another directory finds them.
-    if (src.includes("/") || src.endsWith(".json"))
-      agentSpec = `replay:${isAbsolute(src) ? src : resolve(o.cwd, src)}`;
-  }
-  const adapter = await resolveAdapter(agentSpec, project, loc.dir);
-  const ledger = await openRunLedger(loc.dir, loc.runId);
-  const events: LedgerEvent[] = [];
-  try {
-    const first = await ledger.append({
-      kind: RunEvent.RunStarted,
-      data: {
-        runId: loc.runId,
-        task: o.task,
-        root: project.root,
-        projectId: project.projectId,
-        base,
-        baseBranch,
-        branch: loc.branch,
-        worktree: loc.worktree,
-        agent: {
-          name: agentSpec,
-          bin: o.agentBin ?? null,
-          args: [...(o.agentArgs ?? [])],
-          model: o.model ?? null,
-        },
-        execution: o.execution ?? config.run.execution,
-        maxAttempts: o.maxAttempts ?? config.run.max_attempts,
-        gates: gates.map((g) => g.name),
-        omkVersion: o.parentEnv["npm_package_version"] ?? null,
+  const gates = project.gates.gates;
+  const journal = await RunJournal.create(
+    loc.dir,
+    loc.runId,
+    {
+      runId: loc.runId,
+      task: o.task,
+      root: project.root,
+      projectId: project.projectId,
+      base,
+      baseBranch,
+      branch: loc.branch,
+      worktree: loc.worktree,
+      agent: {
+        name: agent.spec.text,
+        bin: o.agentBin ?? null,
+        args: [...(o.agentArgs ?? [])],
+        model: o.model ?? null,
       },
-    });
-    events.push(first);
-    o.onEvent?.(first);
-    o.onRunId?.(loc);
-    return { ...(await driveAndFinish({ ...o, ledger, events, loc, config, gates, adapter })), project, loc };
-  } finally {
-    await ledger.close();
-  }
-}
-
-/** The loop, with the run's children recorded for crash recovery, then the proof when it finished. */
-async function driveAndFinish(
-  o: Omit<Parameters<typeof driveRun>[0], "onEvent"> & {
-    onEvent?: ((e: LedgerEvent) => void) | undefined;
-    finalize?: FinalizeHook | undefined;
-  },
-): Promise<DriveResult> {
-  const stopRecording = recordChildren(o.loc.dir);
+      execution: o.execution ?? config.run.execution,
+      maxAttempts: o.maxAttempts ?? config.run.max_attempts,
+      gates: gates.map((g) => g.name),
+      omkVersion: VERSION,
+    },
+    o.onEvent ? [o.onEvent] : [],
+  );
   try {
-    const r = await driveRun(o);
-    return await finish(r, o.ledger, o.events, o.loc, o.finalize);
+    o.onRunId?.(loc);
+    const r = await driveAndFinish(journal, { ...o, project, loc, adapter: agent.adapter });
+    return { ...r, project, loc };
   } finally {
-    stopRecording();
+    await journal.close();
   }
 }
 
-async function finish(
-  r: DriveResult,
-  ledger: Ledger,
-  events: LedgerEvent[],
-  loc: RunLocation,
-  hook: FinalizeHook | undefined,
-): Promise<DriveResult> {
-  if (r.interrupted || !r.state.finished || r.state.proofWritten || !hook) return r;
-  await hook(ledger, events, loc);
-  return { ...r, state: projectRun(events) };
-}
-
-export interface ResumeRunOptions {
-  cwd: string;
+export interface ResumeRunOptions extends RunCommonOptions {
   run: string;
-  parentEnv: Readonly<Record<string, string | undefined>>;
-  signal: AbortSignal;
-  ask: AskFn | null;
-  onEvent?: ((e: LedgerEvent) => void) | undefined;
-  finalize?: FinalizeHook | undefined;
 }
 
 export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
-  const root = await requireRepoRoot(o.cwd);
-  const config = await loadProjectConfig(root);
-  const project = await locateProject(root, o.parentEnv);
+  const project = await openProject(o.cwd, o.parentEnv);
   const loc = await resolveRunId(project, o.run);
-  const ledger = await openRunLedger(loc.dir, loc.runId);
+  // Checked before taking the lock, so a tampered or newer ledger is reported as such.
+  assertWritable(await readRunJournal(loc.dir), loc.runId);
+  const journal = await RunJournal.open(loc.dir, loc.runId);
   try {
-    const { events, verify } = await readLedger(loc.dir);
-    if (!verify.ok) {
-      const p = verify.problems.find((x) => x.kind !== "torn_tail");
-      throw new OmkError(
-        "LEDGER_CORRUPT",
-        `run ${loc.runId}: ledger fails verification${p ? ` at seq ${p.seq ?? "?"} (${p.kind}): ${p.message}` : ""}`,
-        {
-          hint: "a tampered ledger cannot be resumed; start a new run",
-        },
-      );
+    if (o.onEvent) {
+      // The progress view learns the run's shape from its first event, as on a fresh start.
+      journal.introduce(o.onEvent);
+      journal.subscribe(o.onEvent);
     }
-    const before = projectRun(events);
+    const before = journal.state;
     if (before.finished) {
-      const r = await finish({ state: before, interrupted: false }, ledger, events, loc, o.finalize);
+      const r = await finish(journal, loc, { state: before, interrupted: false });
       return { ...r, project, loc };
     }
-    const adapter = await resolveAdapter(before.agent.name, project, loc.dir);
-    // Gates are read from the main checkout, as at start, so an uncommitted .omk/ still applies.
-    const gates = (await gatesForTree(project.root)).gates;
+    const agent = await resolveAgent(before.agent.name, {
+      project,
+      runDir: loc.dir,
+      cwd: o.cwd,
+      env: o.parentEnv,
+      agentBin: before.agent.bin ?? undefined,
+      preflight: false,
+    });
     // A SIGKILLed omk leaves its agent or gate running in the worktree: stop them before starting anew.
     const reaped = await reapOrphans(loc.dir, before.worktree);
-    // Observers (the progress view) learn the run's shape from its first event, as on a fresh start.
-    if (events[0]) o.onEvent?.(events[0]);
-    const resumed = await ledger.append({
-      kind: RunEvent.RunResumed,
-      data: { after: before.lastTs, pid: process.pid, reapedGroups: reaped.length },
+    await journal.append("RunResumed", {
+      after: before.lastTs,
+      pid: process.pid,
+      reapedGroups: reaped.length,
     });
-    events.push(resumed);
-    o.onEvent?.(resumed);
-    return { ...(await driveAndFinish({ ...o, ledger, events, loc, config, gates, adapter })), project, loc };
+    const r = await driveAndFinish(journal, { ...o, project, loc, adapter: agent.adapter });
+    return { ...r, project, loc };
   } finally {
-    await ledger.close();
+    await journal.close();
   }
+}
+
+/** The loop in the run's own process context, then — when it finished — the proof. */
+async function driveAndFinish(
+  journal: RunJournal,
+  o: RunCommonOptions & { project: Project; loc: RunLocation; adapter: RunOutcomeAdapter },
+): Promise<DriveResult> {
+  const r = await driveRun({
+    journal,
+    loc: o.loc,
+    config: o.project.config,
+    gates: o.project.gates.gates,
+    adapter: o.adapter,
+    parentEnv: o.parentEnv,
+    cwd: o.cwd,
+    proc: runProcessContext(o.loc.dir),
+    signal: o.signal,
+    ask: o.ask,
+  });
+  return finish(journal, o.loc, r);
+}
+
+type RunOutcomeAdapter = Parameters<typeof driveRun>[0]["adapter"];
+
+/** A finished run always ends with its proof, whoever started it. */
+async function finish(journal: RunJournal, loc: RunLocation, r: DriveResult): Promise<DriveResult> {
+  if (r.interrupted || !r.state.finished || r.state.proofWritten) return r;
+  await writeProof(journal, loc.proofFile, VERSION);
+  return { ...r, state: journal.state };
 }

@@ -26,9 +26,9 @@ function xdg(env: EnvLike, name: string): string | undefined {
 
 /**
  * env-paths("omk", {suffix: ""}) semantics, honouring XDG_STATE_HOME / XDG_CONFIG_HOME / XDG_CACHE_HOME and
- * HOME from `env` (default process.env). Pure: creates nothing.
+ * HOME from `env` (the caller's environment, always passed in). Pure: creates nothing.
  */
-export function omkDirs(env: EnvLike = process.env): OmkDirs {
+export function omkDirs(env: EnvLike): OmkDirs {
   const stateHome = xdg(env, "XDG_STATE_HOME");
   const configHome = xdg(env, "XDG_CONFIG_HOME");
   const cacheHome = xdg(env, "XDG_CACHE_HOME");

@@ -4,12 +4,13 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Ledger, readLedger, verifyLedger } from "../../src/store/ledger/index.js";
+import { readLedger, verifyLedger } from "../../src/store/ledger/read.js";
+import { Ledger } from "../../src/store/ledger/writer.js";
 
 // The fixture runs in its own node process and imports the BUILT ledger (dist/), because no TypeScript
 // loader is installed. `npm test` builds first; when run alone this test rebuilds if dist is older than src.
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const BUILT = path.join(ROOT, "dist", "store", "ledger", "index.js");
+const BUILT = path.join(ROOT, "dist", "store", "ledger", "writer.js");
 const FIXTURE = path.join(ROOT, "test", "fixtures", "ledger-appender.mjs");
 const RUN = "run-chaos";
 const ROUNDS = 20;

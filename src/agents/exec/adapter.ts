@@ -1,5 +1,5 @@
 import { OmkError } from "../../core/errors.js";
-import { type ProcResult, runProcess } from "../../proc/index.js";
+import type { ProcResult } from "../../proc/types.js";
 import { findExecutable } from "../executable.js";
 import type {
   AgentAdapter,
@@ -53,6 +53,8 @@ export function execVerdict(res: ProcResult, bin: string, canceledByUs: boolean)
 }
 
 class ExecSession implements AgentSession {
+  /** An exec agent is an arbitrary command: omk learns no version. */
+  readonly version = null;
   private current: AbortController | null = null;
   private canceled = false;
   private closed = false;
@@ -79,7 +81,7 @@ class ExecSession implements AgentSession {
     const explicitEnv: Record<string, string> = { OMK_TASK: text, OMK_ATTEMPT: String(attempt) };
     if (feedbackFile !== undefined) explicitEnv["OMK_FEEDBACK_FILE"] = feedbackFile;
     try {
-      const res = await runProcess([this.exe, ...(this.ctx.agentArgs ?? [])], {
+      const res = await this.ctx.proc.run([this.exe, ...(this.ctx.agentArgs ?? [])], {
         cwd: this.ctx.worktree,
         parentEnv: this.ctx.parentEnv,
         explicitEnv,
@@ -119,8 +121,7 @@ class ExecSession implements AgentSession {
 export function createExecAdapter(): AgentAdapter {
   async function detect(ctx: DetectContext): Promise<AgentHealth> {
     const bin = ctx.agentBin;
-    const exe =
-      bin === undefined || bin === "" ? null : findExecutable(bin, ctx.parentEnv["PATH"], process.cwd());
+    const exe = bin === undefined || bin === "" ? null : findExecutable(bin, ctx.parentEnv["PATH"], ctx.cwd);
     const installed =
       bin === undefined || bin === ""
         ? { value: false, how: "no --agent-bin given" }
@@ -139,7 +140,7 @@ export function createExecAdapter(): AgentAdapter {
 
   async function start(ctx: AgentStartContext): Promise<AgentSession> {
     const bin = requireBin(ctx.agentBin);
-    const exe = findExecutable(bin, ctx.parentEnv["PATH"], process.cwd());
+    const exe = findExecutable(bin, ctx.parentEnv["PATH"], ctx.cwd);
     if (exe === null) {
       throw new OmkError("AGENT_NOT_FOUND", `exec agent not found: ${bin}`, {
         hint: "Point --agent-bin at an executable file (a path, or a name on PATH).",

@@ -1,17 +1,13 @@
 import { OmkError } from "../../core/errors.js";
-import { runProcess, spawnProcess } from "../../proc/index.js";
+import { defaultSpawner } from "../../proc/context.js";
 import { findExecutable } from "../executable.js";
 import type { AgentAdapter, AgentHealth, AgentSession, AgentStartContext, DetectContext } from "../types.js";
+import { KIMI_API_KEY_VAR as API_KEY_VAR, KIMI_PASS_THROUGH as PASS_THROUGH } from "./contract.js";
 import { handshake, KIMI_PROTOCOL_VERSION, kimiNotFound } from "./handshake.js";
 import { truncate } from "./normalize.js";
 import { KimiSession } from "./session.js";
 
 export { KIMI_PROTOCOL_VERSION };
-
-/** kimi's documented zero-config endpoint variables; not secret, so they pass the env allowlist. */
-const PASS_THROUGH = ["KIMI_BASE_URL", "KIMI_MODEL_NAME"] as const;
-/** Secret-like, so the sanitizer would drop it; it is part of kimi's contract, so it is passed explicitly. */
-const API_KEY_VAR = "KIMI_API_KEY";
 
 export interface KimiAdapterOptions {
   /** Mirrors the SDK's HANDSHAKE_TIMEOUT: how long `initialize` may take. */
@@ -59,7 +55,7 @@ export function createKimiAdapter(options: KimiAdapterOptions = {}): AgentAdapte
   async function start(ctx: AgentStartContext): Promise<AgentSession> {
     if (ctx.signal?.aborted === true) throw new OmkError("INTERRUPTED", "Interrupted before kimi started.");
     const { bin, source } = kimiBin(ctx.parentEnv, ctx.agentBin);
-    const exe = findExecutable(bin, ctx.parentEnv["PATH"], process.cwd());
+    const exe = findExecutable(bin, ctx.parentEnv["PATH"], ctx.cwd);
     if (exe === null) throw kimiNotFound(bin, source);
     const apiKey = ctx.parentEnv[API_KEY_VAR];
     // Env sanitizer warnings arrive during spawn, before the session exists to report them.
@@ -67,7 +63,7 @@ export function createKimiAdapter(options: KimiAdapterOptions = {}): AgentAdapte
     let warn = (message: string): void => {
       early.push(message);
     };
-    const handle = spawnProcess(kimiArgv(exe, ctx), {
+    const handle = ctx.proc.spawn(kimiArgv(exe, ctx), {
       cwd: ctx.worktree,
       parentEnv: ctx.parentEnv,
       passThrough: PASS_THROUGH,
@@ -92,6 +88,8 @@ export function createKimiAdapter(options: KimiAdapterOptions = {}): AgentAdapte
         ),
       });
       session.ready = true;
+      // Untrusted text from the agent: bounded here, redacted when recorded.
+      session.version = truncate(init.server.version, 80);
       return session;
     } catch (error) {
       await handle.kill("kimi handshake failed");
@@ -101,7 +99,7 @@ export function createKimiAdapter(options: KimiAdapterOptions = {}): AgentAdapte
 
   async function detect(ctx: DetectContext): Promise<AgentHealth> {
     const { bin, source } = kimiBin(ctx.parentEnv, ctx.agentBin);
-    const exe = findExecutable(bin, ctx.parentEnv["PATH"], process.cwd());
+    const exe = findExecutable(bin, ctx.parentEnv["PATH"], ctx.cwd);
     const modelName = ctx.parentEnv["KIMI_MODEL_NAME"];
     const model =
       modelName !== undefined && modelName !== ""
@@ -123,8 +121,8 @@ export function createKimiAdapter(options: KimiAdapterOptions = {}): AgentAdapte
         quota,
       };
     }
-    const res = await runProcess([exe, "--version"], {
-      cwd: process.cwd(),
+    const res = await (ctx.proc ?? defaultSpawner).run([exe, "--version"], {
+      cwd: ctx.cwd,
       parentEnv: ctx.parentEnv,
       passThrough: PASS_THROUGH,
       timeoutMs: 10_000,

@@ -1,5 +1,6 @@
 import { InitializeResultSchema } from "@moonshot-ai/kimi-agent-sdk/schema";
 import { OmkError } from "../../core/errors.js";
+import { VERSION } from "../../core/version.js";
 import { redactText } from "../../security/redact.js";
 import { truncate } from "./normalize.js";
 import { describeRpcError, type KimiSession } from "./session.js";
@@ -8,7 +9,7 @@ import type { WireInitializeResult } from "./wire-types.js";
 
 /** The wire protocol version omk speaks, the same as @moonshot-ai/kimi-agent-sdk 0.1.8. */
 export const KIMI_PROTOCOL_VERSION = "1.7";
-const CLIENT = { name: "omk", version: "0.1.0" };
+const CLIENT = { name: "omk", version: VERSION };
 
 export interface HandshakeOptions {
   timeoutMs: number;

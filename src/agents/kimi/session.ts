@@ -1,5 +1,5 @@
 import { RunResultSchema } from "@moonshot-ai/kimi-agent-sdk/schema";
-import type { ExitInfo, ProcessHandle } from "../../proc/index.js";
+import type { ExitInfo, ProcessHandle } from "../../proc/types.js";
 import { redactText } from "../../security/redact.js";
 import type { AgentEvent, AgentSession, AgentStartContext, TurnResult } from "../types.js";
 import { createNormalizerState, normalizeEvent, truncate } from "./normalize.js";
@@ -59,6 +59,8 @@ export class KimiSession implements AgentSession {
   private exitInfo: ExitInfo | null = null;
   /** Set once the handshake succeeded; before that, an exit is the handshake's failure to report. */
   ready = false;
+  /** What kimi's initialize result named as its version. */
+  version: string | null = null;
 
   constructor(
     private readonly handle: ProcessHandle,

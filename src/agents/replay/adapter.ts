@@ -1,37 +1,66 @@
-import { rm, writeFile } from "node:fs/promises";
+import { access, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { applyPatch, git } from "../../git/index.js";
-import type { AgentAdapter, AgentHealth, AgentSession, AgentStartContext, TurnResult } from "../types.js";
-import { loadRecording, type Recording } from "./recording.js";
+import { applyPatch } from "../../git/patch.js";
+import { discardChanges } from "../../git/repo.js";
+import { ensurePrivateDir, writePrivateJson } from "../../store/private-fs.js";
+import type {
+  AdapterCreateContext,
+  AgentAdapter,
+  AgentHealth,
+  AgentSession,
+  AgentStartContext,
+  TurnResult,
+} from "../types.js";
+import { loadRecording, parseRecording, type Recording } from "./recording.js";
+
+/** Where a replay run keeps the recording it plays, so a resume plays the same one. */
+export const REPLAY_SOURCE_FILE = "replay-source.json";
 
 /**
  * The `replay` agent: re-applies a recorded run's patches attempt by attempt. Deterministic and
  * model-free, which is what makes `npm run demo` and `omk proof verify` reproducible offline.
- * `source` is resolved (run id → recording) by the caller; here it is always a file.
+ * `source` is a recording file or a run id; a run's recording is kept in the new run's directory.
  */
-export function replayAdapter(recordingFile: string): AgentAdapter {
+export async function createReplayAdapter(source: string, ctx: AdapterCreateContext): Promise<AgentAdapter> {
+  const kept = join(ctx.runDir, REPLAY_SOURCE_FILE);
+  const file = (await exists(kept)) ? kept : (await exists(source)) ? source : null;
+  // Loaded now, so a bad recording or an unknown run fails with its own error before any work.
+  const rec =
+    file === null ? parseRecording(await ctx.recordingOfRun(source), source) : await loadRecording(file);
   return {
     name: "replay",
     async detect(): Promise<AgentHealth> {
-      const rec = await loadRecording(recordingFile);
-      const how = `read ${recordingFile}`;
       return {
         adapter: "replay",
         installed: { value: true, how: "built in" },
-        version: { value: rec.schema, how },
+        version: { value: rec.schema, how: file === null ? `recording of run ${source}` : `read ${file}` },
         auth: { value: "ok", how: "no model needed" },
         model: { value: null, how: "no model needed" },
         quota: { value: null, how: "no model needed" },
       };
     },
-    async start(ctx: AgentStartContext): Promise<AgentSession> {
-      const rec = await loadRecording(recordingFile);
-      return new ReplaySession(rec, ctx);
+    async start(startCtx: AgentStartContext): Promise<AgentSession> {
+      if (file === null && !(await exists(kept))) {
+        await ensurePrivateDir(ctx.runDir);
+        await writePrivateJson(kept, rec);
+      }
+      return new ReplaySession(rec, startCtx);
     },
   };
 }
 
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 class ReplaySession implements AgentSession {
+  readonly version = null;
+
   constructor(
     private readonly rec: Recording,
     private readonly ctx: AgentStartContext,
@@ -45,14 +74,12 @@ class ReplaySession implements AgentSession {
       this.rec.attempts.find((a) => a.attempt === attempt) ??
       this.rec.attempts[this.rec.attempts.length - 1]!;
     const wt = this.ctx.worktree;
-    const g = git(wt);
-    await g(["reset", "-q", "--hard", "HEAD"]);
-    await g(["clean", "-q", "-f", "-d"]);
+    await discardChanges(wt);
     if (step.say) this.ctx.onEvent({ type: "text", text: step.say });
     if (step.patch.length > 0) {
       // Beside the worktree, not in it, so the patch file never shows up in the run's diff.
-      const file = join(dirname(wt), `${this.ctx.runId}.replay.patch`);
-      await writeFile(file, step.patch, { mode: 0o600 });
+      const patchFile = join(dirname(wt), `${this.ctx.runId}.replay.patch`);
+      await writeFile(patchFile, step.patch, { mode: 0o600 });
       try {
         this.ctx.onEvent({
           type: "tool_call",
@@ -60,9 +87,9 @@ class ReplaySession implements AgentSession {
           name: "ApplyPatch",
           summary: `recorded attempt ${step.attempt}`,
         });
-        await applyPatch(wt, file);
+        await applyPatch(wt, patchFile);
       } finally {
-        await rm(file, { force: true });
+        await rm(patchFile, { force: true });
       }
       this.ctx.onEvent({
         type: "tool_result",

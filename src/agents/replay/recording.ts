@@ -51,6 +51,11 @@ export async function loadRecording(file: string): Promise<Recording> {
       hint: "re-create it with `omk run export <run> -o FILE`",
     });
   }
+  return parseRecording(json, file);
+}
+
+/** Validates a recording (untrusted: a file anyone may have written); `file` names it in errors. */
+export function parseRecording(json: unknown, file: string): Recording {
   const parsed = RecordingSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -12,11 +12,10 @@ export function registerCleanup(program: Command): void {
     .option("--all", "also close and clean unfinished (interrupted or crashed) runs")
     .addHelpText("after", examples(["omk cleanup", "omk cleanup --all --json"]))
     .action(async (flags: { all?: boolean }, cmd: Command) => {
-      const { requireRepoRoot } = await import("../../git/index.js");
       const { cleanupRuns } = await import("../../run/cleanup.js");
-      const { locateProject } = await import("../../run/locate.js");
+      const { openProject } = await import("../../project/open.js");
       const out = outputFor(cmd);
-      const project = await locateProject(await requireRepoRoot(process.cwd()));
+      const project = await openProject(process.cwd(), process.env);
       const items = await cleanupRuns(project, { all: flags.all === true });
       if (out.opts.json) out.json({ ok: true, items });
       for (const i of items) out.info(`  ${i.action.padEnd(9)} ${i.runId}  ${i.reason}`);

@@ -13,9 +13,9 @@ export function registerInit(program: Command): void {
     .addHelpText("after", examples(["omk init", "omk init --force --json"]))
     .action(async (opts: { force?: boolean }, cmd: Command) => {
       const { quoteArgv } = await import("../../proc/quote.js");
-      const { initProject } = await import("../../run/project-init.js");
+      const { initProject } = await import("../../project/init.js");
       const out = outputFor(cmd);
-      const result = await initProject(process.cwd(), { force: opts.force === true });
+      const result = await initProject(process.cwd(), process.env, { force: opts.force === true });
       if (out.opts.json) out.json({ ok: true, ...result });
       out.info(`omk initialised in ${result.root}`);
       for (const f of result.files) {

@@ -17,27 +17,20 @@ export function registerLand(program: Command): void {
     .option("--merge", "allow a merge commit when the base moved (gates re-run on the merge)")
     .addHelpText("after", examples(["omk land last", "omk land run-mf3k2x9a0-7q --merge --json"]))
     .action(async (id: string, flags: { ffOnly?: boolean; merge?: boolean }, cmd: Command) => {
-      const { requireRepoRoot } = await import("../../git/index.js");
-      const { loadProjectConfig } = await import("../../run/config-load.js");
       const { landRun } = await import("../../run/land.js");
-      const { locateProject, resolveRunId } = await import("../../run/locate.js");
-      const { gatesForTree } = await import("../../run/verify-tree.js");
+      const { openProject } = await import("../../project/open.js");
+      const { resolveRunId } = await import("../../project/locate.js");
       const { interruptController } = await import("../interrupt.js");
       const out = outputFor(cmd);
-      const root = await requireRepoRoot(process.cwd());
-      const project = await locateProject(root);
+      const project = await openProject(process.cwd(), process.env);
       const loc = await resolveRunId(project, id);
-      const config = await loadProjectConfig(project.root);
-      const mode = flags.merge ? "merge" : flags.ffOnly ? "ff-only" : config.land.mode;
+      const mode = flags.merge ? "merge" : flags.ffOnly ? "ff-only" : project.config.land.mode;
       const intr = interruptController(out);
       try {
         const r = await landRun({
-          root: project.root,
+          project,
           loc,
           mode,
-          config,
-          gates: (await gatesForTree(project.root)).gates,
-          parentEnv: process.env,
           signal: intr.signal,
           onProgress: (l) => out.info(l),
         });

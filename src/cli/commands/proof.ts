@@ -13,8 +13,9 @@ export function registerProof(program: Command): void {
     .action(async (id: string, flags: { format: "md" | "json" }, cmd: Command) => {
       const { proofMarkdown } = await import("../../proof/markdown.js");
       const { loadProof } = await import("../../proof/show.js");
+      const { openProject } = await import("../../project/open.js");
       const out = outputFor(cmd);
-      const p = await loadProof(process.cwd(), id);
+      const p = await loadProof(await openProject(process.cwd(), process.env), id);
       if (out.opts.json || flags.format === "json") out.json(p);
       else process.stdout.write(proofMarkdown(p));
     });
@@ -31,10 +32,12 @@ export function registerProof(program: Command): void {
     .action(async (id: string, flags: { gates: boolean }, cmd: Command) => {
       const { verifyRunProof } = await import("../../proof/show.js");
       const { interruptController } = await import("../interrupt.js");
+      const { openProject } = await import("../../project/open.js");
       const out = outputFor(cmd);
+      const project = await openProject(process.cwd(), process.env);
       const intr = interruptController(out);
       try {
-        const r = await verifyRunProof(process.cwd(), id, {
+        const r = await verifyRunProof(project, id, {
           rerunGates: flags.gates,
           signal: intr.signal,
           onGateResult: (name, status, recorded) =>

@@ -11,8 +11,9 @@ export function registerRunInspect(run: Command): void {
     )
     .action(async (_flags: unknown, cmd: Command) => {
       const { listRuns } = await import("../../run/inspect.js");
+      const { openProject } = await import("../../project/open.js");
       const out = outputFor(cmd);
-      const { runs } = await listRuns(process.cwd());
+      const runs = await listRuns(await openProject(process.cwd(), process.env));
       if (out.opts.json) out.json({ runs });
       if (runs.length === 0) out.info('no runs yet: omk run "<task>"');
       for (const r of runs) {
@@ -29,8 +30,14 @@ export function registerRunInspect(run: Command): void {
     .addHelpText("after", examples(["omk run show last", "omk run show last --json"]))
     .action(async (id: string, _flags: unknown, cmd: Command) => {
       const { showRun } = await import("../../run/inspect.js");
+      const { openProject } = await import("../../project/open.js");
       const out = outputFor(cmd);
-      const { loc, state: s, verify, summary } = await showRun(process.cwd(), id);
+      const {
+        loc,
+        state: s,
+        verify,
+        summary,
+      } = await showRun(await openProject(process.cwd(), process.env), id);
       if (out.opts.json)
         out.json({
           ...summary,
@@ -64,5 +71,6 @@ export function registerRunInspect(run: Command): void {
       out.info(
         `  ledger:   ${verify.ok ? "verifies" : out.paint("red", "FAILS VERIFICATION")} (${verify.events} events)`,
       );
+      if (summary.problem) out.warn(`run ${s.runId}: ${summary.problem}`);
     });
 }

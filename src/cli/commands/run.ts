@@ -1,12 +1,13 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
-import type { ExecutionMode } from "../../agents/types.js";
+import { agentSpecForms, checkAgentFlags, parseAgentSpec } from "../../agents/registry.js";
 import { OmkError } from "../../core/errors.js";
 import { ExitCode } from "../../core/exit-codes.js";
+import type { RunJournalEvent } from "../../journal/events.js";
 import type { AskFn } from "../../policy/approval.js";
-import type { FinalizeHook, RunOutcome } from "../../run/start.js";
-import type { LedgerEvent } from "../../store/ledger/index.js";
+import type { ExecutionMode } from "../../policy/execution-mode.js";
+import type { RunCommonOptions, RunOutcome } from "../../run/start.js";
 import { collect, examples, outputFor } from "../context.js";
 import type { Output } from "../output.js";
 import { registerRunInspect } from "./run-inspect.js";
@@ -45,10 +46,7 @@ export function registerRun(program: Command): void {
         "policy, then diff → path policy → secret scan → gates; failing gates go back to the agent\n" +
         "until --max-attempts is spent. Exit 0 iff the run is ready.",
     )
-    .option(
-      "-a, --agent <name>",
-      "kimi | exec | replay:<run-id|recording.json> (default from .omk/config.toml, else kimi)",
-    )
+    .option("-a, --agent <name>", `${agentSpecForms()} (default from .omk/config.toml, else kimi)`)
     .option("--agent-bin <path>", "agent executable (test seam for kimi; the command for --agent exec)")
     .option("--agent-arg <arg>", "extra argument for the agent (repeatable)", collect, [])
     .option("-m, --model <model>", "model name passed to the agent")
@@ -83,10 +81,8 @@ export function registerRun(program: Command): void {
           `--max-attempts must be an integer from 1 to 20, got ${JSON.stringify(flags.maxAttempts)}`,
         );
       }
-      if (flags.agent === "exec" && !flags.agentBin) {
-        throw new OmkError("USAGE", "--agent exec needs --agent-bin <command>", {
-          hint: 'omk run --agent exec --agent-bin ./my-agent.sh "task"',
-        });
+      if (flags.agent !== undefined) {
+        checkAgentFlags(parseAgentSpec(flags.agent, process.cwd()).descriptor, { agentBin: flags.agentBin });
       }
       await withRun(out, (common) =>
         startRun({
@@ -128,8 +124,9 @@ export function registerRun(program: Command): void {
     )
     .action(async (id: string, flags: { output: string }, cmd: Command) => {
       const { exportRun } = await import("../../run/export.js");
+      const { openProject } = await import("../../project/open.js");
       const out = outputFor(cmd);
-      const rec = await exportRun(process.cwd(), id);
+      const rec = await exportRun(await openProject(process.cwd(), process.env), id);
       await writeFile(flags.output, `${JSON.stringify(rec, null, 2)}\n`);
       if (out.opts.json)
         out.json({
@@ -144,22 +141,11 @@ export function registerRun(program: Command): void {
   registerRunInspect(run);
 }
 
-/** What a start and a resume share: the interrupt signal, the policy's ask, progress and the proof writer. */
-interface RunCommon {
-  cwd: string;
-  parentEnv: NodeJS.ProcessEnv;
-  signal: AbortSignal;
-  ask: AskFn | null;
-  onEvent: (e: LedgerEvent) => void;
-  finalize: FinalizeHook;
-}
-
-async function withRun(out: Output, go: (common: RunCommon) => Promise<RunOutcome>): Promise<void> {
+/** What a start and a resume share: the interrupt signal, the policy's ask and the progress view. */
+async function withRun(out: Output, go: (common: RunCommonOptions) => Promise<RunOutcome>): Promise<void> {
   const { RunProgress } = await import("../../report/progress.js");
   const { interruptController } = await import("../interrupt.js");
-  const { writeProof } = await import("../../proof/write.js");
   const { terminalAsk } = await import("../ask.js");
-  const { VERSION } = await import("../version.js");
   const isTTY = out.opts.isTTY && !out.opts.quiet;
   const progress = new RunProgress({
     line: (t) => out.info(t),
@@ -189,9 +175,6 @@ async function withRun(out: Output, go: (common: RunCommon) => Promise<RunOutcom
         warnNoTerminal(e);
         progress.onEvent(e);
       },
-      finalize: async (ledger, events, loc) => {
-        await writeProof(ledger, events, loc, VERSION);
-      },
     });
     progress.stop();
     report(out, r);
@@ -205,12 +188,12 @@ async function withRun(out: Output, go: (common: RunCommon) => Promise<RunOutcom
  * `--execution ask` with nobody to ask fails closed; say so once (when the run starts, or at the first
  * rejection of a resumed run) with what to do instead, not only as one progress line per rejected call.
  */
-function noTerminalWarning(out: Output, noTerminal: boolean): (e: LedgerEvent) => void {
+function noTerminalWarning(out: Output, noTerminal: boolean): (e: RunJournalEvent) => void {
   let warned = !noTerminal;
   return (e) => {
     const ask =
-      (e.kind === "RunStarted" || e.kind === "ApprovalDecided") &&
-      (e.data["execution"] ?? e.data["mode"]) === "ask";
+      (e.kind === "RunStarted" && e.data.execution === "ask") ||
+      (e.kind === "ApprovalDecided" && e.data.mode === "ask");
     if (warned || !ask) return;
     warned = true;
     out.warn(

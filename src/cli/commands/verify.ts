@@ -17,16 +17,21 @@ export function registerVerify(program: Command): void {
       examples(["omk verify", "omk verify --gate test --gate lint", "omk verify --json | jq .ok"]),
     )
     .action(async (opts: { gate: string[] }, cmd: Command) => {
-      const { loadProjectGates, verifyTree } = await import("../../run/verify-tree.js");
+      const { requireRepoRoot } = await import("../../git/repo.js");
+      const { gatesForTree } = await import("../../project/gates.js");
+      const { runGates } = await import("../../gates/runner.js");
       const out = outputFor(cmd);
-      const { root, gates, source } = await loadProjectGates(process.cwd());
+      const root = await requireRepoRoot(process.cwd());
+      const { gates, source } = await gatesForTree(root, process.env);
       out.debug(`gates from ${source}`);
       if (gates.length === 0) out.warn("no gates configured or detected: nothing to verify (run `omk init`)");
       const abort = new AbortController();
       const onSigint = () => abort.abort();
       process.once("SIGINT", onSigint);
       try {
-        const result = await verifyTree(root, gates, {
+        const result = await runGates(gates, {
+          root,
+          parentEnv: process.env,
           only: opts.gate.length > 0 ? opts.gate : undefined,
           signal: abort.signal,
           onGateStart: (name) => out.info(`${out.paint("blue", "▶")} ${name}`),

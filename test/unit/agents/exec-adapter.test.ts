@@ -138,8 +138,8 @@ describe("exec adapter", () => {
     expect(error).toBeInstanceOf(OmkError);
     expect((error as OmkError).code).toBe("AGENT_NOT_FOUND");
 
-    const health = await adapter.detect({ parentEnv: baseEnv(), agentBin: bin });
+    const health = await adapter.detect({ cwd: process.cwd(), parentEnv: baseEnv(), agentBin: bin });
     expect(health.installed).toEqual({ value: true, how: `found ${bin}` });
-    expect((await adapter.detect({ parentEnv: baseEnv() })).installed.value).toBe(false);
+    expect((await adapter.detect({ cwd: process.cwd(), parentEnv: baseEnv() })).installed.value).toBe(false);
   });
 });

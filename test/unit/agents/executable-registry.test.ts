@@ -2,7 +2,13 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findExecutable } from "../../../src/agents/executable.js";
-import { adapterNames, getAdapter } from "../../../src/agents/registry.js";
+import {
+  agentDescriptors,
+  agentSpecForms,
+  checkAgentFlags,
+  parseAgentSpec,
+  preflightAgent,
+} from "../../../src/agents/registry.js";
 import { OmkError } from "../../../src/core/errors.js";
 import { type TempDir, tempDir } from "./fake-kimi-helpers.js";
 
@@ -39,23 +45,59 @@ describe("findExecutable", () => {
 });
 
 describe("agent registry", () => {
-  it("knows kimi and exec", async () => {
-    expect((await getAdapter("kimi")).name).toBe("kimi");
-    expect((await getAdapter("exec")).name).toBe("exec");
-    expect(adapterNames()).toEqual(expect.arrayContaining(["kimi", "exec"]));
+  const noRecordings = { runDir: "/nonexistent", recordingOfRun: () => Promise.reject(new Error("none")) };
+
+  it("knows kimi, exec and replay, each with capabilities and an env contract", async () => {
+    expect(agentDescriptors().map((d) => d.name)).toEqual(["kimi", "exec", "replay"]);
+    expect(agentSpecForms()).toBe("kimi | exec | replay:<run-id|recording.json>");
+    for (const name of ["kimi", "exec"]) {
+      const { descriptor, spec } = parseAgentSpec(name, "/");
+      expect(spec).toEqual({ name, arg: null, text: name });
+      expect((await descriptor.create(spec, noRecordings)).name).toBe(name);
+    }
+    expect(parseAgentSpec("kimi", "/").descriptor.env.secrets).toEqual(["KIMI_API_KEY"]);
+    expect(parseAgentSpec("replay:x.json", "/").descriptor.capabilities).toEqual(["write"]);
   });
 
-  it("rejects unknown names as a usage error that lists the adapters", async () => {
-    for (const name of ["claud", "toString", "__proto__"]) {
+  it("parses replay:<source>, keeping file sources absolute", () => {
+    expect(parseAgentSpec("replay:rec/x.json", "/work").spec).toEqual({
+      name: "replay",
+      arg: "/work/rec/x.json",
+      text: "replay:/work/rec/x.json",
+    });
+    expect(parseAgentSpec("replay:run-abc", "/work").spec.arg).toBe("run-abc");
+  });
+
+  it("rejects unknown names and malformed specs as a usage error that lists the adapters", () => {
+    for (const name of ["claud", "toString", "__proto__", "replay", "replay:", "kimi:x"]) {
       let error: unknown;
       try {
-        await getAdapter(name);
+        parseAgentSpec(name, "/");
       } catch (e) {
         error = e;
       }
-      expect(error).toBeInstanceOf(OmkError);
+      expect(error, name).toBeInstanceOf(OmkError);
       expect((error as OmkError).code).toBe("USAGE");
-      expect((error as OmkError).hint).toMatch(/kimi, exec/);
+      expect((error as OmkError).hint).toMatch(/kimi \| exec \| replay/);
     }
+  });
+
+  it("checks --agent-bin where an adapter needs it", () => {
+    expect(() => checkAgentFlags(parseAgentSpec("exec", "/").descriptor, {})).toThrow(/needs --agent-bin/);
+    expect(() => checkAgentFlags(parseAgentSpec("kimi", "/").descriptor, {})).not.toThrow();
+  });
+
+  it("preflight goes through the adapter's own detect()", async () => {
+    const { descriptor, spec } = parseAgentSpec("exec", "/");
+    const adapter = await descriptor.create(spec, noRecordings);
+    await expect(
+      preflightAgent(descriptor, adapter, { cwd: "/", parentEnv: { PATH: "" }, agentBin: "/nonexistent/x" }),
+    ).rejects.toMatchObject({ code: "AGENT_NOT_FOUND", hint: descriptor.notFoundHint });
+    const health = await preflightAgent(descriptor, adapter, {
+      cwd: "/",
+      parentEnv: {},
+      agentBin: "/bin/sh",
+    });
+    expect(health.installed.value).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import type {
   ApprovalDecision,
   ApprovalRequest,
 } from "../../../src/agents/types.js";
+import { defaultSpawner } from "../../../src/proc/context.js";
 
 export const FAKE_KIMI = resolve(import.meta.dirname, "../../fixtures/fake-kimi/kimi");
 
@@ -40,7 +41,8 @@ export interface Recorder {
 }
 
 export function recorder(
-  base: Omit<AgentStartContext, "approve" | "onEvent" | "runId"> & { runId?: string },
+  base: Omit<AgentStartContext, "approve" | "onEvent" | "runId" | "cwd" | "proc"> &
+    Partial<Pick<AgentStartContext, "runId" | "cwd" | "proc">>,
   decide: (req: ApprovalRequest) => ApprovalDecision | Promise<ApprovalDecision> = () => ({
     decision: "approve",
     reason: "test approves",
@@ -51,6 +53,8 @@ export function recorder(
   const waiters: { pred: (e: AgentEvent) => boolean; resolve: (e: AgentEvent) => void }[] = [];
   const ctx: AgentStartContext = {
     runId: "run-test",
+    cwd: process.cwd(),
+    proc: defaultSpawner,
     ...base,
     approve: async (req) => {
       approvals.push(req);

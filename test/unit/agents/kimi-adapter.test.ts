@@ -358,6 +358,7 @@ describe("kimi adapter pieces", () => {
 
   it("detect() reports how each fact was learned", async () => {
     const health = await adapter.detect({
+      cwd: process.cwd(),
       parentEnv: baseEnv({ KIMI_MODEL_NAME: "kimi-k2" }),
       agentBin: FAKE_KIMI,
     });
@@ -368,7 +369,7 @@ describe("kimi adapter pieces", () => {
     expect(health.auth.how).toMatch(/KIMI_API_KEY is not set/);
     expect(health.model).toEqual({ value: "kimi-k2", how: "KIMI_MODEL_NAME" });
 
-    const missing = await adapter.detect({ parentEnv: { PATH: "/nonexistent" } });
+    const missing = await adapter.detect({ cwd: process.cwd(), parentEnv: { PATH: "/nonexistent" } });
     expect(missing.installed).toEqual({ value: false, how: "kimi (from PATH) is not an executable file" });
     expect(missing.version.value).toBeNull();
   });

@@ -2,8 +2,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { detectGates, renderGatesToml } from "../../../src/gates/detect.js";
+import { detectGates } from "../../../src/gates/detect.js";
 import { parseGatesToml } from "../../../src/gates/load.js";
+import { renderGatesToml } from "../../../src/gates/render.js";
 import type { GateSpec } from "../../../src/gates/schema.js";
 import { withTempDir } from "../proc/support.js";
 

@@ -1,14 +1,11 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isOmkError, type OmkError } from "../../../src/core/errors.js";
-import {
-  addWorktree,
-  commitStaged,
-  isDirty,
-  mergeInto,
-  mergeTreeCheck,
-  stageAndDiff,
-} from "../../../src/git/index.js";
+import { commitStaged } from "../../../src/git/commit.js";
+import { stageAndDiff } from "../../../src/git/diff.js";
+import { mergeInto, mergeTreeCheck } from "../../../src/git/merge.js";
+import { isDirty } from "../../../src/git/repo.js";
+import { addWorktree } from "../../../src/git/worktree.js";
 import { makeRepo, makeTempDir, TEST_EMAIL, TEST_NAME, type TestRepo } from "../../helpers/git-repo.js";
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -2,7 +2,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { addWorktree, applyPatch, stageAndDiff, writePatch } from "../../../src/git/index.js";
+import { stageAndDiff } from "../../../src/git/diff.js";
+import { applyPatch, writePatch } from "../../../src/git/patch.js";
+import { addWorktree } from "../../../src/git/worktree.js";
 import { makeRepo, makeTempDir, type TestRepo } from "../../helpers/git-repo.js";
 
 const cleanups: (() => Promise<void>)[] = [];

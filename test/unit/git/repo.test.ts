@@ -2,18 +2,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isOmkError, type OmkError } from "../../../src/core/errors.js";
-import {
-  addToInfoExclude,
-  addWorktree,
-  branchExists,
-  currentBranch,
-  deleteBranch,
-  findRepoRoot,
-  headCommit,
-  isAncestor,
-  isDirty,
-  requireRepoRoot,
-} from "../../../src/git/index.js";
+import { branchExists, currentBranch, deleteBranch, headCommit, isAncestor } from "../../../src/git/refs.js";
+import { addToInfoExclude, findRepoRoot, isDirty, requireRepoRoot } from "../../../src/git/repo.js";
+import { addWorktree } from "../../../src/git/worktree.js";
 import { makeRepo, makeTempDir, type TestRepo } from "../../helpers/git-repo.js";
 
 const cleanups: (() => Promise<void>)[] = [];

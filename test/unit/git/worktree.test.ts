@@ -1,14 +1,8 @@
 import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  addWorktree,
-  branchExists,
-  headCommit,
-  listWorktrees,
-  pruneWorktrees,
-  removeWorktree,
-} from "../../../src/git/index.js";
+import { branchExists, headCommit } from "../../../src/git/refs.js";
+import { addWorktree, listWorktrees, pruneWorktrees, removeWorktree } from "../../../src/git/worktree.js";
 import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
 
 const repos: TestRepo[] = [];

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ProcessHandle, runProcess, spawnProcess } from "../../../src/proc/index.js";
+import { runProcess } from "../../../src/proc/run-process.js";
+import { spawnProcess } from "../../../src/proc/spawn-process.js";
+import type { ProcessHandle } from "../../../src/proc/types.js";
 import { FIXTURES_DIR, killQuietly, parentEnv, waitUntilDead } from "./support.js";
 
 /**
@@ -14,7 +16,7 @@ const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 let buildDir = "";
 
 const DRIVER = `
-import { spawnProcess } from "./proc/index.js";
+import { spawnProcess } from "./proc/spawn-process.js";
 const [mode, fixture] = process.argv.slice(2);
 const handle = spawnProcess([process.execPath, fixture, "wait"], {
   cwd: process.cwd(),
@@ -50,7 +52,7 @@ beforeAll(async () => {
       "--types",
       "node",
       "--skipLibCheck",
-      join(REPO, "src", "proc", "index.ts"),
+      join(REPO, "src", "proc", "spawn-process.ts"),
     ],
     { cwd: REPO, parentEnv: parentEnv(), timeoutMs: 120_000 },
   );

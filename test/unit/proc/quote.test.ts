@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { quoteArgv } from "../../../src/proc/index.js";
+import { quoteArgv } from "../../../src/proc/quote.js";
 
 describe("quoteArgv", () => {
   it("leaves plain words alone and single-quotes the rest", () => {

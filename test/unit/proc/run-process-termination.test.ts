@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { registeredGroups, runProcess } from "../../../src/proc/index.js";
+import { registeredGroups } from "../../../src/proc/process-group.js";
+import { runProcess } from "../../../src/proc/run-process.js";
 import { fixture, grandchildPid, killQuietly, parentEnv, waitUntilDead, withTempDir } from "./support.js";
 
 const cwd = process.cwd();

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OmkError } from "../../../src/core/errors.js";
-import { runProcess } from "../../../src/proc/index.js";
+import { runProcess } from "../../../src/proc/run-process.js";
 import { redactText } from "../../../src/security/redact.js";
 import { fixture, parentEnv, withTempDir } from "./support.js";
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { type ProcessHandle, registeredGroups, spawnProcess } from "../../../src/proc/index.js";
+import { registeredGroups } from "../../../src/proc/process-group.js";
+import { spawnProcess } from "../../../src/proc/spawn-process.js";
+import type { ProcessHandle } from "../../../src/proc/types.js";
 import { fixture, grandchildPid, killQuietly, parentEnv, waitUntilDead } from "./support.js";
 
 const cwd = process.cwd();

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { pidIsAlive } from "../../../src/proc/index.js";
+import { pidIsAlive } from "../../../src/proc/process-group.js";
 
 export const FIXTURES_DIR = fileURLToPath(new URL("../../fixtures/proc/", import.meta.url));
 

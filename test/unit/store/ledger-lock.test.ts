@@ -3,7 +3,9 @@ import { mkdir, rename, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { Ledger, LOCK_DIR, OWNER_FILE, readLedger } from "../../../src/store/ledger/index.js";
+import { LOCK_DIR, OWNER_FILE } from "../../../src/store/ledger/lock.js";
+import { readLedger } from "../../../src/store/ledger/read.js";
+import { Ledger } from "../../../src/store/ledger/writer.js";
 import { tempDir } from "./tmp-dir.js";
 
 const RUN = "run-lock";

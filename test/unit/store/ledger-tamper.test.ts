@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 import {
   chainEvents,
   HEAD_FILE,
-  Ledger,
   type LedgerEvent,
   serializeEvent,
-  verifyLedger,
-} from "../../../src/store/ledger/index.js";
+} from "../../../src/store/ledger/format.js";
+import { verifyLedger } from "../../../src/store/ledger/read.js";
+import { Ledger } from "../../../src/store/ledger/writer.js";
 import { tempDir } from "./tmp-dir.js";
 
 const RUN = "run-tamper";

@@ -7,8 +7,8 @@ import {
   GENESIS_HASH,
   type LedgerHead,
   toPlainData,
-  verifyLines,
-} from "../../../src/store/ledger/index.js";
+} from "../../../src/store/ledger/format.js";
+import { verifyLines } from "../../../src/store/ledger/verify.js";
 
 const NUM_RUNS = 10_000;
 

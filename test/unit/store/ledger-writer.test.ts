@@ -2,15 +2,9 @@ import { appendFile, chmod, readdir, readFile, stat, writeFile } from "node:fs/p
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../../src/core/clock.js";
-import {
-  chainEvents,
-  GENESIS_HASH,
-  HEAD_FILE,
-  Ledger,
-  readLedger,
-  serializeEvent,
-  verifyLedger,
-} from "../../../src/store/ledger/index.js";
+import { chainEvents, GENESIS_HASH, HEAD_FILE, serializeEvent } from "../../../src/store/ledger/format.js";
+import { readLedger, verifyLedger } from "../../../src/store/ledger/read.js";
+import { Ledger } from "../../../src/store/ledger/writer.js";
 import { tempDir, withUmask0 } from "./tmp-dir.js";
 
 const RUN = "run-test";

@@ -35,11 +35,11 @@ describe.runIf(process.platform === "linux")("omkDirs on Linux", () => {
     expect(existsSync("/elsewhere/state/omk")).toBe(false); // pure: created nothing
   });
 
-  it("reads process.env when no env is passed", () => {
+  it("never reads process.env: only the environment it is given", () => {
     const old = process.env["XDG_CONFIG_HOME"];
     process.env["XDG_CONFIG_HOME"] = "/from-process-env";
     try {
-      expect(omkDirs().config).toBe("/from-process-env/omk");
+      expect(omkDirs({ HOME: "/home/ada" }).config).toBe("/home/ada/.config/omk");
     } finally {
       if (old === undefined) delete process.env["XDG_CONFIG_HOME"];
       else process.env["XDG_CONFIG_HOME"] = old;

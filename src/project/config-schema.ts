@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ExecutionModeSchema } from "../policy/execution-mode.js";
 
 /**
  * `.omk/config.toml`: trusted project configuration (DESIGN: the repo's own `.omk/` is trusted),
@@ -22,7 +23,7 @@ export const WorkspaceConfigSchema = z
 export const RunConfigSchema = z
   .object({
     agent: z.string().min(1).default("kimi"),
-    execution: z.enum(["ask", "auto", "never"]).default("auto"),
+    execution: ExecutionModeSchema.default("auto"),
     max_attempts: z.number().int().min(1).max(20).default(3),
     agent_timeout_secs: z.number().int().min(1).max(86_400).default(3600),
   })

@@ -1,4 +1,5 @@
 import { stringify } from "smol-toml";
+import { agentSpecForms } from "../agents/registry.js";
 
 /** The commented `.omk/config.toml` that `omk init` writes. Values mirror the schema defaults. */
 export function renderProjectConfig(opts: { setup: string[][] }): string {
@@ -7,7 +8,7 @@ export function renderProjectConfig(opts: { setup: string[][] }): string {
 version = 1
 
 [run]
-# Agent adapter: kimi | exec | replay:<run-id or recording file>
+# Agent adapter: ${agentSpecForms()}
 agent = "kimi"
 # What the agent may do without asking: auto (inside the worktree) | ask (TTY prompt) | never (read-only)
 execution = "auto"

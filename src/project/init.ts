@@ -1,7 +1,8 @@
 import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { detectGates, renderGatesToml } from "../gates/detect.js";
-import { addToInfoExclude, requireRepoRoot } from "../git/index.js";
+import { detectGates } from "../gates/detect.js";
+import { renderGatesToml } from "../gates/render.js";
+import { addToInfoExclude, requireRepoRoot } from "../git/repo.js";
 import { renderProjectConfig } from "./config-render.js";
 import { proposeWorkspaceSetup } from "./workspace-propose.js";
 
@@ -19,9 +20,13 @@ export interface InitResult {
  * `omk init`: idempotent. Existing files are kept unless `force`, so re-running never
  * clobbers a hand-edited gates.toml.
  */
-export async function initProject(cwd: string, opts: { force: boolean }): Promise<InitResult> {
+export async function initProject(
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+  opts: { force: boolean },
+): Promise<InitResult> {
   const root = await requireRepoRoot(cwd);
-  const gates = await detectGates(root);
+  const gates = await detectGates(root, { env });
   const setup = await proposeWorkspaceSetup(root);
   const emptyMcp = `${JSON.stringify({ mcpServers: {} }, null, 2)}\n`;
   const planned: [string, string][] = [

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { git } from "../git/index.js";
+import { addDetachedWorktree, pruneWorktrees, removeWorktree } from "../git/worktree.js";
 
 /** Prefixes of throwaway worktrees; `cleanup` removes any a killed omk left behind. */
 export const THROWAWAY_PREFIXES = ["verify", "land"] as const;
@@ -17,13 +17,17 @@ export async function withThrowawayWorktree<T>(
 ): Promise<T> {
   await mkdir(join(root, ".omk", "worktrees"), { recursive: true });
   const dir = await mkdtemp(join(root, ".omk", "worktrees", `${prefix}-`));
-  const g = git(root);
   try {
-    await g(["worktree", "add", "-q", "--detach", dir, commit]);
+    await addDetachedWorktree(root, dir, commit);
     return await fn(dir);
   } finally {
-    await g(["worktree", "remove", "--force", dir], { allowFail: true });
-    await rm(dir, { recursive: true, force: true });
-    await g(["worktree", "prune"], { allowFail: true });
+    await removeWorktreeDir(root, dir);
   }
+}
+
+/** Best effort: git's record and the directory both go, whatever state either is in. */
+export async function removeWorktreeDir(root: string, dir: string): Promise<void> {
+  await removeWorktree(root, dir, { force: true }).catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+  await pruneWorktrees(root).catch(() => {});
 }

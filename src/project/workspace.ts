@@ -1,12 +1,14 @@
 import { copyFile, lstat, mkdir, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { WorkspaceConfig } from "../core/config.js";
 import { OmkError } from "../core/errors.js";
-import { addWorktree, git } from "../git/index.js";
-import { runProcess } from "../proc/index.js";
+import { branchExists } from "../git/refs.js";
+import { isIgnored } from "../git/repo.js";
+import { addWorktree, attachWorktree } from "../git/worktree.js";
+import { defaultSpawner, type Spawner } from "../proc/context.js";
 import { quoteArgv } from "../proc/quote.js";
 import { isSafeAgentPath } from "../security/paths.js";
 import { scanFiles } from "../security/secret-scan.js";
+import type { WorkspaceConfig } from "./config-schema.js";
 
 export interface SetupStep {
   kind: "copy" | "link" | "setup";
@@ -26,12 +28,8 @@ export async function ensureWorktree(
 ): Promise<"created" | "existing" | "reattached"> {
   if ((await lstat(worktree).catch(() => null)) !== null) return "existing";
   await mkdir(dirname(worktree), { recursive: true });
-  const g = git(root);
-  const hasBranch =
-    (await g(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], { allowFail: true })).code === 0;
-  if (hasBranch) {
-    await g(["worktree", "prune"], { allowFail: true });
-    await g(["worktree", "add", "-q", worktree, branch]);
+  if (await branchExists(root, branch)) {
+    await attachWorktree(root, worktree, branch);
     return "reattached";
   }
   await addWorktree(root, worktree, branch, base);
@@ -50,9 +48,11 @@ export async function prepareWorkspace(
     parentEnv: Readonly<Record<string, string | undefined>>;
     signal?: AbortSignal | undefined;
     onStep: (s: SetupStep) => void;
+    /** Who starts the setup commands (a run's own process context). */
+    proc?: Spawner | undefined;
   },
 ): Promise<{ ok: boolean; detail: string }> {
-  const g = git(worktree);
+  const proc = opts.proc ?? defaultSpawner;
   for (const [kind, list] of [
     ["copy", ws.copy],
     ["link", ws.link],
@@ -64,7 +64,7 @@ export async function prepareWorkspace(
         return fail(opts, kind, rel, `${rel} does not exist in ${root}`);
       }
       // Only git-ignored paths: anything else would show up in the agent's diff as its own change.
-      if ((await g(["check-ignore", "-q", "--no-index", "--", rel], { allowFail: true })).code !== 0) {
+      if (!(await isIgnored(worktree, rel))) {
         return fail(
           opts,
           kind,
@@ -93,7 +93,7 @@ export async function prepareWorkspace(
     }
   }
   for (const argv of ws.setup) {
-    const r = await runProcess(argv, {
+    const r = await proc.run(argv, {
       cwd: worktree,
       parentEnv: opts.parentEnv,
       timeoutMs: ws.setup_timeout_secs * 1000,

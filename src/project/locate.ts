@@ -14,7 +14,7 @@ export interface ProjectLocation {
 
 export async function locateProject(
   root: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Readonly<Record<string, string | undefined>>,
 ): Promise<ProjectLocation> {
   const real = await realpath(root);
   const dirs = omkDirs(env);

@@ -1,0 +1,13 @@
+import type { AgentDescriptor } from "../types.js";
+
+export const execDescriptor: AgentDescriptor = {
+  name: "exec",
+  summary:
+    "any command (--agent-bin, --agent-arg): the task on stdin and in OMK_TASK; its exit code is its verdict",
+  arg: null,
+  agentBin: "required",
+  capabilities: ["read", "write", "shell"],
+  env: { passThrough: [], secrets: [], provides: ["OMK_TASK", "OMK_ATTEMPT", "OMK_FEEDBACK_FILE"] },
+  notFoundHint: "pass --agent-bin <path to an executable> (chmod +x it)",
+  create: async () => (await import("./adapter.js")).createExecAdapter(),
+};

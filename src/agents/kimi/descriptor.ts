@@ -1,0 +1,15 @@
+import type { AgentDescriptor } from "../types.js";
+import { KIMI_ENV } from "./contract.js";
+
+export const kimiDescriptor: AgentDescriptor = {
+  name: "kimi",
+  summary: "Kimi CLI over `kimi --wire` (JSON-RPC); every approval decided by the execution policy",
+  arg: null,
+  agentBin: "override",
+  capabilities: ["read", "write", "shell"],
+  env: KIMI_ENV,
+  notFoundHint:
+    "install the Kimi CLI so `kimi` is on PATH, or point --agent-bin at it; or pick another agent: --agent exec --agent-bin <command>, or --agent replay:<run-id | recording>",
+  // Loaded on demand: the adapter pulls in the SDK's wire schemas (~80 ms of module loading).
+  create: async () => (await import("./adapter.js")).createKimiAdapter(),
+};

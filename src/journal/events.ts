@@ -1,0 +1,258 @@
+import { z } from "zod";
+import { ExecutionModeSchema } from "../policy/execution-mode.js";
+import type { LedgerEvent } from "../store/ledger/format.js";
+
+/**
+ * The run event catalogue: every kind a run writes, with the zod schema of its payload. The ledger
+ * is the source of truth; `run show`, progress, resume, proof and land all read these events through
+ * `decodeEvent`, and every writer goes through `runEvent` (via RunJournal), so what is written always
+ * decodes. Payload objects are loose: a newer omk may add fields, an older one keeps what it knows.
+ */
+
+const int = z.number().int();
+const count = int.min(0);
+const attempt = int.min(1);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const RUN_STATUSES = ["ready", "not_ready", "blocked", "cancelled", "failed_infra"] as const;
+export const RunStatusSchema = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+/** How an attempt ended; the driver writes exactly these (see run/decide.ts). */
+export const ATTEMPT_OUTCOMES = ["passed", "gates_failed", "no_changes", "blocked", "agent_infra"] as const;
+export const AttemptOutcomeSchema = z.enum(ATTEMPT_OUTCOMES);
+export type AttemptOutcome = z.infer<typeof AttemptOutcomeSchema>;
+
+export const TurnStatusSchema = z.enum(["finished", "cancelled", "max_steps_reached", "failed"]);
+
+export const GateRecordSchema = z.looseObject({
+  name: z.string(),
+  argv: z.array(z.string()),
+  cwd: z.string().optional(),
+  required: z.boolean(),
+  allowFail: z.boolean(),
+  status: z.enum(["pass", "fail", "skip", "timeout", "error"]),
+  exitCode: int.nullable(),
+  signal: z.string().nullable().optional(),
+  durationMs: count,
+  stdoutBytes: count,
+  stderrBytes: count,
+  stdoutSha256: sha256,
+  stderrSha256: sha256,
+  tail: z.string(),
+  error: z.string().optional(),
+});
+export type GateRecord = z.infer<typeof GateRecordSchema>;
+
+export const ChangedFileRecordSchema = z.looseObject({
+  path: z.string(),
+  oldPath: z.string().optional(),
+  status: z.string(),
+  added: count.nullable(),
+  deleted: count.nullable(),
+  binary: z.boolean().optional(),
+});
+
+/** Normalized agent events (agents/types.ts AgentEvent), as recorded: redacted, type-tagged. */
+export const AgentEventRecordSchema = z.looseObject({
+  type: z.string(),
+  inputTokens: z.number().nullable().optional(),
+  outputTokens: z.number().nullable().optional(),
+  costUsd: z.number().nullable().optional(),
+});
+
+export const RunEventSchemas = {
+  RunStarted: z.looseObject({
+    runId: z.string().min(1),
+    task: z.string(),
+    root: z.string(),
+    projectId: z.string(),
+    base: z.string().min(1),
+    baseBranch: z.string().nullable(),
+    branch: z.string().min(1),
+    worktree: z.string().min(1),
+    agent: z.looseObject({
+      name: z.string().min(1),
+      bin: z.string().nullable(),
+      args: z.array(z.string()),
+      model: z.string().nullable(),
+    }),
+    // Required: a run whose mode is unknown must not fall back to anything.
+    execution: ExecutionModeSchema,
+    maxAttempts: attempt,
+    gates: z.array(z.string()),
+    omkVersion: z.string().nullable(),
+  }),
+  WorkspaceSetup: z.looseObject({
+    step: z.object({
+      kind: z.string(),
+      what: z.string(),
+      ok: z.boolean(),
+      detail: z.string(),
+      durationMs: count.optional(),
+      exitCode: int.nullable().optional(),
+    }),
+    ok: z.boolean(),
+    detail: z.string(),
+  }),
+  WorkspaceReady: z.looseObject({
+    worktree: z.string(),
+    branch: z.string(),
+    how: z.string(),
+    setupOk: z.boolean(),
+    setupDetail: z.string(),
+  }),
+  AttemptStarted: z.looseObject({ attempt, feedbackFrom: attempt.nullable() }),
+  AgentStarted: z.looseObject({
+    attempt,
+    adapter: z.string(),
+    resumedSession: z.boolean(),
+    version: z.string().nullable().optional(),
+  }),
+  AgentEvent: z.looseObject({ attempt, event: AgentEventRecordSchema }),
+  ApprovalAsked: z.looseObject({
+    attempt,
+    requestId: z.string(),
+    tool: z.string(),
+    action: z.string(),
+    paths: z.array(z.string()),
+  }),
+  ApprovalDecided: z.looseObject({
+    attempt,
+    requestId: z.string(),
+    tool: z.string(),
+    decision: z.enum(["approve", "reject"]),
+    reason: z.string(),
+    mode: ExecutionModeSchema,
+  }),
+  AgentFinished: z.looseObject({
+    attempt,
+    status: TurnStatusSchema,
+    detail: z.string(),
+    steps: count.nullable(),
+  }),
+  DiffCaptured: z.looseObject({
+    attempt,
+    files: z.array(ChangedFileRecordSchema),
+    added: count,
+    deleted: count,
+    patchFile: z.string().nullable(),
+    patchSha256: sha256.nullable(),
+    patchBytes: count.nullable(),
+  }),
+  WriteSetViolation: z.looseObject({ attempt, path: z.string(), reason: z.string() }),
+  SecurityFinding: z.looseObject({
+    attempt,
+    path: z.string(),
+    line: count,
+    rule: z.string(),
+    preview: z.string().optional(),
+  }),
+  GateStarted: z.looseObject({ attempt, name: z.string() }),
+  GateResult: z.looseObject({ attempt, gate: GateRecordSchema }),
+  AttemptFinished: z.looseObject({ attempt, outcome: AttemptOutcomeSchema }),
+  Committed: z.looseObject({ commit: z.string().nullable(), branch: z.string() }),
+  RunFinished: z.looseObject({
+    status: RunStatusSchema,
+    reasons: z.array(z.string()),
+    headCommit: z.string().nullable(),
+  }),
+  RunInterrupted: z.looseObject({ phase: z.string(), attempt: attempt.nullable(), reason: z.string() }),
+  RunResumed: z.looseObject({ after: z.string(), pid: int, reapedGroups: count }),
+  ProofWritten: z.looseObject({ file: z.string(), sha256, status: RunStatusSchema, headSeq: count }),
+  Landed: z.looseObject({
+    commit: z.string(),
+    fastForward: z.boolean(),
+    regated: z.boolean().optional(),
+    onto: z.string().nullable().optional(),
+    mode: z.string().optional(),
+  }),
+} as const;
+
+export type RunEventKind = keyof typeof RunEventSchemas;
+export type RunEventData<K extends RunEventKind> = z.infer<(typeof RunEventSchemas)[K]>;
+/** What a writer passes: the schema's input (optional fields may be left out). */
+export type RunEventInput<K extends RunEventKind> = z.input<(typeof RunEventSchemas)[K]>;
+
+export const RUN_EVENT_KINDS = Object.keys(RunEventSchemas) as RunEventKind[];
+
+/** A ledger line whose kind is known and whose payload decoded. */
+export type TypedEvent<K extends RunEventKind> = Omit<LedgerEvent, "kind" | "data"> & {
+  kind: K;
+  data: RunEventData<K>;
+};
+
+/** Every event a run can hold, as a union discriminated by `kind`. */
+export type RunJournalEvent = { [K in RunEventKind]: TypedEvent<K> }[RunEventKind];
+
+export function isRunEventKind(kind: string): kind is RunEventKind {
+  return Object.hasOwn(RunEventSchemas, kind);
+}
+
+/**
+ * The constructor: validates a payload before it is written, so a programming error fails here,
+ * never as a ledger that later readers cannot decode.
+ */
+export function runEvent<K extends RunEventKind>(
+  kind: K,
+  data: RunEventInput<K>,
+): { kind: K; data: RunEventData<K> } {
+  const parsed = RunEventSchemas[kind].safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `invalid ${kind} payload: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
+    );
+  }
+  return { kind, data: parsed.data as RunEventData<K> };
+}
+
+export type DecodeResult =
+  | { ok: true; event: RunJournalEvent }
+  /** Written by a newer omk: skipped by readers, reported to the user. */
+  | { ok: false; problem: "unknown_kind"; seq: number; kind: string; message: string }
+  /** A known kind whose payload does not match: the ledger is not one this omk wrote. */
+  | { ok: false; problem: "invalid_payload"; seq: number; kind: string; message: string };
+
+export function decodeEvent(e: LedgerEvent): DecodeResult {
+  if (!isRunEventKind(e.kind)) {
+    return {
+      ok: false,
+      problem: "unknown_kind",
+      seq: e.seq,
+      kind: e.kind,
+      message: `seq ${e.seq}: unknown event kind ${JSON.stringify(e.kind)}`,
+    };
+  }
+  const parsed = RunEventSchemas[e.kind].safeParse(e.data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      problem: "invalid_payload",
+      seq: e.seq,
+      kind: e.kind,
+      message: `seq ${e.seq} ${e.kind}: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
+    };
+  }
+  return { ok: true, event: { ...e, kind: e.kind, data: parsed.data } as RunJournalEvent };
+}
+
+export interface DecodedEvents {
+  events: RunJournalEvent[];
+  /** Kinds this omk does not know (a newer omk wrote them). */
+  unknown: { seq: number; kind: string }[];
+  /** Known kinds whose payloads do not decode. */
+  invalid: { seq: number; kind: string; message: string }[];
+}
+
+export function decodeEvents(raw: readonly LedgerEvent[]): DecodedEvents {
+  const out: DecodedEvents = { events: [], unknown: [], invalid: [] };
+  for (const e of raw) {
+    const d = decodeEvent(e);
+    if (d.ok) out.events.push(d.event);
+    else if (d.problem === "unknown_kind") out.unknown.push({ seq: d.seq, kind: d.kind });
+    else out.invalid.push({ seq: d.seq, kind: d.kind, message: d.message });
+  }
+  return out;
+}

@@ -1,0 +1,209 @@
+import type { ExecutionMode } from "../policy/execution-mode.js";
+import type {
+  AttemptOutcome,
+  GateRecord,
+  RunEventData,
+  RunJournalEvent,
+  RunStatus,
+  TypedEvent,
+} from "./events.js";
+
+export type TurnStatus = RunEventData<"AgentFinished">["status"];
+
+export interface AttemptState {
+  n: number;
+  agent: { status: TurnStatus; detail: string } | null;
+  diff: {
+    files: { path: string; status: string; added: number | null; deleted: number | null }[];
+    added: number;
+    deleted: number;
+    patchSha256: string | null;
+    patchFile: string | null;
+    patchBytes: number | null;
+  } | null;
+  violations: { path: string; reason: string }[];
+  findings: { path: string; line: number; rule: string }[];
+  gates: GateRecord[];
+  outcome: AttemptOutcome | null;
+}
+
+export interface RunState {
+  runId: string;
+  task: string;
+  root: string;
+  base: string;
+  baseBranch: string | null;
+  branch: string;
+  worktree: string;
+  agent: { name: string; bin: string | null; args: string[]; model: string | null; version: string | null };
+  execution: ExecutionMode;
+  maxAttempts: number;
+  omkVersion: string | null;
+  startedAt: string;
+  workspaceReady: boolean;
+  setupFailed: string | null;
+  attempts: AttemptState[];
+  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  approvals: { approved: number; rejected: number };
+  interrupted: boolean;
+  resumes: number;
+  finished: { status: RunStatus; reasons: string[]; headCommit: string | null } | null;
+  proofWritten: boolean;
+  landed: { commit: string; fastForward: boolean } | null;
+  lastTs: string;
+  events: number;
+}
+
+/** The state right after RunStarted. */
+export function initialRunState(first: TypedEvent<"RunStarted">): RunState {
+  const d = first.data;
+  return {
+    runId: d.runId,
+    task: d.task,
+    root: d.root,
+    base: d.base,
+    baseBranch: d.baseBranch,
+    branch: d.branch,
+    worktree: d.worktree,
+    agent: { name: d.agent.name, bin: d.agent.bin, args: d.agent.args, model: d.agent.model, version: null },
+    execution: d.execution,
+    maxAttempts: d.maxAttempts,
+    omkVersion: d.omkVersion,
+    startedAt: first.ts,
+    workspaceReady: false,
+    setupFailed: null,
+    attempts: [],
+    usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+    approvals: { approved: 0, rejected: 0 },
+    interrupted: false,
+    resumes: 0,
+    finished: null,
+    proofWritten: false,
+    landed: null,
+    lastTs: first.ts,
+    events: 1,
+  };
+}
+
+function attemptOf(s: RunState, n: number): AttemptState {
+  let a = s.attempts.find((x) => x.n === n);
+  if (!a) {
+    a = { n, agent: null, diff: null, violations: [], findings: [], gates: [], outcome: null };
+    s.attempts.push(a);
+    s.attempts.sort((x, y) => x.n - y.n);
+  }
+  return a;
+}
+
+/** Folds one event into the state (in place); the journal calls this on every append. */
+export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
+  s.lastTs = e.ts;
+  s.events++;
+  switch (e.kind) {
+    case "WorkspaceReady":
+      // Individual WorkspaceSetup steps are informational; this event carries the verdict.
+      s.workspaceReady = true;
+      s.setupFailed = e.data.setupOk ? null : e.data.setupDetail || "workspace setup failed";
+      break;
+    case "AttemptStarted":
+      // A restarted attempt (after resume) starts clean.
+      Object.assign(attemptOf(s, e.data.attempt), {
+        agent: null,
+        diff: null,
+        violations: [],
+        findings: [],
+        gates: [],
+        outcome: null,
+      });
+      break;
+    case "AgentStarted":
+      if (e.data.version) s.agent.version = e.data.version;
+      break;
+    case "AgentFinished":
+      attemptOf(s, e.data.attempt).agent = { status: e.data.status, detail: e.data.detail };
+      break;
+    case "AgentEvent": {
+      const ev = e.data.event;
+      if (ev.type === "usage") {
+        s.usage.inputTokens += finite(ev.inputTokens);
+        s.usage.outputTokens += finite(ev.outputTokens);
+        s.usage.costUsd += finite(ev.costUsd);
+      }
+      break;
+    }
+    case "ApprovalDecided":
+      if (e.data.decision === "approve") s.approvals.approved++;
+      else s.approvals.rejected++;
+      break;
+    case "DiffCaptured":
+      attemptOf(s, e.data.attempt).diff = {
+        files: e.data.files.map((f) => ({
+          path: f.path,
+          status: f.status,
+          added: f.added,
+          deleted: f.deleted,
+        })),
+        added: e.data.added,
+        deleted: e.data.deleted,
+        patchSha256: e.data.patchSha256,
+        patchFile: e.data.patchFile,
+        patchBytes: e.data.patchBytes,
+      };
+      break;
+    case "WriteSetViolation":
+      attemptOf(s, e.data.attempt).violations.push({ path: e.data.path, reason: e.data.reason });
+      break;
+    case "SecurityFinding":
+      attemptOf(s, e.data.attempt).findings.push({ path: e.data.path, line: e.data.line, rule: e.data.rule });
+      break;
+    case "GateStarted": {
+      // A re-run of the same gate (after resume) replaces the earlier result.
+      const a = attemptOf(s, e.data.attempt);
+      a.gates = a.gates.filter((g) => g.name !== e.data.name);
+      break;
+    }
+    case "GateResult": {
+      const a = attemptOf(s, e.data.attempt);
+      a.gates = a.gates.filter((g) => g.name !== e.data.gate.name);
+      a.gates.push(e.data.gate);
+      break;
+    }
+    case "AttemptFinished":
+      attemptOf(s, e.data.attempt).outcome = e.data.outcome;
+      break;
+    case "RunInterrupted":
+      s.interrupted = true;
+      break;
+    case "RunResumed":
+      s.interrupted = false;
+      s.resumes++;
+      break;
+    case "RunFinished":
+      s.finished = { status: e.data.status, reasons: e.data.reasons, headCommit: e.data.headCommit };
+      break;
+    case "ProofWritten":
+      s.proofWritten = true;
+      break;
+    case "Landed":
+      s.landed = { commit: e.data.commit, fastForward: e.data.fastForward };
+      break;
+    case "RunStarted":
+    case "WorkspaceSetup":
+    case "ApprovalAsked":
+    case "Committed":
+      break;
+  }
+}
+
+/** Fold a whole run's events (RunStarted first) into its state. */
+export function projectRun(events: readonly RunJournalEvent[]): RunState {
+  const [first, ...rest] = events;
+  if (first?.kind !== "RunStarted") throw new Error("ledger does not start with RunStarted");
+  const s = initialRunState(first);
+  for (const e of rest) applyRunEvent(s, e);
+  return s;
+}
+
+function finite(v: number | null | undefined): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+}

@@ -1,0 +1,27 @@
+import { requireRepoRoot } from "../git/repo.js";
+import { loadProjectConfig } from "./config-load.js";
+import type { ProjectConfig } from "./config-schema.js";
+import { type Env, gatesForTree, type TreeGates } from "./gates.js";
+import { locateProject, type ProjectLocation } from "./locate.js";
+
+/** Everything a command needs to know about the repository it was started in. */
+export interface Project extends ProjectLocation {
+  config: ProjectConfig;
+  gates: TreeGates;
+  /** The caller's environment: the parent of every child omk starts for this project. */
+  env: Env;
+}
+
+/**
+ * The one way into a project: repository root, state location and project id, `.omk/config.toml`
+ * and the gates. Reads run in parallel; a broken config or gates file fails here, before any work.
+ */
+export async function openProject(cwd: string, env: Env): Promise<Project> {
+  const root = await requireRepoRoot(cwd);
+  const [location, config, gates] = await Promise.all([
+    locateProject(root, env),
+    loadProjectConfig(root),
+    gatesForTree(root, env),
+  ]);
+  return { ...location, config, gates, env };
+}

@@ -1,3 +1,0 @@
-export * from "./ledger/index.js";
-export * from "./paths.js";
-export * from "./private-fs.js";
