@@ -4,7 +4,7 @@ import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
  * Stable error codes. A code never changes meaning once shipped: scripts match on it.
  * Keep the list sorted within each group.
  */
-export const ErrorCodes = {
+const ErrorCodes = {
   // usage / config (exit 2)
   USAGE: ExitCode.usage,
   CONFIG_INVALID: ExitCode.usage,

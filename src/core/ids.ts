@@ -21,5 +21,3 @@ export function newId(prefix: string, now: Date = new Date()): string {
   poolAt += 8;
   return `${prefix}-${ts}-${tail}`;
 }
-
-export const ID_PATTERN = /^[a-z]+-[0-9a-z]{9}-[0-9a-z]{8}$/;

@@ -13,7 +13,7 @@ const CANCELLED = "cancelled";
 export type { GateEvidence, GateRunResult, GateStatus } from "./evidence.js";
 
 /** Size of the combined output tail kept per gate. */
-export const GATE_TAIL_BYTES = 4 * 1024;
+const GATE_TAIL_BYTES = 4 * 1024;
 
 export interface GateRunOptions {
   /** The worktree the gates judge; each gate's cwd is relative to it. */

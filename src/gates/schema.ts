@@ -2,10 +2,10 @@ import { z } from "zod";
 import { isSafeAgentPath } from "../security/paths.js";
 
 /** Same alphabet as `sanitizeName`, so a gate name is safe in file names, refs and ledger keys. */
-export const GATE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const GATE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const MIN_TIMEOUT_SECS = 1;
-export const MAX_TIMEOUT_SECS = 86_400;
+const MIN_TIMEOUT_SECS = 1;
+const MAX_TIMEOUT_SECS = 86_400;
 
 /** A gate as the rest of omk sees it (camelCase; the file is snake_case). */
 export interface GateSpec {

@@ -1,7 +1,7 @@
 import { git } from "./runner.js";
 
-export const FALLBACK_NAME = "omk";
-export const FALLBACK_EMAIL = "omk@localhost";
+const FALLBACK_NAME = "omk";
+const FALLBACK_EMAIL = "omk@localhost";
 
 /**
  * `-c user.name=… -c user.email=…` for whichever half of the identity git config lacks, so a commit on a

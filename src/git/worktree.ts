@@ -1,7 +1,7 @@
-import { access } from "node:fs/promises";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { OmkError } from "../core/errors.js";
+import { pathExists } from "../core/fs.js";
 import { parseWorktreeListZ, type WorktreeInfo } from "./parse.js";
 import { branchCommit, headCommit } from "./refs.js";
 import {
@@ -55,15 +55,6 @@ export async function addWorktree(root: string, path: string, branch: string, ba
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Remove a linked worktree (its directory and git's record of it). `force` also discards uncommitted
  * changes in it. Removing a worktree that is already gone is not an error, so cleanup can be repeated.
@@ -77,7 +68,7 @@ export async function removeWorktree(
   const args = ["worktree", "remove", ...(opts.force ? ["--force"] : []), "--", target];
   const r = await git(root)(args, { allowFail: true });
   if (r.code === 0) return;
-  if (/is not a working tree/.test(r.stderr) && !(await exists(target))) {
+  if (/is not a working tree/.test(r.stderr) && !(await pathExists(target))) {
     await pruneWorktrees(root);
     return;
   }

@@ -14,18 +14,18 @@ const count = int.min(0);
 const attempt = int.min(1);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const RUN_STATUSES = ["ready", "not_ready", "blocked", "cancelled", "failed_infra"] as const;
+const RUN_STATUSES = ["ready", "not_ready", "blocked", "cancelled", "failed_infra"] as const;
 export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 /** How an attempt ended; the driver writes exactly these (see run/decide.ts). */
-export const ATTEMPT_OUTCOMES = ["passed", "gates_failed", "no_changes", "blocked", "agent_infra"] as const;
-export const AttemptOutcomeSchema = z.enum(ATTEMPT_OUTCOMES);
+const ATTEMPT_OUTCOMES = ["passed", "gates_failed", "no_changes", "blocked", "agent_infra"] as const;
+const AttemptOutcomeSchema = z.enum(ATTEMPT_OUTCOMES);
 export type AttemptOutcome = z.infer<typeof AttemptOutcomeSchema>;
 
-export const TurnStatusSchema = z.enum(["finished", "cancelled", "max_steps_reached", "failed"]);
+const TurnStatusSchema = z.enum(["finished", "cancelled", "max_steps_reached", "failed"]);
 
-export const GateRecordSchema = z.looseObject({
+const GateRecordSchema = z.looseObject({
   name: z.string(),
   argv: z.array(z.string()),
   cwd: z.string().optional(),
@@ -44,7 +44,7 @@ export const GateRecordSchema = z.looseObject({
 });
 export type GateRecord = z.infer<typeof GateRecordSchema>;
 
-export const ChangedFileRecordSchema = z.looseObject({
+const ChangedFileRecordSchema = z.looseObject({
   path: z.string(),
   oldPath: z.string().optional(),
   status: z.string(),
@@ -54,14 +54,14 @@ export const ChangedFileRecordSchema = z.looseObject({
 });
 
 /** Normalized agent events (agents/types.ts AgentEvent), as recorded: redacted, type-tagged. */
-export const AgentEventRecordSchema = z.looseObject({
+const AgentEventRecordSchema = z.looseObject({
   type: z.string(),
   inputTokens: z.number().nullable().optional(),
   outputTokens: z.number().nullable().optional(),
   costUsd: z.number().nullable().optional(),
 });
 
-export const RunEventSchemas = {
+const RunEventSchemas = {
   RunStarted: z.looseObject({
     runId: z.string().min(1),
     task: z.string(),
@@ -174,8 +174,6 @@ export type RunEventData<K extends RunEventKind> = z.infer<(typeof RunEventSchem
 /** What a writer passes: the schema's input (optional fields may be left out). */
 export type RunEventInput<K extends RunEventKind> = z.input<(typeof RunEventSchemas)[K]>;
 
-export const RUN_EVENT_KINDS = Object.keys(RunEventSchemas) as RunEventKind[];
-
 /** A ledger line whose kind is known and whose payload decoded. */
 export type TypedEvent<K extends RunEventKind> = Omit<LedgerEvent, "kind" | "data"> & {
   kind: K;
@@ -185,7 +183,7 @@ export type TypedEvent<K extends RunEventKind> = Omit<LedgerEvent, "kind" | "dat
 /** Every event a run can hold, as a union discriminated by `kind`. */
 export type RunJournalEvent = { [K in RunEventKind]: TypedEvent<K> }[RunEventKind];
 
-export function isRunEventKind(kind: string): kind is RunEventKind {
+function isRunEventKind(kind: string): kind is RunEventKind {
   return Object.hasOwn(RunEventSchemas, kind);
 }
 

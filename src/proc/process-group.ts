@@ -44,7 +44,7 @@ export function registeredGroups(): readonly number[] {
 }
 
 /** The `exit` hook. Synchronous, as exit hooks must be. Exported for tests. */
-export function killAllRegisteredGroups(): void {
+function killAllRegisteredGroups(): void {
   for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
   liveGroups.clear();
   removeSignalHooks();

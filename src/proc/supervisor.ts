@@ -8,6 +8,7 @@ import {
   signalGroup,
   unregisterGroup,
 } from "./process-group.js";
+import type { ExitInfo } from "./types.js";
 
 /** How often a dying group is re-checked. */
 const POLL_MS = 25;
@@ -33,14 +34,8 @@ export interface SuperviseOptions {
   onGroupStarted?: ((pgid: number) => void) | undefined;
 }
 
-export interface Outcome {
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  isCanceled: boolean;
-  failedToStart: string | null;
-  durationMs: number;
-}
+/** How the child ended; the same shape a ProcessHandle reports. */
+export type Outcome = ExitInfo;
 
 /**
  * Owns one child from spawn to the death of its whole process group: timeout and abort both

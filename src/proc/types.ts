@@ -27,17 +27,10 @@ export interface RunOptions {
   combinedTailBytes?: number | undefined;
 }
 
-export interface ProcResult {
+export interface ProcResult extends ExitInfo {
   /** As given (for display use quoteArgv). */
   argv: readonly string[];
   cwd: string;
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  isCanceled: boolean;
-  /** Why the process never ran (redacted), e.g. ENOENT; exitCode is then null. */
-  failedToStart: string | null;
-  durationMs: number;
   pid: number | undefined;
   /** REDACTED, tail-capped at maxOutputBytes; a marker line notes truncation. */
   stdout: string;

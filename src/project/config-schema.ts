@@ -7,7 +7,7 @@ import { ExecutionModeSchema } from "../policy/execution-mode.js";
  */
 const Argv = z.array(z.string().min(1)).min(1);
 
-export const WorkspaceConfigSchema = z
+const WorkspaceConfigSchema = z
   .object({
     /** argv commands run in a fresh worktree before the agent, e.g. ["npm", "ci", "--prefer-offline"]. */
     setup: z.array(Argv).default([]),
@@ -20,7 +20,7 @@ export const WorkspaceConfigSchema = z
   })
   .strict();
 
-export const RunConfigSchema = z
+const RunConfigSchema = z
   .object({
     agent: z.string().min(1).default("kimi"),
     execution: ExecutionModeSchema.default("auto"),
@@ -29,7 +29,7 @@ export const RunConfigSchema = z
   })
   .strict();
 
-export const LandConfigSchema = z
+const LandConfigSchema = z
   .object({
     mode: z.enum(["ff-only", "merge"]).default("ff-only"),
   })

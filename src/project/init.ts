@@ -1,5 +1,6 @@
-import { access, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { pathExists } from "../core/fs.js";
 import { detectGates } from "../gates/detect.js";
 import { renderGatesToml } from "../gates/render.js";
 import { addToInfoExclude, requireRepoRoot } from "../git/repo.js";
@@ -59,13 +60,4 @@ export async function initProject(
     setup,
     excludeAdded,
   };
-}
-
-async function pathExists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,7 +4,7 @@ import { ExecutionModeSchema } from "../policy/execution-mode.js";
 
 const Sha = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const GateProofSchema = z.object({
+const GateProofSchema = z.object({
   name: z.string(),
   argv: z.array(z.string()),
   status: z.string(),

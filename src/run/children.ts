@@ -6,7 +6,7 @@ import { killOrphanedGroups } from "../proc/orphans.js";
 import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
 
 /** Process groups a run started, one per line, for crash recovery. */
-export const CHILDREN_FILE = "children.pids";
+const CHILDREN_FILE = "children.pids";
 
 /**
  * The run's own process context: the group of every child it starts (agent, gate, setup) is

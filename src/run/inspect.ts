@@ -21,7 +21,7 @@ export interface RunSummary {
   problem: string | null;
 }
 
-export function summarize(s: RunState, ledgerOk: boolean, problem: string | null = null): RunSummary {
+function summarize(s: RunState, ledgerOk: boolean, problem: string | null = null): RunSummary {
   return {
     runId: s.runId,
     status: s.finished?.status ?? (s.interrupted ? "interrupted" : "running_or_crashed"),

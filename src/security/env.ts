@@ -22,7 +22,7 @@ export const ENV_ALLOWLIST: readonly string[] = Object.freeze([
 ]);
 
 /** Whole families passed by prefix (secret-like members are still dropped). */
-export const ENV_ALLOWED_PREFIXES: readonly string[] = Object.freeze(["LC_", "OMK_"]);
+const ENV_ALLOWED_PREFIXES: readonly string[] = Object.freeze(["LC_", "OMK_"]);
 
 const ALLOWLIST = new Set(ENV_ALLOWLIST);
 
@@ -64,7 +64,7 @@ function isValidEnvName(name: string): boolean {
 }
 
 /** omk's boolean switches are on only when exactly "1". */
-export function isSwitchOn(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
+function isSwitchOn(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
   return env[name] === "1";
 }
 
@@ -77,9 +77,9 @@ export interface SanitizeEnvOptions {
   onWarning?: ((message: string) => void) | undefined;
 }
 
-export const STRICT_EXPLICIT_ENV_SWITCH = "OMK_STRICT_KIMI_EXPLICIT_ENV";
-export const TRUST_EXPLICIT_SECRET_ENV_SWITCH = "OMK_TRUST_KIMI_EXPLICIT_SECRET_ENV";
-export const BRIDGE_SHELL_PROFILES_SWITCH = "OMK_ISOLATED_HOME_BRIDGE_SHELL_PROFILES";
+const STRICT_EXPLICIT_ENV_SWITCH = "OMK_STRICT_KIMI_EXPLICIT_ENV";
+const TRUST_EXPLICIT_SECRET_ENV_SWITCH = "OMK_TRUST_KIMI_EXPLICIT_SECRET_ENV";
+const BRIDGE_SHELL_PROFILES_SWITCH = "OMK_ISOLATED_HOME_BRIDGE_SHELL_PROFILES";
 
 function showName(name: string): string {
   const quoted = JSON.stringify(name);

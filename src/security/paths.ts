@@ -10,8 +10,8 @@ import { OmkError } from "../core/errors.js";
 
 export type PathVerdict = { ok: true; path: string } | { ok: false; reason: string };
 
-export const MAX_NAME_LENGTH = 255;
-export const MAX_PATH_LENGTH = 4096;
+const MAX_NAME_LENGTH = 255;
+const MAX_PATH_LENGTH = 4096;
 const MAX_SANITIZED_LENGTH = 64;
 
 /** Names Windows reserves in every directory; a prefix keeps a worktree on a shared drive usable. */

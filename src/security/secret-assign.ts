@@ -7,8 +7,8 @@
 import { isHeaderSecretKey, isSecretLikeKey, mayEndSecretKey } from "./secret-keys.js";
 import { REDACTED } from "./secret-rules.js";
 
-export const MAX_KEY = 64;
-export const MAX_VALUE = 1024;
+const MAX_KEY = 64;
+const MAX_VALUE = 1024;
 const MAX_BLANKS = 8;
 const MAX_BACKSLASHES = 8;
 

@@ -131,11 +131,7 @@ function isCamelBoundary(text: string, i: number, end: number): boolean {
  * access, key; `XApiKey` → api, key; `password_2` → password). Scans backwards without regexes: it
  * runs for every `=`/`:` whose key survives mayBeSecretKey.
  */
-export function lastKeyWords(
-  text: string,
-  start = 0,
-  end = text.length,
-): [string | undefined, string | undefined] {
+function lastKeyWords(text: string, start = 0, end = text.length): [string | undefined, string | undefined] {
   const words: string[] = [];
   let pos = end;
   while (pos > start && words.length < 2) {

@@ -21,7 +21,7 @@ export const REDACTED = "[REDACTED]";
  * True when text[start, end) holds nothing but placeholders and whitespace: a value that was
  * already redacted (possibly as several merged pieces) and must not match again.
  */
-export function isOnlyPlaceholders(text: string, start = 0, end = text.length): boolean {
+function isOnlyPlaceholders(text: string, start = 0, end = text.length): boolean {
   let i = start;
   while (i < end) {
     if (text.startsWith(REDACTED, i) && i + REDACTED.length <= end) i += REDACTED.length;

@@ -33,7 +33,7 @@ function tail(text: string): string {
   return t.length <= TAIL_CHARS ? t : `…${t.slice(-TAIL_CHARS)}`;
 }
 
-export function execVerdict(res: ProcResult, bin: string, canceledByUs: boolean): TurnResult {
+function execVerdict(res: ProcResult, bin: string, canceledByUs: boolean): TurnResult {
   const base = { steps: null, exitCode: res.exitCode };
   if (res.failedToStart !== null)
     return { ...base, status: "failed", detail: `${bin} did not start: ${res.failedToStart}` };

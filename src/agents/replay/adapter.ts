@@ -1,5 +1,6 @@
-import { access, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { pathExists } from "../../core/fs.js";
 import { applyPatch } from "../../git/patch.js";
 import { discardChanges } from "../../git/repo.js";
 import { ensurePrivateDir, writePrivateJson } from "../../store/private-fs.js";
@@ -14,7 +15,7 @@ import type {
 import { loadRecording, parseRecording, type Recording } from "./recording.js";
 
 /** Where a replay run keeps the recording it plays, so a resume plays the same one. */
-export const REPLAY_SOURCE_FILE = "replay-source.json";
+const REPLAY_SOURCE_FILE = "replay-source.json";
 
 /**
  * The `replay` agent: re-applies a recorded run's patches attempt by attempt. Deterministic and
@@ -23,7 +24,7 @@ export const REPLAY_SOURCE_FILE = "replay-source.json";
  */
 export async function createReplayAdapter(source: string, ctx: AdapterCreateContext): Promise<AgentAdapter> {
   const kept = join(ctx.runDir, REPLAY_SOURCE_FILE);
-  const file = (await exists(kept)) ? kept : (await exists(source)) ? source : null;
+  const file = (await pathExists(kept)) ? kept : (await pathExists(source)) ? source : null;
   // Loaded now, so a bad recording or an unknown run fails with its own error before any work.
   const rec =
     file === null ? parseRecording(await ctx.recordingOfRun(source), source) : await loadRecording(file);
@@ -40,22 +41,13 @@ export async function createReplayAdapter(source: string, ctx: AdapterCreateCont
       };
     },
     async start(startCtx: AgentStartContext): Promise<AgentSession> {
-      if (file === null && !(await exists(kept))) {
+      if (file === null && !(await pathExists(kept))) {
         await ensurePrivateDir(ctx.runDir);
         await writePrivateJson(kept, rec);
       }
       return new ReplaySession(rec, startCtx);
     },
   };
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 class ReplaySession implements AgentSession {

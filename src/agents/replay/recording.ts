@@ -8,7 +8,7 @@ import { OmkError } from "../../core/errors.js";
  * base. Cumulative (not incremental) so replaying attempt N never depends on what a crashed or
  * interrupted attempt left behind.
  */
-export const RecordingSchema = z
+const RecordingSchema = z
   .object({
     schema: z.literal("omk.recording/v1"),
     task: z.string(),

@@ -25,7 +25,7 @@ export interface LedgerHead {
   size: number;
 }
 
-export const LEDGER_VERSION = 1;
+const LEDGER_VERSION = 1;
 export const EVENTS_FILE = "events.jsonl";
 export const HEAD_FILE = "events.head";
 export const GENESIS_HASH = "0".repeat(64);
@@ -87,7 +87,7 @@ export function toPlainData(data: Record<string, unknown>): Record<string, unkno
  * JSON.stringify does and seq/v are integers, so only `data` needs the general canonicalizer. With
  * `hash` null the member is left out, which is exactly the text that gets hashed.
  */
-export function eventText(body: Omit<LedgerEvent, "hash">, hash: string | null, dataText?: string): string {
+function eventText(body: Omit<LedgerEvent, "hash">, hash: string | null, dataText?: string): string {
   const s = JSON.stringify;
   const data = dataText ?? canonicalJson(body.data);
   const h = hash === null ? "" : `"hash":${s(hash)},`;
@@ -122,10 +122,6 @@ export function hashEvent(body: Omit<LedgerEvent, "hash">): string {
   return hashText(body.prev, eventText(body, null));
 }
 
-export function sealEvent(body: Omit<LedgerEvent, "hash">): LedgerEvent {
-  return { ...body, hash: hashEvent(body) };
-}
-
 // Lines built while chaining, so a batch's write does not canonicalize each event's data twice.
 const lineCache = new WeakMap<LedgerEvent, string>();
 
@@ -150,14 +146,7 @@ export interface ChainTip {
   hash: string;
 }
 
-export interface EventFields {
-  id: string;
-  ts: string;
-  run: string;
-  kind: string;
-  actor: string;
-  data: Record<string, unknown>;
-}
+export type EventFields = Pick<LedgerEvent, "id" | "ts" | "run" | "kind" | "actor" | "data">;
 
 /** Chains `fields` after `tip` in order. Pure: the writer and the in-memory tests share it. */
 export function chainEvents(tip: ChainTip, fields: readonly EventFields[]): LedgerEvent[] {

@@ -1,17 +1,11 @@
-import { access, open } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { OmkError } from "../../core/errors.js";
+import { pathExists } from "../../core/fs.js";
 import { writePrivateFile } from "../private-fs.js";
 
 /** `2024-05-01T12:00:00.123Z` → `20240501T120000123Z`: sortable and safe in a file name. */
 function stamp(now: Date): string {
   return now.toISOString().replace(/[-:.]/g, "");
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 /**
@@ -27,7 +21,7 @@ export async function quarantineTornTail(
   now: Date,
 ): Promise<string> {
   let target = `${eventsPath}.torn-${stamp(now)}`;
-  for (let n = 1; await exists(target); n++) target = `${eventsPath}.torn-${stamp(now)}-${n}`;
+  for (let n = 1; await pathExists(target); n++) target = `${eventsPath}.torn-${stamp(now)}-${n}`;
   await writePrivateFile(target, bytes.subarray(completeBytes));
 
   try {
