@@ -87,6 +87,11 @@ export interface TurnResult {
 export interface AgentSession {
   /** The agent's version as the adapter learned it (e.g. kimi's initialize result), or null. */
   readonly version: string | null;
+  /**
+   * The process that holds the session between turns (kimi's), spared when the turn's leftovers are
+   * stopped; null when nothing of the agent should outlive a turn.
+   */
+  readonly sessionPid: number | null;
   /** First prompt and every feedback prompt go through here; resolves when the agent's turn ends. */
   prompt(text: string, attempt: number, feedbackFile?: string | undefined): Promise<TurnResult>;
   /** kimi: JSON-RPC `cancel` (then kill after a grace period); exec: abort the process group. */

@@ -29,7 +29,27 @@ export async function writePatch(
   outFile: string,
 ): Promise<{ sha256: string; bytes: number }> {
   checkRevArg(base, "base revision");
-  const out = resolve(worktree, outFile);
+  return writeDiff(worktree, ["--cached", base], outFile);
+}
+
+/** The same binary patch between two trees or commits, from the object store alone. */
+export async function writeTreePatch(
+  root: string,
+  from: string,
+  to: string,
+  outFile: string,
+): Promise<{ sha256: string; bytes: number }> {
+  checkRevArg(from, "revision");
+  checkRevArg(to, "revision");
+  return writeDiff(root, [from, to], outFile);
+}
+
+async function writeDiff(
+  cwd: string,
+  what: readonly string[],
+  outFile: string,
+): Promise<{ sha256: string; bytes: number }> {
+  const out = resolve(cwd, outFile);
   try {
     await mkdir(dirname(out), { recursive: true, mode: 0o700 });
     // Created up front so git truncates an existing private file instead of creating one with its umask.
@@ -40,16 +60,15 @@ export async function writePatch(
       hint: "check permissions",
     });
   }
-  await git(worktree)([
+  await git(cwd)([
     "diff",
-    "--cached",
     "--binary",
     "--full-index",
     ...PINNED_DIFF_ARGS,
     "--src-prefix=a/",
     "--dst-prefix=b/",
     `--output=${out}`,
-    base,
+    ...what,
     "--",
   ]);
   await chmod(out, 0o600);

@@ -16,6 +16,8 @@ export interface GitRunOptions {
   retryOnLock?: boolean | undefined;
   timeoutMs?: number | undefined;
   maxOutputBytes?: number | undefined;
+  /** Extra git environment, e.g. GIT_INDEX_FILE for a private index. */
+  env?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface GitResult {
@@ -130,7 +132,7 @@ async function runOnce(args: readonly string[], cwd: string, opts: GitRunOptions
   return runProcess(["git", ...args], {
     cwd,
     passThrough: GIT_PASS_THROUGH,
-    explicitEnv: GIT_ENV,
+    explicitEnv: opts.env === undefined ? GIT_ENV : { ...GIT_ENV, ...opts.env },
     ...(opts.input === undefined ? {} : { input: opts.input }),
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxOutputBytes: opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,

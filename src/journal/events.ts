@@ -19,7 +19,14 @@ export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 /** How an attempt ended; the driver writes exactly these (see run/decide.ts). */
-const ATTEMPT_OUTCOMES = ["passed", "gates_failed", "no_changes", "blocked", "agent_infra"] as const;
+const ATTEMPT_OUTCOMES = [
+  "passed",
+  "gates_failed",
+  "setup_failed",
+  "no_changes",
+  "blocked",
+  "agent_infra",
+] as const;
 const AttemptOutcomeSchema = z.enum(ATTEMPT_OUTCOMES);
 export type AttemptOutcome = z.infer<typeof AttemptOutcomeSchema>;
 
@@ -110,6 +117,14 @@ const RunEventSchemas = {
     version: z.string().nullable().optional(),
   }),
   AgentEvent: z.looseObject({ attempt, event: AgentEventRecordSchema }),
+  /** The turn's leftovers were stopped before omk looked at the worktree. */
+  AgentStopped: z.looseObject({ attempt, killed: z.array(int) }),
+  /** The worktree as a tree (private index); commits the agent made itself are noted, never used. */
+  Snapshot: z.looseObject({
+    attempt,
+    tree: z.string().min(1),
+    agentCommits: z.array(z.looseObject({ commit: z.string(), subject: z.string() })),
+  }),
   ApprovalAsked: z.looseObject({
     attempt,
     requestId: z.string(),
@@ -133,6 +148,7 @@ const RunEventSchemas = {
   }),
   DiffCaptured: z.looseObject({
     attempt,
+    tree: z.string().optional(),
     files: z.array(ChangedFileRecordSchema),
     added: count,
     deleted: count,
@@ -148,10 +164,23 @@ const RunEventSchemas = {
     rule: z.string(),
     preview: z.string().optional(),
   }),
+  /** The gate workspace was reset to the attempt's tree and prepared (setup skipped when cached). */
+  GateWorkspaceReady: z.looseObject({
+    attempt,
+    dir: z.string(),
+    ok: z.boolean(),
+    detail: z.string(),
+    setupCached: z.boolean(),
+  }),
   GateStarted: z.looseObject({ attempt, name: z.string() }),
   GateResult: z.looseObject({ attempt, gate: GateRecordSchema }),
   AttemptFinished: z.looseObject({ attempt, outcome: AttemptOutcomeSchema }),
-  Committed: z.looseObject({ commit: z.string().nullable(), branch: z.string() }),
+  Committed: z.looseObject({
+    commit: z.string().nullable(),
+    branch: z.string(),
+    tree: z.string().optional(),
+    parent: z.string().optional(),
+  }),
   RunFinished: z.looseObject({
     status: RunStatusSchema,
     reasons: z.array(z.string()),

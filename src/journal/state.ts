@@ -12,6 +12,10 @@ export type TurnStatus = RunEventData<"AgentFinished">["status"];
 
 export interface AttemptState {
   n: number;
+  /** The tree this attempt was judged on (Snapshot), null before it. */
+  tree: string | null;
+  /** The gate workspace's setup failed on this attempt's tree. */
+  setupFailed: string | null;
   agent: { status: TurnStatus; detail: string } | null;
   diff: {
     files: { path: string; status: string; added: number | null; deleted: number | null }[];
@@ -88,7 +92,17 @@ export function initialRunState(first: TypedEvent<"RunStarted">): RunState {
 function attemptOf(s: RunState, n: number): AttemptState {
   let a = s.attempts.find((x) => x.n === n);
   if (!a) {
-    a = { n, agent: null, diff: null, violations: [], findings: [], gates: [], outcome: null };
+    a = {
+      n,
+      tree: null,
+      setupFailed: null,
+      agent: null,
+      diff: null,
+      violations: [],
+      findings: [],
+      gates: [],
+      outcome: null,
+    };
     s.attempts.push(a);
     s.attempts.sort((x, y) => x.n - y.n);
   }
@@ -108,6 +122,8 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
     case "AttemptStarted":
       // A restarted attempt (after resume) starts clean.
       Object.assign(attemptOf(s, e.data.attempt), {
+        tree: null,
+        setupFailed: null,
         agent: null,
         diff: null,
         violations: [],
@@ -118,6 +134,12 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       break;
     case "AgentStarted":
       if (e.data.version) s.agent.version = e.data.version;
+      break;
+    case "Snapshot":
+      attemptOf(s, e.data.attempt).tree = e.data.tree;
+      break;
+    case "GateWorkspaceReady":
+      attemptOf(s, e.data.attempt).setupFailed = e.data.ok ? null : e.data.detail || "setup failed";
       break;
     case "AgentFinished":
       attemptOf(s, e.data.attempt).agent = { status: e.data.status, detail: e.data.detail };
@@ -190,6 +212,7 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
     case "RunStarted":
     case "WorkspaceSetup":
     case "ApprovalAsked":
+    case "AgentStopped":
     case "Committed":
       break;
   }

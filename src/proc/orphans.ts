@@ -5,12 +5,13 @@ import { signalGroup } from "./process-group.js";
 /**
  * After omk itself was SIGKILLed its children live on (a kill -9 cannot be caught, and they run in
  * their own process groups). Before a run resumes or is cleaned up, stop the groups it recorded —
- * but only those that still have a member working inside the run's worktree, so a recycled pid or a
+ * but only those that still have a member working inside one of `dirs` (the run's worktree, the
+ * gate workspaces), so a recycled pid or a
  * user's shell is never touched. Linux only (reads /proc); elsewhere this finds nothing.
  */
 export async function killOrphanedGroups(
   recorded: readonly number[],
-  worktree: string,
+  dirs: readonly string[],
   opts: { graceMs?: number } = {},
 ): Promise<number[]> {
   const wanted = new Set(recorded.filter((g) => Number.isInteger(g) && g > 1 && g !== process.pid));
@@ -29,7 +30,7 @@ export async function killOrphanedGroups(
       const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
       if (!wanted.has(pgid) || doomed.has(pgid)) continue;
       const cwd = await readlink(`/proc/${pid}/cwd`);
-      if (cwd === worktree || cwd.startsWith(worktree + sep)) doomed.add(pgid);
+      if (dirs.some((d) => cwd === d || cwd.startsWith(d + sep))) doomed.add(pgid);
     } catch {
       // exited meanwhile, or not ours to inspect
     }
@@ -40,4 +41,39 @@ export async function killOrphanedGroups(
     for (const g of doomed) signalGroup(g, "SIGKILL");
   }
   return [...doomed];
+}
+
+/**
+ * Every process (but omk itself and `spare`) whose working directory is inside `dir`: what an agent
+ * turn left running there — including processes that escaped their group with setsid. They are
+ * SIGKILLed, group and all, so nothing can change the worktree after omk looks at it. Linux only
+ * (reads /proc); elsewhere this finds nothing and the group kills of the supervisor are all there is.
+ */
+export async function killProcessesIn(dir: string, spare: readonly number[] = []): Promise<number[]> {
+  let pids: string[];
+  try {
+    pids = (await readdir("/proc")).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  const skip = new Set([process.pid, process.ppid, ...spare]);
+  const killed: number[] = [];
+  for (const name of pids) {
+    const pid = Number(name);
+    if (skip.has(pid)) continue;
+    try {
+      const cwd = await readlink(`/proc/${pid}/cwd`);
+      if (cwd !== dir && !cwd.startsWith(dir + sep)) continue;
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+      // The whole group when it is not a spared process's (or omk's) group; else the process alone.
+      if (Number.isInteger(pgid) && pgid > 1 && !skip.has(pgid) && pgid !== process.pid)
+        signalGroup(pgid, "SIGKILL");
+      else process.kill(pid, "SIGKILL");
+      killed.push(pid);
+    } catch {
+      // exited meanwhile, or not ours to inspect
+    }
+  }
+  return killed;
 }

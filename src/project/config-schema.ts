@@ -16,6 +16,8 @@ const WorkspaceConfigSchema = z
     /** paths symlinked into each worktree (e.g. a shared dependency folder). */
     link: z.array(z.string().min(1)).default([]),
     allow_secrets: z.boolean().default(false),
+    /** Ignored paths a gate workspace keeps between resets (default: the detected ecosystem's, e.g. node_modules). */
+    cache: z.array(z.string().min(1)).optional(),
     setup_timeout_secs: z.number().int().min(1).max(86_400).default(1800),
   })
   .strict();

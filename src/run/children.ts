@@ -25,11 +25,11 @@ export function runProcessContext(runDir: string): ProcessContext {
   });
 }
 
-/** Stop the recorded groups that still work inside the worktree; returns the groups stopped. */
-export async function reapOrphans(runDir: string, worktree: string): Promise<number[]> {
+/** Stop the recorded groups that still work inside `dirs` (worktree, gate workspaces); returns them. */
+export async function reapOrphans(runDir: string, dirs: readonly string[]): Promise<number[]> {
   const text = await readFile(join(runDir, CHILDREN_FILE), "utf8").catch(() => "");
   const pgids = text.split("\n").filter(Boolean).map(Number);
-  const killed = await killOrphanedGroups(pgids, worktree);
+  const killed = await killOrphanedGroups(pgids, dirs);
   await rm(join(runDir, CHILDREN_FILE), { force: true });
   return killed;
 }

@@ -2,6 +2,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pruneWorktrees } from "../git/worktree.js";
 import { RunJournal, readRunJournal } from "../journal/run-journal.js";
+import { gateWorkspaceDirs } from "../project/gate-workspace.js";
 import { listRunIds, type ProjectLocation, runLocation } from "../project/locate.js";
 import { removeWorktreeDir, THROWAWAY_PREFIXES } from "../project/throwaway.js";
 import { reapOrphans } from "./children.js";
@@ -40,7 +41,7 @@ export async function cleanupRuns(project: ProjectLocation, opts: { all: boolean
     }
     let action: CleanupItem["action"] = "removed";
     if (!s.finished) {
-      await reapOrphans(loc.dir, loc.worktree);
+      await reapOrphans(loc.dir, [loc.worktree, ...(await gateWorkspaceDirs(project.root))]);
       // Open (which recovers a torn tail and a stale lock) and record why the run ends here.
       const journal = await RunJournal.open(loc.dir, id);
       try {

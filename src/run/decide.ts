@@ -20,6 +20,14 @@ export function decideStatus(s: RunState): { status: RunStatus; reasons: string[
   if (!last.diff || last.diff.files.length === 0) {
     return { status: "not_ready", reasons: ["the agent made no changes"] };
   }
+  if (last.setupFailed !== null) {
+    return {
+      status: "not_ready",
+      reasons: [
+        `workspace setup failed on the changed tree after ${last.n} of ${s.maxAttempts} attempt(s): ${last.setupFailed}`,
+      ],
+    };
+  }
   if (last.gates.length === 0)
     return { status: "not_ready", reasons: ["no gates configured: nothing judged the change"] };
   const failing = failingGates(last.gates);
@@ -40,11 +48,14 @@ export function decideStatus(s: RunState): { status: RunStatus; reasons: string[
 /** What an evaluated attempt amounts to; security outranks everything, then "did anything change". */
 export function decideAttemptOutcome(e: {
   blocked: boolean;
+  /** The gate workspace's setup failed on the attempt's tree (e.g. a broken dependency change). */
+  setupFailed: boolean;
   changedFiles: number;
   gatesPassed: boolean;
   agentStatus: TurnStatus | null;
 }): Exclude<AttemptOutcome, "agent_infra"> {
   if (e.blocked) return "blocked";
   if (e.changedFiles === 0) return "no_changes";
+  if (e.setupFailed) return "setup_failed";
   return e.gatesPassed && e.agentStatus === "finished" ? "passed" : "gates_failed";
 }

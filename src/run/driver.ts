@@ -4,23 +4,25 @@ import type { AgentAdapter, AgentSession, ApprovalRequest, TurnResult } from "..
 import { isOmkError } from "../core/errors.js";
 import { gatesOk } from "../gates/evidence.js";
 import type { GateSpec } from "../gates/schema.js";
-import { commitStaged } from "../git/commit.js";
-import { headCommit } from "../git/refs.js";
+import { commitTree, setBranch, treeOf } from "../git/snapshot.js";
 import type { RunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
 import { type AskFn, decideApproval } from "../policy/approval.js";
 import type { ProcessContext } from "../proc/context.js";
+import { killProcessesIn } from "../proc/orphans.js";
 import type { ProjectConfig } from "../project/config-schema.js";
-import type { RunLocation } from "../project/locate.js";
+import { acquireGateWorkspace } from "../project/gate-workspace.js";
+import type { ProjectLocation, RunLocation } from "../project/locate.js";
 import { ensureWorktree, prepareWorkspace } from "../project/workspace.js";
 import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
 import { decideAttemptOutcome, decideStatus } from "./decide.js";
-import { evaluateAttempt } from "./evaluate.js";
+import { type Evaluation, evaluateAttempt } from "./evaluate.js";
 import { buildFeedback } from "./feedback.js";
 import { resumePoint } from "./resume-point.js";
 
 export interface DriveOptions {
   journal: RunJournal;
+  project: ProjectLocation;
   loc: RunLocation;
   config: ProjectConfig;
   gates: readonly GateSpec[];
@@ -124,6 +126,9 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
           },
         );
         session = turn.session;
+        // Nothing the turn started may change the worktree once omk looks at it (setsid escapees too).
+        const killed = await killProcessesIn(s.worktree, session?.sessionPid ? [session.sessionPid] : []);
+        await journal.append("AgentStopped", { attempt: n, killed });
         await journal.append("AgentFinished", {
           attempt: n,
           status: turn.result.status,
@@ -140,70 +145,96 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
 
       if (point.kind === "evaluate") {
         const n = point.attempt;
-        const ev = await evaluateAttempt({
-          worktree: s.worktree,
-          base: s.base,
-          attempt: n,
-          artifactsDir: o.loc.artifacts,
-          gates: o.gates,
-          parentEnv: o.parentEnv,
-          signal: o.signal,
-          proc: o.proc,
-          hooks: {
-            onDiff: async (d) => {
-              await journal.append("DiffCaptured", {
-                attempt: n,
-                files: d.files.map((f) => ({
-                  path: f.path,
-                  ...(f.oldPath ? { oldPath: f.oldPath } : {}),
-                  status: f.status,
-                  added: f.added,
-                  deleted: f.deleted,
-                  binary: f.binary,
-                })),
-                added: d.added,
-                deleted: d.deleted,
-                patchFile: d.patch ? `artifacts/attempt-${n}.patch` : null,
-                patchSha256: d.patch?.sha256 ?? null,
-                patchBytes: d.patch?.bytes ?? null,
-              });
-            },
-            onViolation: async (v) => {
-              await journal.append("WriteSetViolation", { attempt: n, path: v.path, reason: v.reason });
-            },
-            onFinding: async (f) => {
-              await journal.append("SecurityFinding", {
-                attempt: n,
-                path: f.path,
-                line: f.line,
-                rule: f.rule,
-                preview: f.preview,
-              });
-            },
-            onGateStart: (name) => {
-              pending.add(journal.append("GateStarted", { attempt: n, name }));
-            },
-            onGateResult: (g) => {
-              pending.add(
-                journal.append("GateResult", {
+        const gateWorkspace = await acquireGateWorkspace(o.project);
+        let ev: Evaluation;
+        try {
+          ev = await evaluateAttempt({
+            worktree: s.worktree,
+            base: s.base,
+            attempt: n,
+            runDir: o.loc.dir,
+            artifactsDir: o.loc.artifacts,
+            gates: o.gates,
+            workspace: o.config.workspace,
+            gateWorkspace,
+            parentEnv: o.parentEnv,
+            signal: o.signal,
+            proc: o.proc,
+            hooks: {
+              onSnapshot: async (snap) => {
+                await journal.append("Snapshot", {
                   attempt: n,
-                  gate: { ...g, durationMs: Math.round(g.durationMs) },
-                }),
-              );
+                  tree: snap.tree,
+                  agentCommits: snap.agentCommits,
+                });
+              },
+              onDiff: async (d) => {
+                await journal.append("DiffCaptured", {
+                  attempt: n,
+                  tree: d.tree,
+                  files: d.files.map((f) => ({
+                    path: f.path,
+                    ...(f.oldPath ? { oldPath: f.oldPath } : {}),
+                    status: f.status,
+                    added: f.added,
+                    deleted: f.deleted,
+                    binary: f.binary,
+                  })),
+                  added: d.added,
+                  deleted: d.deleted,
+                  patchFile: d.patch ? `artifacts/attempt-${n}.patch` : null,
+                  patchSha256: d.patch?.sha256 ?? null,
+                  patchBytes: d.patch?.bytes ?? null,
+                });
+              },
+              onViolation: async (v) => {
+                await journal.append("WriteSetViolation", { attempt: n, path: v.path, reason: v.reason });
+              },
+              onFinding: async (f) => {
+                await journal.append("SecurityFinding", {
+                  attempt: n,
+                  path: f.path,
+                  line: f.line,
+                  rule: f.rule,
+                  preview: f.preview,
+                });
+              },
+              onGateWorkspace: async (w) => {
+                await journal.append("GateWorkspaceReady", { attempt: n, ...w });
+              },
+              onGateStart: (name) => {
+                pending.add(journal.append("GateStarted", { attempt: n, name }));
+              },
+              onGateResult: (g) => {
+                pending.add(
+                  journal.append("GateResult", {
+                    attempt: n,
+                    gate: { ...g, durationMs: Math.round(g.durationMs) },
+                  }),
+                );
+              },
             },
-          },
-        });
+          });
+        } catch (err) {
+          if (isOmkError(err) && err.code === "INTERRUPTED") return await interrupted("gates", n);
+          throw err;
+        } finally {
+          // Whatever the gates started in the gate workspace stops with them.
+          await killProcessesIn(gateWorkspace.dir);
+          await gateWorkspace.release();
+        }
         await Promise.all(pending);
         pending.clear();
         if (ev.interrupted) return await interrupted("gates", n);
         const outcome = decideAttemptOutcome({
           blocked: ev.violations.length > 0 || ev.findings.length > 0,
+          setupFailed: ev.setupFailed !== null,
           changedFiles: ev.files.length,
           gatesPassed: ev.gates !== null && gatesOk(ev.gates),
           agentStatus: state().attempts.find((a) => a.n === n)?.agent?.status ?? null,
         });
         await journal.append("AttemptFinished", { attempt: n, outcome });
-        if (outcome === "gates_failed" && n < s.maxAttempts) {
+        if ((outcome === "gates_failed" || outcome === "setup_failed") && n < s.maxAttempts) {
           // A crashed or failed turn cannot take feedback: the next attempt starts a new session.
           const last = state().attempts.find((a) => a.n === n);
           if (last?.agent?.status !== "finished" && session) {
@@ -214,14 +245,19 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         continue;
       }
 
-      // finalize
+      // finalize: commit exactly the tree that was judged, on the base; the agent's commits stay out.
       const verdict = decideStatus(s);
-      let head: string | null = null;
-      if (verdict.status === "ready" || verdict.status === "not_ready") {
-        head = await commitStaged(s.worktree, commitMessage(s)).catch(() => null);
-        await journal.append("Committed", { commit: head, branch: s.branch });
+      let head: string = s.base;
+      const judged = s.attempts[s.attempts.length - 1]?.tree ?? null;
+      const commits = verdict.status === "ready" || verdict.status === "not_ready";
+      if (commits && judged !== null && judged !== (await treeOf(s.root, s.base))) {
+        head = await commitTree(s.root, judged, s.base, commitMessage(s));
+        await journal.append("Committed", { commit: head, branch: s.branch, tree: judged, parent: s.base });
+      } else if (commits) {
+        await journal.append("Committed", { commit: null, branch: s.branch });
       }
-      head ??= await headCommit(s.worktree).catch(() => null);
+      // The branch holds omk's commit or the base, never what the agent committed itself.
+      await setBranch(s.root, s.branch, head, `omk: run ${s.runId}`);
       await journal.append("RunFinished", {
         status: verdict.status,
         reasons: verdict.reasons,

@@ -1,55 +1,68 @@
-import { chmod } from "node:fs/promises";
 import { join } from "node:path";
-import type { GateEvidence } from "../gates/runner.js";
+import type { GateEvidence } from "../gates/evidence.js";
 import { runGates } from "../gates/runner.js";
 import type { GateSpec } from "../gates/schema.js";
-import { stageAndDiff } from "../git/diff.js";
 import type { ChangedFile } from "../git/parse.js";
-import { writePatch } from "../git/patch.js";
+import { writeTreePatch } from "../git/patch.js";
+import { commitsSince, diffTrees, snapshotTree } from "../git/snapshot.js";
 import type { Spawner } from "../proc/context.js";
+import type { WorkspaceConfig } from "../project/config-schema.js";
+import type { GateWorkspace } from "../project/gate-workspace.js";
 import { isSafeAgentPath } from "../security/paths.js";
 import { type SecretFinding, scanFiles } from "../security/secret-scan.js";
 import { SYMLINK_OUTSIDE_REASON, symlinkLeavesRoot } from "../security/symlinks.js";
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from "../store/private-fs.js";
+import { ensurePrivateDir } from "../store/private-fs.js";
 
 export interface Evaluation {
+  /** The tree that was judged: the diff, policy, scan and gates all saw exactly this. */
+  tree: string;
   files: ChangedFile[];
   added: number;
   deleted: number;
   patch: { file: string; sha256: string; bytes: number } | null;
   violations: { path: string; reason: string }[];
   findings: SecretFinding[];
-  skipped: { path: string; reason: string }[];
-  gates: GateEvidence[] | null; // null when not run (blocked before gates)
+  /** Null when the gate workspace was ready; otherwise why its setup failed on this tree. */
+  setupFailed: string | null;
+  gates: GateEvidence[] | null; // null when not run (blocked, no change, or setup failed)
   interrupted: boolean;
 }
 
 export interface EvaluateHooks {
-  onDiff?: (e: Pick<Evaluation, "files" | "added" | "deleted" | "patch">) => Promise<void> | void;
+  onSnapshot?: (s: { tree: string; agentCommits: { commit: string; subject: string }[] }) => Promise<void>;
+  onDiff?: (e: Pick<Evaluation, "tree" | "files" | "added" | "deleted" | "patch">) => Promise<void> | void;
   onViolation?: (v: { path: string; reason: string }) => Promise<void> | void;
   onFinding?: (f: SecretFinding) => Promise<void> | void;
+  onGateWorkspace?: (w: { dir: string; ok: boolean; detail: string; setupCached: boolean }) => Promise<void>;
   onGateStart?: (name: string) => void;
   onGateResult?: (g: GateEvidence) => void;
 }
 
 /**
- * After the agent's turn: diff → path policy → secret scan → gates. A security problem stops the
- * evaluation before the gates run: the project's own test code must never execute a change that
- * writes to CI config or carries a key.
+ * After the agent's turn (its processes already stopped): snapshot the worktree into a tree with a
+ * private index, then judge exactly that tree — diff → path policy → secret scan → gates, the last
+ * two in a gate workspace checked out from the tree, never in the agent's worktree. A security
+ * problem stops the evaluation before the gates run: the project's own test code must never execute
+ * a change that writes to CI config or carries a key.
  */
 export async function evaluateAttempt(opts: {
   worktree: string;
   base: string;
   attempt: number;
+  runDir: string;
   artifactsDir: string;
   gates: readonly GateSpec[];
+  workspace: WorkspaceConfig;
+  gateWorkspace: GateWorkspace;
   parentEnv: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;
   proc?: Spawner | undefined;
   hooks: EvaluateHooks;
 }): Promise<Evaluation> {
   const { worktree, base, hooks } = opts;
-  const diff = await stageAndDiff(worktree, base);
+  const tree = await snapshotTree(worktree, base, join(opts.runDir, "snapshot.index"));
+  await hooks.onSnapshot?.({ tree, agentCommits: await commitsSince(worktree, base, "HEAD") });
+  const diff = await diffTrees(worktree, base, tree);
   const violations: Evaluation["violations"] = [];
   for (const f of diff.files) {
     for (const p of f.oldPath ? [f.path, f.oldPath] : [f.path]) {
@@ -57,40 +70,54 @@ export async function evaluateAttempt(opts: {
       if (!v.ok) violations.push({ path: p, reason: v.reason });
     }
   }
+  // The gate workspace now holds exactly the tree: the scan reads what is committed, not what the
+  // agent's worktree holds at this moment.
+  const gw = opts.gateWorkspace;
+  const prepared =
+    diff.files.length === 0
+      ? null
+      : await gw.prepare(tree, opts.workspace, {
+          parentEnv: opts.parentEnv,
+          signal: opts.signal,
+          proc: opts.proc,
+        });
   const present = diff.files.filter((f) => f.status !== "D").map((f) => f.path);
+  const scanRoot = prepared === null ? worktree : gw.dir;
   for (const p of present) {
-    if (await symlinkLeavesRoot(worktree, p)) violations.push({ path: p, reason: SYMLINK_OUTSIDE_REASON });
+    if (await symlinkLeavesRoot(scanRoot, p)) violations.push({ path: p, reason: SYMLINK_OUTSIDE_REASON });
   }
-  const scan = await scanFiles(worktree, present);
+  const scan = await scanFiles(scanRoot, present);
   let patch: Evaluation["patch"] = null;
   // A patch with a secret in it would persist the secret: keep patches only for clean changes.
   if (scan.findings.length === 0 && diff.files.length > 0) {
     await ensurePrivateDir(opts.artifactsDir);
     const file = join(opts.artifactsDir, `attempt-${opts.attempt}.patch`);
-    const w = await writePatch(worktree, base, file);
-    await chmod(file, PRIVATE_FILE_MODE);
-    patch = { file, sha256: w.sha256, bytes: w.bytes };
+    patch = { file, ...(await writeTreePatch(worktree, base, tree, file)) };
   }
-  await hooks.onDiff?.({ files: diff.files, added: diff.added, deleted: diff.deleted, patch });
+  await hooks.onDiff?.({ tree, files: diff.files, added: diff.added, deleted: diff.deleted, patch });
   for (const v of violations) await hooks.onViolation?.(v);
   for (const f of scan.findings) await hooks.onFinding?.(f);
-  const base_: Evaluation = {
+  const judged: Evaluation = {
     ...diff,
+    tree,
     patch,
     violations,
     findings: scan.findings,
-    skipped: scan.skipped,
+    setupFailed: null,
     gates: null,
     interrupted: false,
   };
-  if (violations.length > 0 || scan.findings.length > 0 || diff.files.length === 0) return base_;
+  if (violations.length > 0 || scan.findings.length > 0 || prepared === null) return judged;
+  await hooks.onGateWorkspace?.({ dir: gw.dir, ...prepared });
+  if (!prepared.ok)
+    return { ...judged, setupFailed: prepared.detail, interrupted: opts.signal?.aborted === true };
   const result = await runGates(opts.gates, {
-    root: worktree,
+    root: gw.dir,
     parentEnv: opts.parentEnv,
     signal: opts.signal,
     proc: opts.proc,
     ...(hooks.onGateStart ? { onGateStart: hooks.onGateStart } : {}),
     ...(hooks.onGateResult ? { onGateResult: hooks.onGateResult } : {}),
   });
-  return { ...base_, gates: result.gates, interrupted: opts.signal?.aborted === true };
+  return { ...judged, gates: result.gates, interrupted: opts.signal?.aborted === true };
 }

@@ -16,6 +16,9 @@ export function buildFeedback(task: string, attempt: AttemptState, maxAttempts: 
   if (attempt.agent && attempt.agent.status !== "finished") {
     lines.push(`Your previous turn ended with ${attempt.agent.status}: ${attempt.agent.detail}`, "");
   }
+  if (attempt.setupFailed !== null) {
+    lines.push(`## Workspace setup failed on your change`, "", "```", attempt.setupFailed, "```", "");
+  }
   for (const g of failing) {
     lines.push(
       `## Gate \`${g.name}\` ${g.status} (exit ${g.exitCode ?? "none"})`,

@@ -22,7 +22,7 @@ export function resumePoint(s: RunState): ResumePoint {
       ? { kind: "agent", attempt: last.n, feedbackFrom: last.n > 1 ? last.n - 1 : null }
       : { kind: "evaluate", attempt: last.n };
   }
-  if (last.outcome === "gates_failed" && last.n < s.maxAttempts) {
+  if ((last.outcome === "gates_failed" || last.outcome === "setup_failed") && last.n < s.maxAttempts) {
     return { kind: "agent", attempt: last.n + 1, feedbackFrom: last.n };
   }
   return { kind: "finalize" };

@@ -7,6 +7,7 @@ import type { RunJournalEvent } from "../journal/events.js";
 import { assertWritable, RunJournal, readRunJournal } from "../journal/run-journal.js";
 import type { AskFn } from "../policy/approval.js";
 import type { ExecutionMode } from "../policy/execution-mode.js";
+import { gateWorkspaceDirs } from "../project/gate-workspace.js";
 import { type RunLocation, resolveRunId, runLocation } from "../project/locate.js";
 import { openProject, type Project } from "../project/open.js";
 import { writeProof } from "../proof/write.js";
@@ -143,7 +144,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
       preflight: false,
     });
     // A SIGKILLed omk leaves its agent or gate running in the worktree: stop them before starting anew.
-    const reaped = await reapOrphans(loc.dir, before.worktree);
+    const reaped = await reapOrphans(loc.dir, [before.worktree, ...(await gateWorkspaceDirs(project.root))]);
     await journal.append("RunResumed", {
       after: before.lastTs,
       pid: process.pid,
@@ -163,6 +164,7 @@ async function driveAndFinish(
 ): Promise<DriveResult> {
   const r = await driveRun({
     journal,
+    project: o.project,
     loc: o.loc,
     config: o.project.config,
     gates: o.project.gates.gates,

@@ -55,6 +55,7 @@ function execVerdict(res: ProcResult, bin: string, canceledByUs: boolean): TurnR
 class ExecSession implements AgentSession {
   /** An exec agent is an arbitrary command: omk learns no version. */
   readonly version = null;
+  readonly sessionPid = null;
   private current: AbortController | null = null;
   private canceled = false;
   private closed = false;

@@ -62,6 +62,10 @@ export class KimiSession implements AgentSession {
   /** What kimi's initialize result named as its version. */
   version: string | null = null;
 
+  get sessionPid(): number | null {
+    return this.handle.pid ?? null;
+  }
+
   constructor(
     private readonly handle: ProcessHandle,
     private readonly ctx: AgentStartContext,

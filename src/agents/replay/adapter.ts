@@ -52,6 +52,7 @@ export async function createReplayAdapter(source: string, ctx: AdapterCreateCont
 
 class ReplaySession implements AgentSession {
   readonly version = null;
+  readonly sessionPid = null;
 
   constructor(
     private readonly rec: Recording,

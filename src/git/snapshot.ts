@@ -1,0 +1,125 @@
+import { rm } from "node:fs/promises";
+import { OmkError } from "../core/errors.js";
+import { PINNED_DIFF_ARGS } from "./diff.js";
+import { identityArgs } from "./identity.js";
+import { type ChangedFile, parseRawNumstatZ } from "./parse.js";
+import { checkRevArg, git } from "./runner.js";
+
+/**
+ * The work tree of `worktree` as a tree object, built in a private index (`indexFile`, outside the
+ * tree): whatever the agent did to its own index, HEAD or commits does not matter, only the files.
+ * Ignored files are not part of it, exactly as they would not be part of a commit.
+ */
+export async function snapshotTree(worktree: string, base: string, indexFile: string): Promise<string> {
+  checkRevArg(base, "base revision");
+  await rm(indexFile, { force: true });
+  const g = git(worktree);
+  const env = { GIT_INDEX_FILE: indexFile };
+  try {
+    await g(["read-tree", base], { env });
+    await g(["add", "--all", "--", "."], { env });
+    const r = await g(["write-tree"], { env });
+    const tree = r.stdout.trim();
+    if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new OmkError("GIT_FAILED", `git write-tree printed ${tree}`);
+    return tree;
+  } finally {
+    await rm(indexFile, { force: true });
+  }
+}
+
+export interface TreeDiff {
+  files: ChangedFile[];
+  added: number;
+  deleted: number;
+}
+
+/** What changed from `from` to `to` (commits or trees), in the object store alone. */
+export async function diffTrees(root: string, from: string, to: string): Promise<TreeDiff> {
+  checkRevArg(from, "revision");
+  checkRevArg(to, "revision");
+  const r = await git(root)([
+    "-c",
+    "core.quotepath=off",
+    "diff",
+    "--raw",
+    "--numstat",
+    "-z",
+    ...PINNED_DIFF_ARGS,
+    from,
+    to,
+    "--",
+  ]);
+  const files = parseRawNumstatZ(r.stdout);
+  let added = 0;
+  let deleted = 0;
+  for (const f of files) {
+    added += f.added ?? 0;
+    deleted += f.deleted ?? 0;
+  }
+  return { files, added, deleted };
+}
+
+/** The tree a commit records. */
+export async function treeOf(root: string, commit: string): Promise<string> {
+  checkRevArg(commit, "revision");
+  return (await git(root)(["rev-parse", "--verify", "--quiet", `${commit}^{tree}`])).stdout.trim();
+}
+
+/** The parents of a commit, in order. */
+export async function parentsOf(root: string, commit: string): Promise<string[]> {
+  checkRevArg(commit, "revision");
+  const r = await git(root)(["rev-list", "--parents", "-n", "1", commit]);
+  return r.stdout.trim().split(" ").slice(1);
+}
+
+/**
+ * A commit of exactly `tree` on `parent`, made without any index or work tree (`commit-tree`); no ref
+ * moves. The message travels on stdin.
+ */
+export async function commitTree(
+  root: string,
+  tree: string,
+  parent: string,
+  message: string,
+): Promise<string> {
+  checkRevArg(tree, "tree");
+  checkRevArg(parent, "revision");
+  const identity = await identityArgs(root);
+  const r = await git(root)([...identity, "commit-tree", tree, "-p", parent, "-F", "-"], { input: message });
+  return r.stdout.trim();
+}
+
+/** Point `refs/heads/<branch>` at `commit`, whatever it pointed at before (the agent may have moved it). */
+export async function setBranch(root: string, branch: string, commit: string, reason: string): Promise<void> {
+  checkRevArg(branch, "branch");
+  checkRevArg(commit, "revision");
+  await git(root)(["update-ref", "-m", reason, `refs/heads/${branch}`, commit]);
+}
+
+/** Commits reachable from `head` but not from `base`, newest first: what the agent committed itself. */
+export async function commitsSince(
+  dir: string,
+  base: string,
+  head: string,
+): Promise<{ commit: string; subject: string }[]> {
+  checkRevArg(base, "revision");
+  checkRevArg(head, "revision");
+  const r = await git(dir)(["log", "-z", "--format=%H %s", `${base}..${head}`, "--"], { allowFail: true });
+  if (r.code !== 0) return [];
+  return r.stdout
+    .split("\0")
+    .map((record) => record.replace(/^\n/, ""))
+    .filter((record) => /^[0-9a-f]{40,64} /.test(record))
+    .map((record) => {
+      const space = record.indexOf(" ");
+      return { commit: record.slice(0, space), subject: record.slice(space + 1) };
+    });
+}
+
+/** Make the index and files of `dir` exactly `tree`: tracked files reset, everything else removed except `keep`. */
+export async function checkoutTreeClean(dir: string, tree: string, keep: readonly string[]): Promise<void> {
+  checkRevArg(tree, "tree");
+  const g = git(dir);
+  await g(["read-tree", "-u", "--reset", tree]);
+  await g(["clean", "-ffdxq", ...keep.flatMap((k) => ["-e", k]), "--", "."]);
+}

@@ -1,0 +1,114 @@
+import { createHash } from "node:crypto";
+import { lstat, mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { isOmkError } from "../core/errors.js";
+import { checkoutTreeClean } from "../git/snapshot.js";
+import { addDetachedWorktree, pruneWorktrees } from "../git/worktree.js";
+import type { Spawner } from "../proc/context.js";
+import { acquireLedgerLock, type LedgerLock } from "../store/ledger/lock.js";
+import { ensurePrivateDir, writePrivateFile } from "../store/private-fs.js";
+import type { WorkspaceConfig } from "./config-schema.js";
+import type { ProjectLocation } from "./locate.js";
+import { prepareWorkspace, type SetupStep } from "./workspace.js";
+import { cacheDirsFor, LOCKFILES } from "./workspace-propose.js";
+
+/** How many gate workspaces one project may have at once (one per concurrent run). */
+const MAX_SLOTS = 16;
+
+/**
+ * A gate workspace: a detached checkout the gates run in, never the agent's worktree. Each evaluation
+ * resets it to exactly the tree under judgement (tracked files from the object store, everything
+ * else removed but the dependency caches), so nothing the agent left outside the tree — ignored files,
+ * its index, its commits — can make a gate pass. Slots are reused across attempts and runs, so
+ * `[workspace] setup` (dependency install) runs again only when the lockfiles or the setup changed.
+ */
+export interface GateWorkspace {
+  dir: string;
+  /** Reset to `tree`, then copy/link/setup as `[workspace]` says (setup only when its inputs changed). */
+  prepare(
+    tree: string,
+    ws: WorkspaceConfig,
+    o: {
+      parentEnv: Readonly<Record<string, string | undefined>>;
+      signal?: AbortSignal | undefined;
+      proc?: Spawner | undefined;
+      onStep?: ((s: SetupStep) => void) | undefined;
+    },
+  ): Promise<{ ok: boolean; detail: string; setupCached: boolean }>;
+  release(): Promise<void>;
+}
+
+export async function acquireGateWorkspace(project: ProjectLocation): Promise<GateWorkspace> {
+  const stateRoot = join(project.runsDir, "..", "gate-workspaces");
+  await ensurePrivateDir(stateRoot);
+  for (let n = 0; n < MAX_SLOTS; n++) {
+    const slotState = join(stateRoot, String(n));
+    await ensurePrivateDir(slotState);
+    let lock: LedgerLock;
+    try {
+      lock = await acquireLedgerLock(slotState, { waitMs: 0 });
+    } catch (err) {
+      if (isOmkError(err) && err.code === "LEDGER_LOCKED") continue;
+      throw err;
+    }
+    try {
+      return await openSlot(project, n, slotState, lock);
+    } catch (err) {
+      await lock.release().catch(() => {});
+      throw err;
+    }
+  }
+  throw new Error(`all ${MAX_SLOTS} gate workspaces of this project are busy`);
+}
+
+async function openSlot(
+  project: ProjectLocation,
+  n: number,
+  slotState: string,
+  lock: LedgerLock,
+): Promise<GateWorkspace> {
+  const dir = join(project.root, ".omk", "worktrees", `gates-${n}`);
+  const keyFile = join(slotState, "setup.key");
+  if ((await lstat(join(dir, ".git")).catch(() => null)) === null) {
+    await mkdir(join(project.root, ".omk", "worktrees"), { recursive: true });
+    await pruneWorktrees(project.root).catch(() => {});
+    await addDetachedWorktree(project.root, dir, "HEAD");
+    await writePrivateFile(keyFile, "");
+  }
+  return {
+    dir,
+    async prepare(tree, ws, o) {
+      const keep = ws.cache ?? (await cacheDirsFor(dir));
+      await checkoutTreeClean(dir, tree, keep);
+      const key = await setupKey(dir, ws);
+      const cached = ws.setup.length > 0 && (await readFile(keyFile, "utf8").catch(() => "")) === key;
+      const r = await prepareWorkspace(project.root, dir, cached ? { ...ws, setup: [] } : ws, {
+        parentEnv: o.parentEnv,
+        signal: o.signal,
+        proc: o.proc,
+        onStep: o.onStep ?? (() => {}),
+      });
+      // A failed or interrupted setup must run again next time.
+      await writePrivateFile(keyFile, r.ok ? key : "");
+      return { ...r, setupCached: cached };
+    },
+    release: () => lock.release(),
+  };
+}
+
+/** What the dependency install depends on: the setup commands and the lockfiles' contents. */
+async function setupKey(dir: string, ws: WorkspaceConfig): Promise<string> {
+  const h = createHash("sha256").update(JSON.stringify(ws.setup));
+  for (const name of LOCKFILES) {
+    const content = await readFile(join(dir, name)).catch(() => null);
+    if (content !== null) h.update(`\0${name}\0`).update(content);
+  }
+  return h.digest("hex");
+}
+
+/** Every gate workspace of the project, in use or not (crash recovery looks for leftovers there). */
+export async function gateWorkspaceDirs(root: string): Promise<string[]> {
+  const base = join(root, ".omk", "worktrees");
+  const names = await readdir(base).catch(() => [] as string[]);
+  return names.filter((n) => /^gates-\d+$/.test(n)).map((n) => join(base, n));
+}
