@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { applyRunEvent, projectRun } from "../../../src/journal/state.js";
+import {
+  attemptEntries,
+  changedFile,
+  ev,
+  gateRecord,
+  hex64,
+  ledger,
+  project,
+  RUN_ID,
+  T0,
+  TASK,
+  tsAt,
+  WORKTREE,
+} from "./fixture.js";
+
+const CLEAN = { agent: null, diff: null, violations: [], findings: [], gates: [], outcome: null };
+
+describe("projectRun", () => {
+  it("refuses a ledger that does not start with RunStarted", () => {
+    expect(() => projectRun([])).toThrow(/does not start with RunStarted/);
+    expect(() => project([ev.workspaceReady(), ev.started()])).toThrow(/RunStarted/);
+  });
+
+  it("starts from RunStarted", () => {
+    const s = project([ev.started({ execution: "ask", maxAttempts: 5 })]);
+    expect(s).toMatchObject({
+      runId: RUN_ID,
+      task: TASK,
+      worktree: WORKTREE,
+      agent: { name: "kimi", bin: null, args: [], model: "kimi-k2", version: null },
+      execution: "ask",
+      maxAttempts: 5,
+      startedAt: T0,
+      lastTs: T0,
+      events: 1,
+      workspaceReady: false,
+      setupFailed: null,
+      attempts: [],
+      usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      approvals: { approved: 0, rejected: 0 },
+      interrupted: false,
+      resumes: 0,
+      finished: null,
+      proofWritten: false,
+      landed: null,
+    });
+  });
+
+  it.each([
+    [true, "", null],
+    [false, "npm ci exited 1", "npm ci exited 1"],
+    [false, "", "workspace setup failed"],
+  ])("WorkspaceReady setupOk=%s detail=%j → setupFailed %j", (ok, detail, setupFailed) => {
+    const s = project([ev.started(), ev.workspaceReady(ok, detail)]);
+    expect(s.workspaceReady).toBe(true);
+    expect(s.setupFailed).toBe(setupFailed);
+  });
+
+  it("folds a whole attempt, and counts events and the last timestamp", () => {
+    const events = ledger([
+      ev.started(),
+      ev.workspaceReady(),
+      ...attemptEntries(1, { files: ["a.ts", "b.ts"], gates: [["test", "fail"]], outcome: "gates_failed" }),
+      ev.violation(1, ".github/ci.yml"),
+      ev.finding(1, "src/key.ts", 7, "aws-access-key"),
+    ]);
+    const s = projectRun(events);
+    expect(s.events).toBe(events.length);
+    expect(s.lastTs).toBe(tsAt(events.length));
+    expect(s.attempts).toEqual([
+      {
+        n: 1,
+        agent: { status: "finished", detail: "done" },
+        diff: {
+          files: [changedFile("a.ts"), changedFile("b.ts")],
+          added: 4,
+          deleted: 2,
+          patchSha256: null,
+          patchFile: null,
+          patchBytes: null,
+        },
+        violations: [{ path: ".github/ci.yml", reason: "outside the write set" }],
+        findings: [{ path: "src/key.ts", line: 7, rule: "aws-access-key" }],
+        gates: [gateRecord("test", "fail")],
+        outcome: "gates_failed",
+      },
+    ]);
+  });
+
+  it("starts a restarted attempt clean", () => {
+    const s = project([
+      ev.started(),
+      ev.workspaceReady(),
+      ...attemptEntries(1, { outcome: "gates_failed" }),
+      ev.violation(1, ".git/config"),
+      ev.finding(1, "a.env", 1, "generic"),
+      ev.attemptStarted(1),
+    ]);
+    expect(s.attempts).toEqual([{ n: 1, ...CLEAN }]);
+  });
+
+  it("lets a re-run gate replace its earlier result, keeping the others in order", () => {
+    const start = [ev.started(), ev.workspaceReady(), ev.attemptStarted(1)];
+    const names = (entries: typeof start) =>
+      project([...start, ...entries]).attempts[0]?.gates.map((g) => `${g.name}:${g.status}`);
+    expect(names([ev.gate(1, "lint"), ev.gate(1, "test", "fail"), ev.gateStarted(1, "test")])).toEqual([
+      "lint:pass",
+    ]);
+    expect(
+      names([ev.gate(1, "lint"), ev.gate(1, "test", "fail"), ev.gateStarted(1, "test"), ev.gate(1, "test")]),
+    ).toEqual(["lint:pass", "test:pass"]);
+    expect(names([ev.gate(1, "test", "fail"), ev.gate(1, "lint"), ev.gate(1, "test", "timeout")])).toEqual([
+      "lint:pass",
+      "test:timeout",
+    ]);
+  });
+
+  it("keeps attempts ordered by number whatever order their events come in", () => {
+    const s = project([ev.started(), ev.diff(2, ["b.ts"]), ev.agentFinished(1), ev.attemptStarted(3)]);
+    expect(s.attempts.map((a) => a.n)).toEqual([1, 2, 3]);
+  });
+
+  it("sums usage over every turn, counting missing numbers as zero and ignoring other agent events", () => {
+    const s = project([
+      ev.started(),
+      ev.usage(1, 100, 20, 0.25),
+      ev.agentText(1, "thinking"),
+      ev.usage(1, null, 5, null),
+      ev.attemptStarted(2, 1),
+      ev.usage(2, 50, 10, 0.5),
+    ]);
+    expect(s.usage).toEqual({ inputTokens: 150, outputTokens: 35, costUsd: 0.75 });
+  });
+
+  it("counts approval decisions, not questions", () => {
+    const s = project([
+      ev.started(),
+      ev.approvalAsked(1, "WriteFile"),
+      ev.approval(1, "approve"),
+      ev.approval(1, "approve"),
+      ev.approvalAsked(1, "Shell"),
+      ev.approval(1, "reject"),
+    ]);
+    expect(s.approvals).toEqual({ approved: 2, rejected: 1 });
+  });
+
+  it("records the agent version a turn reports; a later turn that reports none does not erase it", () => {
+    const s = project([ev.started(), ev.agentStarted(1, "kimi 1.2.3"), ev.agentStarted(2, null)]);
+    expect(s.agent.version).toBe("kimi 1.2.3");
+    expect(project([ev.started(), ev.agentStarted(1, "1"), ev.agentStarted(2, "2")]).agent.version).toBe("2");
+  });
+
+  it("marks an interrupt and clears it on resume, counting resumes", () => {
+    const entries = [ev.started(), ev.interrupted("agent", 1), ev.resumed(), ev.interrupted("gates", 1)];
+    expect(project(entries)).toMatchObject({ interrupted: true, resumes: 1 });
+    expect(project([...entries, ev.resumed()])).toMatchObject({ interrupted: false, resumes: 2 });
+  });
+
+  it("records the end of the run, its proof and its landing", () => {
+    const s = project([
+      ev.started(),
+      ev.committed(),
+      ev.runFinished("not_ready", ["nope"], null),
+      ev.proofWritten(3),
+      ev.landed(false),
+    ]);
+    expect(s.finished).toEqual({ status: "not_ready", reasons: ["nope"], headCommit: null });
+    expect(s.proofWritten).toBe(true);
+    expect(s.landed).toEqual({ commit: "d".repeat(40), fastForward: false });
+  });
+
+  it("is the same folded all at once or one appended event at a time", () => {
+    const events = ledger([
+      ev.started(),
+      ev.workspaceReady(),
+      ...attemptEntries(1, { gates: [["test", "fail"]], outcome: "gates_failed" }),
+      ev.interrupted("agent", 2),
+      ev.resumed(),
+      ...attemptEntries(2, { patch: { sha256: hex64(2), bytes: 10 } }),
+    ]);
+    const incremental = projectRun(events.slice(0, 1));
+    for (const e of events.slice(1)) applyRunEvent(incremental, e);
+    expect(incremental).toEqual(projectRun(events));
+  });
+});
