@@ -14,12 +14,12 @@ const count = int.min(0);
 const attempt = int.min(1);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
-const RUN_STATUSES = ["ready", "not_ready", "blocked", "cancelled", "failed_infra"] as const;
+export const RUN_STATUSES = ["ready", "not_ready", "blocked", "cancelled", "failed_infra"] as const;
 export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 /** How an attempt ended; the driver writes exactly these (see run/decide.ts). */
-const ATTEMPT_OUTCOMES = [
+export const ATTEMPT_OUTCOMES = [
   "passed",
   "gates_failed",
   "setup_failed",
@@ -202,6 +202,8 @@ export type RunEventKind = keyof typeof RunEventSchemas;
 export type RunEventData<K extends RunEventKind> = z.infer<(typeof RunEventSchemas)[K]>;
 /** What a writer passes: the schema's input (optional fields may be left out). */
 export type RunEventInput<K extends RunEventKind> = z.input<(typeof RunEventSchemas)[K]>;
+
+export const RUN_EVENT_KINDS = Object.keys(RunEventSchemas) as RunEventKind[];
 
 /** A ledger line whose kind is known and whose payload decoded. */
 export type TypedEvent<K extends RunEventKind> = Omit<LedgerEvent, "kind" | "data"> & {

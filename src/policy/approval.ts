@@ -1,4 +1,4 @@
-import { isAbsolute, relative, sep } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { ApprovalDecision, ApprovalRequest } from "../agents/types.js";
 import { isSafeAgentPath } from "../security/paths.js";
 import type { ExecutionMode } from "./execution-mode.js";
@@ -32,6 +32,14 @@ export function decideApproval(
 ): Promise<ApprovalDecision> {
   const tool = req.tool.toLowerCase().replace(/[^a-z]/g, "");
   if (READ_ONLY_TOOLS.has(tool)) {
+    // Reading stays inside the worktree too: ~/.aws/credentials is as much a leak as a write.
+    const outside = req.paths.find((p) => leavesWorktree(p, worktree));
+    if (outside !== undefined) {
+      return Promise.resolve({
+        decision: "reject",
+        reason: `path ${JSON.stringify(outside)} refused: reads outside the worktree are not allowed`,
+      });
+    }
     return Promise.resolve({ decision: "approve", reason: "read-only tool" });
   }
   if (mode === "never") {
@@ -70,4 +78,10 @@ export function decideApproval(
       ? { decision: "approve", reason: "approved by the user" }
       : { decision: "reject", reason: "rejected by the user" },
   );
+}
+
+function leavesWorktree(p: string, worktree: string): boolean {
+  if (p.startsWith("~")) return true;
+  const abs = resolve(worktree, p);
+  return abs !== worktree && !abs.startsWith(`${worktree}${sep}`);
 }

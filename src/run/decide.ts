@@ -39,8 +39,10 @@ export function decideStatus(s: RunState): { status: RunStatus; reasons: string[
       ],
     };
   }
-  if (last.agent && last.agent.status !== "finished") {
-    return { status: "not_ready", reasons: [`agent ended with ${last.agent.status}: ${last.agent.detail}`] };
+  // "ready" rests on a turn that was seen to end well, never on one nobody saw end.
+  if (last.agent?.status !== "finished") {
+    const how = last.agent ? `${last.agent.status}: ${last.agent.detail}` : "no recorded end";
+    return { status: "not_ready", reasons: [`agent ended with ${how}`] };
   }
   return { status: "ready", reasons: [`all required gates passed on attempt ${last.n}`] };
 }

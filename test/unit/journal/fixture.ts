@@ -255,6 +255,8 @@ export function diffState(paths: readonly string[]): AttemptState["diff"] {
 export function attemptState(n: number, over: Partial<AttemptState> = {}): AttemptState {
   return {
     n,
+    tree: null,
+    setupFailed: null,
     agent: { status: "finished", detail: "done" },
     diff: diffState(["src/app.ts"]),
     violations: [],

@@ -15,7 +15,16 @@ import {
   WORKTREE,
 } from "./fixture.js";
 
-const CLEAN = { agent: null, diff: null, violations: [], findings: [], gates: [], outcome: null };
+const CLEAN = {
+  tree: null,
+  setupFailed: null,
+  agent: null,
+  diff: null,
+  violations: [],
+  findings: [],
+  gates: [],
+  outcome: null,
+};
 
 describe("projectRun", () => {
   it("refuses a ledger that does not start with RunStarted", () => {
@@ -72,6 +81,8 @@ describe("projectRun", () => {
     expect(s.attempts).toEqual([
       {
         n: 1,
+        tree: null,
+        setupFailed: null,
         agent: { status: "finished", detail: "done" },
         diff: {
           files: [changedFile("a.ts"), changedFile("b.ts")],

@@ -65,13 +65,24 @@ describe("decideApproval", () => {
       },
     );
 
-    it("are approved before any path is looked at (reads outside the worktree are not refused)", async () => {
-      await expect(
-        decideApproval("never", req("ReadFile", ["/etc/passwd"]), WORKTREE, null),
-      ).resolves.toEqual({
-        decision: "approve",
-        reason: "read-only tool",
-      });
+    it.each([["/etc/passwd"], ["~/.aws/credentials"], ["../other-repo/.env"]])(
+      "are refused outside the worktree in every mode: %s",
+      async (path) => {
+        for (const mode of ["never", "auto", "ask"] as const) {
+          const d = await decideApproval(mode, req("ReadFile", [path]), WORKTREE, unreachable);
+          expect(d).toEqual({
+            decision: "reject",
+            reason: `path ${JSON.stringify(path)} refused: reads outside the worktree are not allowed`,
+          });
+        }
+      },
+    );
+
+    it("are approved inside the worktree, by relative or absolute path", async () => {
+      for (const path of ["src/app.ts", `${WORKTREE}/src/app.ts`, ".github/workflows/ci.yml"]) {
+        const d = await decideApproval("never", req("ReadFile", [path]), WORKTREE, unreachable);
+        expect(d).toEqual({ decision: "approve", reason: "read-only tool" });
+      }
     });
   });
 

@@ -183,7 +183,7 @@ describe("decideStatus", () => {
   // (agentStatus null → gates_failed), but decideStatus only checks `last.agent` when it is non-null, so
   // the same evidence makes the run "ready". The driver never finalizes such an attempt today (evaluate
   // needs AgentFinished first), but a ready verdict should not rest on a turn nobody saw end.
-  it.fails("does not call a run ready when the last attempt has no recorded agent turn", () => {
+  it("does not call a run ready when the last attempt has no recorded agent turn", () => {
     expect(decideStatus(runState([attemptState(1, { agent: null })])).status).not.toBe("ready");
   });
 });
@@ -213,7 +213,16 @@ describe("decideAttemptOutcome", () => {
   it.each(rows)(
     "blocked=%s changedFiles=%i gatesPassed=%s agent=%s → %s",
     (blocked, changedFiles, gatesPassed, agentStatus, outcome) => {
-      expect(decideAttemptOutcome({ blocked, changedFiles, gatesPassed, agentStatus })).toBe(outcome);
+      expect(
+        decideAttemptOutcome({ blocked, setupFailed: false, changedFiles, gatesPassed, agentStatus }),
+      ).toBe(outcome);
     },
   );
+
+  it("a setup that failed on the attempt's tree is its own outcome, below blocked and no change", () => {
+    const base = { changedFiles: 1, gatesPassed: true, agentStatus: "finished" as const, setupFailed: true };
+    expect(decideAttemptOutcome({ ...base, blocked: false })).toBe("setup_failed");
+    expect(decideAttemptOutcome({ ...base, blocked: true })).toBe("blocked");
+    expect(decideAttemptOutcome({ ...base, blocked: false, changedFiles: 0 })).toBe("no_changes");
+  });
 });
