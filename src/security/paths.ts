@@ -18,15 +18,21 @@ const MAX_SANITIZED_LENGTH = 64;
 const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)/i;
 
 function cleanName(input: string): string {
-  let s = String(input)
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "") // café → cafe
-    .replace(/[^A-Za-z0-9._-]+/g, "-")
-    .replace(/\.{2,}/g, ".")
-    .replace(/-{2,}/g, "-")
-    .replace(/^[.-]+/, "");
-  if (WINDOWS_RESERVED.test(s)) s = `_${s}`;
-  s = s.slice(0, MAX_SANITIZED_LENGTH);
+  const s = trimName(
+    String(input)
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "") // café → cafe
+      .replace(/[^A-Za-z0-9._-]+/g, "-")
+      .replace(/\.{2,}/g, ".")
+      .replace(/-{2,}/g, "-")
+      .replace(/^[.-]+/, ""),
+  );
+  // Judged on the trimmed name, so cleaning a clean name never changes it ("con-" → "con" → "_con").
+  return WINDOWS_RESERVED.test(s) ? trimName(`_${s}`) : s;
+}
+
+function trimName(name: string): string {
+  let s = name.slice(0, MAX_SANITIZED_LENGTH);
   for (;;) {
     const trimmed = s.replace(/[.-]+$/, "").replace(/\.lock$/i, "");
     if (trimmed === s) return s;

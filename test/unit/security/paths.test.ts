@@ -186,3 +186,14 @@ describe("resolveSafePath", () => {
     expect((error as OmkError).code).toBe("UNSAFE_PATH");
   });
 });
+
+describe("sanitizeName regressions", () => {
+  it("is idempotent on names that only become reserved once trimmed", async () => {
+    const { sanitizeName } = await import("../../../src/security/paths.js");
+    for (const input of ["con\u0000", "con-", "nul.", "aux.lock", "com1--"]) {
+      const once = sanitizeName(input);
+      expect(once.startsWith("_")).toBe(true);
+      expect(sanitizeName(once)).toBe(once);
+    }
+  });
+});
