@@ -193,6 +193,8 @@ const RunEventSchemas = {
     commit: z.string(),
     fastForward: z.boolean(),
     regated: z.boolean().optional(),
+    /** `land --no-regate`: the gates were not re-run before the fast-forward. */
+    regateSkipped: z.boolean().optional(),
     onto: z.string().nullable().optional(),
     mode: z.string().optional(),
   }),

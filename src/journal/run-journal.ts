@@ -1,6 +1,6 @@
 import { OmkError } from "../core/errors.js";
 import { redactValue } from "../security/redact.js";
-import type { LedgerEvent } from "../store/ledger/format.js";
+import type { LedgerEvent, LedgerHead } from "../store/ledger/format.js";
 import { readLedger } from "../store/ledger/read.js";
 import type { VerifyResult } from "../store/ledger/verify.js";
 import { Ledger } from "../store/ledger/writer.js";
@@ -125,13 +125,15 @@ export interface ReadRunJournal extends DecodedEvents {
   /** Every line of the verified prefix, as written. */
   raw: LedgerEvent[];
   verify: VerifyResult;
+  /** events.head as read (null: none; undefined: unreadable). */
+  head: LedgerHead | null | undefined;
   /** Null when the ledger has no RunStarted to project from. */
   state: RunState | null;
 }
 
 /** Read-only, no lock: a reader never blocks a writer. */
 export async function readRunJournal(dir: string): Promise<ReadRunJournal> {
-  const { events: raw, verify } = await readLedger(dir);
+  const { events: raw, verify, head } = await readLedger(dir);
   const decoded = decodeEvents(raw);
   let state: RunState | null = null;
   const [first, ...rest] = decoded.events;
@@ -139,7 +141,7 @@ export async function readRunJournal(dir: string): Promise<ReadRunJournal> {
     state = initialRunState(first);
     for (const e of rest) applyRunEvent(state, e);
   }
-  return { ...decoded, raw, verify, state };
+  return { ...decoded, raw, verify, head, state };
 }
 
 /**

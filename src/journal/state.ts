@@ -52,6 +52,8 @@ export interface RunState {
   interrupted: boolean;
   resumes: number;
   finished: { status: RunStatus; reasons: string[]; headCommit: string | null } | null;
+  /** omk's commit of the judged tree (Committed), null when none was made. */
+  committed: { commit: string; tree: string | null; parent: string | null } | null;
   proofWritten: boolean;
   landed: { commit: string; fastForward: boolean } | null;
   lastTs: string;
@@ -82,6 +84,7 @@ export function initialRunState(first: TypedEvent<"RunStarted">): RunState {
     interrupted: false,
     resumes: 0,
     finished: null,
+    committed: null,
     proofWritten: false,
     landed: null,
     lastTs: first.ts,
@@ -211,9 +214,13 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       break;
     case "RunStarted":
     case "WorkspaceSetup":
+    case "Committed": {
+      const { commit, tree, parent } = e.data as { commit: string | null; tree?: string; parent?: string };
+      s.committed = commit === null ? null : { commit, tree: tree ?? null, parent: parent ?? null };
+      break;
+    }
     case "ApprovalAsked":
     case "AgentStopped":
-    case "Committed":
       break;
   }
 }

@@ -23,6 +23,7 @@ export function buildProof(s: RunState, events: readonly RunJournalEvent[], omkV
     repo: { root: s.root, baseCommit: s.base, baseBranch: s.baseBranch },
     branch: s.branch,
     headCommit: finished?.headCommit ?? null,
+    tree: s.committed?.tree ?? null,
     status: finished?.status ?? "cancelled",
     reasons: finished?.reasons ?? ["the run did not finish"],
     agent: {
@@ -40,6 +41,7 @@ export function buildProof(s: RunState, events: readonly RunJournalEvent[], omkV
     gates: (last?.gates ?? []).map((g) => ({
       name: g.name,
       argv: g.argv,
+      cwd: g.cwd ?? ".",
       status: g.status,
       exitCode: g.exitCode,
       durationMs: g.durationMs,

@@ -7,6 +7,8 @@ const Sha = z.string().regex(/^[0-9a-f]{64}$/);
 const GateProofSchema = z.object({
   name: z.string(),
   argv: z.array(z.string()),
+  /** Relative to the tree's root, as configured. */
+  cwd: z.string(),
   status: z.string(),
   exitCode: z.number().nullable(),
   durationMs: z.number(),
@@ -24,6 +26,8 @@ export const ProofSchema = z.object({
   repo: z.object({ root: z.string(), baseCommit: z.string(), baseBranch: z.string().nullable() }),
   branch: z.string(),
   headCommit: z.string().nullable(),
+  /** The tree that was judged and committed (null when the run made no commit). */
+  tree: z.string().nullable(),
   status: RunStatusSchema,
   reasons: z.array(z.string()),
   agent: z.object({

@@ -2,19 +2,21 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runGates } from "../gates/runner.js";
+import type { GateSpec } from "../gates/schema.js";
 import { branchCommit } from "../git/refs.js";
+import { parentsOf, treeOf } from "../git/snapshot.js";
 import type { TypedEvent } from "../journal/events.js";
-import { readRunJournal } from "../journal/run-journal.js";
+import { finishedRunProblems } from "../journal/integrity.js";
+import { type ReadRunJournal, readRunJournal } from "../journal/run-journal.js";
 import { projectRun } from "../journal/state.js";
+import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
-import { withThrowawayWorktree } from "../project/throwaway.js";
-import { prepareWorkspace } from "../project/workspace.js";
 import { buildProof } from "./build.js";
-import { ProofSchema } from "./schema.js";
+import { type Proof, ProofSchema } from "./schema.js";
 
 export interface ProofCheck {
-  name: "ledger" | "proof" | "artifacts" | "branch" | "gates";
+  name: "ledger" | "integrity" | "proof" | "artifacts" | "branch" | "commit" | "gates";
   ok: boolean;
   detail: string;
 }
@@ -27,9 +29,11 @@ export interface ProofVerifyResult {
 }
 
 /**
- * Independent re-verification of a finished run: the ledger chain, proof.json against the ledger,
- * artifact hashes, the branch head, and finally the gates re-run on the recorded commit in a
- * throwaway worktree. Every check runs even after one fails, so the report is complete.
+ * Independent re-verification of a finished run: the ledger chain, what the chain alone cannot catch
+ * (events after the end, a lagging head, unnamed artifacts), proof.json against the ledger, artifact
+ * hashes, the branch head, the commit's tree and parent against the recorded tree, and finally the
+ * recorded gate argv re-run on that tree in a gate workspace. Every check runs even after one fails,
+ * so the report is complete.
  */
 export async function verifyProof(opts: {
   project: Project;
@@ -38,78 +42,21 @@ export async function verifyProof(opts: {
   signal?: AbortSignal | undefined;
   onGateResult?: ((name: string, status: string, recorded: string | null) => void) | undefined;
 }): Promise<ProofVerifyResult> {
-  const { loc } = opts;
-  const checks: ProofCheck[] = [];
+  const { loc, project } = opts;
   const journal = await readRunJournal(loc.dir);
-  const { events, verify } = journal;
-  const bad = verify.problems.filter((p) => p.kind !== "torn_tail");
-  const undecodable = [
-    ...journal.unknown.map(
-      (u) =>
-        `seq ${u.seq}: event kind ${JSON.stringify(u.kind)} is unknown to this omk (written by a newer one?)`,
-    ),
-    ...journal.invalid.map((i) => i.message),
-  ];
+  const checks: ProofCheck[] = [ledgerCheck(journal)];
+  const integrity = await finishedRunProblems(loc.dir, journal);
   checks.push({
-    name: "ledger",
-    ok: verify.ok && bad.length === 0 && undecodable.length === 0,
-    detail:
-      verify.ok && bad.length === 0 && undecodable.length === 0
-        ? `${verify.events} events, chain intact`
-        : [...bad.map((p) => `seq ${p.seq ?? "?"} ${p.kind}: ${p.message}`), ...undecodable].join("; ") ||
-          "ledger does not verify",
+    name: "integrity",
+    ok: integrity.length === 0,
+    detail: integrity.join("; ") || "nothing after the final event, head matches, every artifact named",
   });
-
-  let proof: ReturnType<typeof ProofSchema.parse> | null = null;
-  try {
-    const raw = await readFile(loc.proofFile);
-    proof = ProofSchema.parse(JSON.parse(raw.toString("utf8")));
-    const sha = createHash("sha256").update(raw).digest("hex");
-    const written = events.findLast((e): e is TypedEvent<"ProofWritten"> => e.kind === "ProofWritten");
-    const upto = proof.ledger.headSeq;
-    const expected = buildProof(
-      projectRun(events.filter((e) => e.seq <= upto)),
-      events.filter((e) => e.seq <= upto),
-      proof.omk.version,
-    );
-    const problems: string[] = [];
-    if (!written) problems.push("the ledger has no ProofWritten event");
-    else if (written.data.sha256 !== sha)
-      problems.push("proof.json sha256 differs from the one recorded in the ledger");
-    if (JSON.stringify(expected) !== JSON.stringify(proof))
-      problems.push("proof.json differs from the proof rebuilt from the ledger");
-    checks.push({
-      name: "proof",
-      ok: problems.length === 0,
-      detail: problems.join("; ") || `status ${proof.status}, matches the ledger`,
-    });
-  } catch (err) {
-    checks.push({
-      name: "proof",
-      ok: false,
-      detail: `cannot read proof.json: ${(err as Error).message.split("\n")[0]}`,
-    });
-  }
-
-  const artifactProblems: string[] = [];
-  for (const a of proof?.artifacts ?? []) {
-    try {
-      const sha = createHash("sha256")
-        .update(await readFile(join(loc.dir, a.path)))
-        .digest("hex");
-      if (sha !== a.sha256) artifactProblems.push(`${a.path}: sha256 mismatch`);
-    } catch {
-      artifactProblems.push(`${a.path}: missing`);
-    }
-  }
-  checks.push({
-    name: "artifacts",
-    ok: artifactProblems.length === 0,
-    detail: artifactProblems.join("; ") || `${proof?.artifacts.length ?? 0} artifact(s) match`,
-  });
+  const { proof, check } = await proofCheck(loc, journal);
+  checks.push(check);
+  checks.push(await artifactsCheck(loc, proof));
 
   const head = proof?.headCommit ?? null;
-  const branchHead = (await branchCommit(opts.project.root, loc.branch)) ?? "";
+  const branchHead = (await branchCommit(project.root, loc.branch)) ?? "";
   checks.push({
     name: "branch",
     ok: head !== null && branchHead === head,
@@ -120,47 +67,169 @@ export async function verifyProof(opts: {
           ? `${loc.branch} is at ${head.slice(0, 12)}`
           : `${loc.branch} is at ${branchHead.slice(0, 12) || "(missing)"}, proof says ${head.slice(0, 12)}`,
   });
+  if (proof?.tree && head !== null) checks.push(await commitCheck(project.root, proof, head));
 
-  if (opts.rerunGates && head !== null && proof) {
-    checks.push(await rerunGates(opts, head, proof.gates));
-  }
+  if (opts.rerunGates && head !== null && proof) checks.push(await rerunGates(opts, proof));
   return { ok: checks.every((c) => c.ok), runId: loc.runId, status: proof?.status ?? null, checks };
 }
 
-async function rerunGates(
-  opts: Parameters<typeof verifyProof>[0],
-  commit: string,
-  recorded: { name: string; status: string }[],
-): Promise<ProofCheck> {
+function ledgerCheck(journal: ReadRunJournal): ProofCheck {
+  const { verify } = journal;
+  const bad = verify.problems.filter((p) => p.kind !== "torn_tail");
+  const undecodable = [
+    ...journal.unknown.map(
+      (u) =>
+        `seq ${u.seq}: event kind ${JSON.stringify(u.kind)} is unknown to this omk (written by a newer one?)`,
+    ),
+    ...journal.invalid.map((i) => i.message),
+  ];
+  const ok = verify.ok && bad.length === 0 && undecodable.length === 0;
+  return {
+    name: "ledger",
+    ok,
+    detail: ok
+      ? `${verify.events} events, chain intact`
+      : [...bad.map((p) => `seq ${p.seq ?? "?"} ${p.kind}: ${p.message}`), ...undecodable].join("; ") ||
+        "ledger does not verify",
+  };
+}
+
+async function proofCheck(
+  loc: RunLocation,
+  journal: ReadRunJournal,
+): Promise<{ proof: Proof | null; check: ProofCheck }> {
+  const { events } = journal;
+  try {
+    const raw = await readFile(loc.proofFile);
+    const proof = ProofSchema.parse(JSON.parse(raw.toString("utf8")));
+    const sha = createHash("sha256").update(raw).digest("hex");
+    const written = events.findLast((e): e is TypedEvent<"ProofWritten"> => e.kind === "ProofWritten");
+    const upto = events.filter((e) => e.seq <= proof.ledger.headSeq);
+    const expected = buildProof(projectRun(upto), upto, proof.omk.version);
+    const problems: string[] = [];
+    if (!written) problems.push("the ledger has no ProofWritten event");
+    else if (written.data.sha256 !== sha)
+      problems.push("proof.json sha256 differs from the one recorded in the ledger");
+    if (JSON.stringify(expected) !== JSON.stringify(proof))
+      problems.push("proof.json differs from the proof rebuilt from the ledger");
+    return {
+      proof,
+      check: {
+        name: "proof",
+        ok: problems.length === 0,
+        detail: problems.join("; ") || `status ${proof.status}, matches the ledger`,
+      },
+    };
+  } catch (err) {
+    return {
+      proof: null,
+      check: {
+        name: "proof",
+        ok: false,
+        detail: `cannot read proof.json: ${(err as Error).message.split("\n")[0]}`,
+      },
+    };
+  }
+}
+
+async function artifactsCheck(loc: RunLocation, proof: Proof | null): Promise<ProofCheck> {
+  const problems: string[] = [];
+  for (const a of proof?.artifacts ?? []) {
+    try {
+      const sha = createHash("sha256")
+        .update(await readFile(join(loc.dir, a.path)))
+        .digest("hex");
+      if (sha !== a.sha256) problems.push(`${a.path}: sha256 mismatch`);
+    } catch {
+      problems.push(`${a.path}: missing`);
+    }
+  }
+  return {
+    name: "artifacts",
+    ok: problems.length === 0,
+    detail: problems.join("; ") || `${proof?.artifacts.length ?? 0} artifact(s) match`,
+  };
+}
+
+/** The commit holds exactly the judged tree, on the run's base, and nothing else. */
+async function commitCheck(root: string, proof: Proof, head: string): Promise<ProofCheck> {
+  const [tree, parents] = await Promise.all([
+    treeOf(root, head).catch(() => ""),
+    parentsOf(root, head).catch(() => [] as string[]),
+  ]);
+  const problems: string[] = [];
+  if (tree !== proof.tree)
+    problems.push(
+      `commit tree ${tree.slice(0, 12) || "(none)"} is not the judged tree ${proof.tree?.slice(0, 12)}`,
+    );
+  if (parents.length !== 1 || parents[0] !== proof.repo.baseCommit)
+    problems.push(
+      `commit parents [${parents.map((p) => p.slice(0, 12)).join(", ")}] are not the base ${proof.repo.baseCommit.slice(0, 12)}`,
+    );
+  return {
+    name: "commit",
+    ok: problems.length === 0,
+    detail:
+      problems.join("; ") || `${head.slice(0, 12)} holds the judged tree ${tree.slice(0, 12)} on the base`,
+  };
+}
+
+/**
+ * The recorded argv, re-run on the recorded commit's tree in a gate workspace. Today's gates.toml
+ * supplies only what the proof does not record (explicit env, timeout); where it defines a gate
+ * differently, the report says so beside the verdict.
+ */
+async function rerunGates(opts: Parameters<typeof verifyProof>[0], proof: Proof): Promise<ProofCheck> {
   const { project } = opts;
-  return withThrowawayWorktree(project.root, "verify", commit, async (dir) => {
-    const setup = await prepareWorkspace(project.root, dir, project.config.workspace, {
+  const today = new Map(project.gates.gates.map((g) => [g.name, g]));
+  const specs: GateSpec[] = [];
+  const differs: string[] = [];
+  for (const r of proof.gates) {
+    const now = today.get(r.name);
+    const [command = "", ...args] = r.argv;
+    if (now === undefined) differs.push(`${r.name} is no longer defined`);
+    else if (JSON.stringify([now.command, ...now.args]) !== JSON.stringify(r.argv) || now.cwd !== r.cwd)
+      differs.push(`${r.name} is now \`${[now.command, ...now.args].join(" ")}\` in ${now.cwd}`);
+    specs.push({
+      name: r.name,
+      command,
+      args,
+      cwd: r.cwd,
+      env: now?.env ?? {},
+      required: r.required,
+      allowFail: r.allowFail,
+      skip: false,
+      timeoutSecs: now?.timeoutSecs ?? 1800,
+    });
+  }
+  const gw = await acquireGateWorkspace(project);
+  try {
+    const commit = proof.headCommit as string;
+    const setup = await gw.prepare(await treeOf(project.root, commit), project.config.workspace, {
       parentEnv: project.env,
       signal: opts.signal,
-      onStep: () => {},
     });
     if (!setup.ok) return { name: "gates", ok: false, detail: `workspace setup failed: ${setup.detail}` };
-    const names = new Set(recorded.map((r) => r.name));
-    const gates = project.gates.gates.filter((x) => names.has(x.name));
-    const result = await runGates(gates, {
-      root: dir,
+    const result = await runGates(specs, {
+      root: gw.dir,
       parentEnv: project.env,
       signal: opts.signal,
       onGateResult: (e) =>
-        opts.onGateResult?.(e.name, e.status, recorded.find((r) => r.name === e.name)?.status ?? null),
+        opts.onGateResult?.(e.name, e.status, proof.gates.find((r) => r.name === e.name)?.status ?? null),
     });
-    const disagree = result.gates.filter((e) => recorded.find((r) => r.name === e.name)?.status !== e.status);
-    const missing = recorded.filter((r) => !result.gates.some((e) => e.name === r.name));
-    const parts = [
-      ...disagree.map(
-        (e) => `${e.name}: recorded ${recorded.find((r) => r.name === e.name)?.status}, now ${e.status}`,
-      ),
-      ...missing.map((r) => `${r.name}: recorded but no longer configured`),
-    ];
+    const disagree = result.gates.filter(
+      (e) => proof.gates.find((r) => r.name === e.name)?.status !== e.status,
+    );
+    const parts = disagree.map(
+      (e) => `${e.name}: recorded ${proof.gates.find((r) => r.name === e.name)?.status}, now ${e.status}`,
+    );
+    const note = differs.length > 0 ? ` (note: today's .omk/gates.toml differs: ${differs.join("; ")})` : "";
     return {
       name: "gates",
       ok: parts.length === 0,
-      detail: parts.join("; ") || `${result.gates.length} gate(s) agree with the proof`,
+      detail: `${parts.join("; ") || `${result.gates.length} gate(s) re-run with the recorded argv agree with the proof`}${note}`,
     };
-  });
+  } finally {
+    await gw.release();
+  }
 }

@@ -4,7 +4,11 @@ import { runGates } from "../gates/runner.js";
 import { fastForwardTo, mergeInto, mergeTreeCheck } from "../git/merge.js";
 import { branchCommit, currentBranch, headCommit, isAncestor } from "../git/refs.js";
 import { isDirty } from "../git/repo.js";
+import { treeOf } from "../git/snapshot.js";
+import { finishedRunProblems } from "../journal/integrity.js";
 import { journalProblem, RunJournal, readRunJournal } from "../journal/run-journal.js";
+import { killProcessesIn } from "../proc/orphans.js";
+import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
 import { withThrowawayWorktree } from "../project/throwaway.js";
@@ -28,12 +32,14 @@ export async function landRun(o: {
   project: Project;
   loc: RunLocation;
   mode: "ff-only" | "merge";
+  /** Skip re-running the gates on the exact commit before a fast-forward (recorded in Landed). */
+  noRegate?: boolean | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((line: string) => void) | undefined;
 }): Promise<LandResult> {
   const root = o.project.root;
   const read = await readRunJournal(o.loc.dir);
-  const problem = journalProblem(read);
+  const problem = journalProblem(read) ?? (await finishedRunProblems(o.loc.dir, read))[0] ?? null;
   if (problem !== null || read.state === null)
     refuse(
       `run ${o.loc.runId}: ${problem ?? "unreadable ledger"}`,
@@ -89,12 +95,25 @@ export async function landRun(o: {
     target = await testMerge(o, head, s.branch, s.task);
     fastForward = false;
     regated = true;
+  } else if (!o.noRegate) {
+    // A same-uid agent can rewrite its run's whole ledger, chain and all: the record alone is not
+    // evidence. The project's own gates (the base commit's, not the ledger's) judge the exact commit.
+    o.onProgress?.(`re-running the gates on ${runHead.slice(0, 12)} before landing`);
+    await regate(o, runHead);
+    regated = true;
   }
   await fastForwardTo(root, target);
   const commit = await headCommit(root);
   const journal = await RunJournal.open(o.loc.dir, o.loc.runId);
   try {
-    await journal.append("Landed", { commit, fastForward, regated, onto: here, mode: o.mode });
+    await journal.append("Landed", {
+      commit,
+      fastForward,
+      regated,
+      regateSkipped: fastForward && o.noRegate === true,
+      onto: here,
+      mode: o.mode,
+    });
   } finally {
     await journal.close();
   }
@@ -138,6 +157,38 @@ async function testMerge(
     }
     return merge;
   });
+}
+
+async function regate(o: Parameters<typeof landRun>[0], commit: string): Promise<void> {
+  const { project } = o;
+  const gw = await acquireGateWorkspace(project);
+  try {
+    const setup = await gw.prepare(await treeOf(project.root, commit), project.config.workspace, {
+      parentEnv: project.env,
+      signal: o.signal,
+    });
+    if (!setup.ok)
+      refuse(
+        `workspace setup failed on the run's commit: ${setup.detail}`,
+        "fix [workspace] setup in .omk/config.toml",
+      );
+    const result = await runGates(project.gates.gates, {
+      root: gw.dir,
+      parentEnv: project.env,
+      signal: o.signal,
+      onGateResult: (e) => o.onProgress?.(`  ${e.status} ${e.name}`),
+    });
+    if (!result.ok) {
+      const failing = failingGates(result.gates).map((e) => `${e.name} (${e.status})`);
+      refuse(
+        `gates fail on the run's commit: ${failing.join(", ") || "interrupted"}`,
+        "the recorded result does not hold; do not land it (omk proof verify shows what differs)",
+      );
+    }
+  } finally {
+    await killProcessesIn(gw.dir);
+    await gw.release();
+  }
 }
 
 function refuse(message: string, hint: string): never {

@@ -5,8 +5,10 @@ export function registerLand(program: Command): void {
   program
     .command("land <run>")
     .description(
-      "Merge a ready run into the branch it started from. Fast-forward only by default; with --merge,\n" +
-        "a moved base is checked with git merge-tree and the gates re-run on the merge result first.",
+      "Merge a ready run into the branch it started from. Before anything moves, the project's gates\n" +
+        "re-run on the run's exact commit in a gate workspace (a same-uid agent could have rewritten the\n" +
+        "run's ledger). Fast-forward only by default; with --merge, a moved base is checked with\n" +
+        "git merge-tree and the gates re-run on the merge result instead.",
     )
     .addOption(
       new Option(
@@ -15,34 +17,45 @@ export function registerLand(program: Command): void {
       ).conflicts("merge"),
     )
     .option("--merge", "allow a merge commit when the base moved (gates re-run on the merge)")
+    .option(
+      "--no-regate",
+      "do not re-run the gates on the run's commit before a fast-forward (recorded in the ledger; the ledger alone is then the evidence)",
+    )
     .addHelpText("after", examples(["omk land last", "omk land run-mf3k2x9a0-7q --merge --json"]))
-    .action(async (id: string, flags: { ffOnly?: boolean; merge?: boolean }, cmd: Command) => {
-      const { landRun } = await import("../../run/land.js");
-      const { openProject } = await import("../../project/open.js");
-      const { resolveRunId } = await import("../../project/locate.js");
-      const { interruptController } = await import("../interrupt.js");
-      const out = outputFor(cmd);
-      const project = await openProject(process.cwd(), process.env);
-      const loc = await resolveRunId(project, id);
-      const mode = flags.merge ? "merge" : flags.ffOnly ? "ff-only" : project.config.land.mode;
-      const intr = interruptController(out);
-      try {
-        const r = await landRun({
-          project,
-          loc,
-          mode,
-          signal: intr.signal,
-          onProgress: (l) => out.info(l),
-        });
-        if (out.opts.json) out.json({ ok: true, ...r });
-        out.info(
-          out.paint(
-            "green",
-            `landed ${r.runId} on ${r.branch ?? "HEAD"} at ${r.commit.slice(0, 12)}${r.fastForward ? " (fast-forward)" : " (merge, gates re-run)"}`,
-          ),
-        );
-      } finally {
-        intr.dispose();
-      }
-    });
+    .action(
+      async (id: string, flags: { ffOnly?: boolean; merge?: boolean; regate: boolean }, cmd: Command) => {
+        const { landRun } = await import("../../run/land.js");
+        const { openProject } = await import("../../project/open.js");
+        const { resolveRunId } = await import("../../project/locate.js");
+        const { interruptController } = await import("../interrupt.js");
+        const out = outputFor(cmd);
+        const project = await openProject(process.cwd(), process.env);
+        const loc = await resolveRunId(project, id);
+        const mode = flags.merge ? "merge" : flags.ffOnly ? "ff-only" : project.config.land.mode;
+        const intr = interruptController(out);
+        if (!flags.regate)
+          out.warn(
+            "--no-regate: landing on the strength of the run's ledger alone, which the agent could have rewritten",
+          );
+        try {
+          const r = await landRun({
+            project,
+            loc,
+            mode,
+            noRegate: !flags.regate,
+            signal: intr.signal,
+            onProgress: (l) => out.info(l),
+          });
+          if (out.opts.json) out.json({ ok: true, ...r });
+          out.info(
+            out.paint(
+              "green",
+              `landed ${r.runId} on ${r.branch ?? "HEAD"} at ${r.commit.slice(0, 12)}${r.fastForward ? " (fast-forward)" : " (merge, gates re-run)"}`,
+            ),
+          );
+        } finally {
+          intr.dispose();
+        }
+      },
+    );
 }

@@ -36,6 +36,8 @@ async function readHead(dir: string): Promise<HeadRead> {
 export interface LedgerSnapshot {
   bytes: Uint8Array;
   scan: LedgerScan;
+  /** events.head as read (null: none; undefined: unreadable). */
+  head: LedgerHead | null | undefined;
 }
 
 /** Reads events.jsonl and events.head and verifies them together. No lock: a reader never blocks a writer. */
@@ -64,13 +66,15 @@ export async function scanLedgerDir(dir: string): Promise<LedgerSnapshot> {
     if (!chainBroken) problems.splice(tornAt === -1 ? problems.length : tornAt, 0, head.problem);
     scan.verify = { ...scan.verify, ok: false, problems };
   }
-  return { bytes, scan };
+  return { bytes, scan, head: head.head };
 }
 
-/** Read-only, no lock: parse + verify. `events` is the verified prefix. */
-export async function readLedger(dir: string): Promise<{ events: LedgerEvent[]; verify: VerifyResult }> {
-  const { scan } = await scanLedgerDir(dir);
-  return { events: scan.events, verify: scan.verify };
+/** Read-only, no lock: parse + verify. `events` is the verified prefix; `head` the head record read. */
+export async function readLedger(
+  dir: string,
+): Promise<{ events: LedgerEvent[]; verify: VerifyResult; head: LedgerHead | null | undefined }> {
+  const { scan, head } = await scanLedgerDir(dir);
+  return { events: scan.events, verify: scan.verify, head };
 }
 
 export async function verifyLedger(dir: string): Promise<VerifyResult> {
