@@ -14,6 +14,11 @@ export interface GitRunOptions {
   okCodes?: readonly number[] | undefined;
   /** Retry transient lock failures with jittered backoff (default true). Off for multi-step commands. */
   retryOnLock?: boolean | undefined;
+  /**
+   * Waits before the retry that follows failed attempt `attempt` (0-based) on a transient lock failure.
+   * Default: sleeps the jittered backoff (`lockBackoffMs`). Tests pass one to act exactly between attempts.
+   */
+  lockWait?: ((attempt: number) => Promise<void>) | undefined;
   timeoutMs?: number | undefined;
   maxOutputBytes?: number | undefined;
   /** Extra git environment, e.g. GIT_INDEX_FILE for a private index. */
@@ -144,6 +149,8 @@ function backoffMs(attempt: number): number {
   return Math.round(LOCK_BASE_DELAY_MS * 2 ** attempt * (0.5 + Math.random()));
 }
 
+const backoff = (attempt: number): Promise<void> => sleep(backoffMs(attempt));
+
 /** A runner bound to one directory. Every git call in omk goes through here (and so through src/proc/). */
 export function git(cwd: string): GitRunner {
   return async (args, opts = {}) => {
@@ -172,7 +179,7 @@ export function git(cwd: string): GitRunner {
         attempt + 1 < LOCK_ATTEMPTS &&
         isTransientLockError(r.stderr)
       ) {
-        await sleep(backoffMs(attempt));
+        await (opts.lockWait ?? backoff)(attempt);
         continue;
       }
       const ok = code === 0 || (opts.okCodes?.includes(code) ?? false);

@@ -1,26 +1,18 @@
 import { existsSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Harness, harness } from "../fixtures/run/harness.js";
-
-const GATE = `import { readFileSync } from "node:fs";
-process.exit(readFileSync("answer.txt", "utf8").trim() === "42" ? 0 : 1);
-`;
+import { answerProject, type Project } from "../helpers/project.js";
 
 describe("omk cleanup (finished runs)", () => {
-  let h: Harness;
+  let h: Project;
   beforeEach(async () => {
-    h = await harness({ "answer.txt": "0\n", "gate.mjs": GATE }, [{ name: "answer", args: ["gate.mjs"] }]);
+    h = await answerProject({ "answer.txt": "0\n" });
   });
   afterEach(async () => {
     await h.cleanup();
   });
 
   it("removes a finished run's worktree and keeps its branch, ledger and proof", async () => {
-    const agent = h.script(
-      "agent.mjs",
-      `import { writeFileSync } from "node:fs";\nwriteFileSync("answer.txt", "42\\n");\n`,
-    );
-    const { doc } = await h.runExec(agent);
+    const { doc } = await h.execRun(h.writerAgent("agent", { "answer.txt": "42\n" }));
     expect(doc.status).toBe("ready");
     expect(existsSync(doc.worktree)).toBe(true);
 

@@ -1,16 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  checkOf,
-  execRun,
-  kinds,
-  ledgerLines,
-  ledgerVerifies,
-  type Project,
-  project,
-  proofVerify,
-  runDir,
-  writerAgent,
-} from "../fixtures/lifecycle/harness.js";
+import { checkOf, kinds, ledgerLines, ledgerProblems, type Project, project } from "../helpers/project.js";
 
 const N = 4;
 
@@ -26,9 +15,10 @@ describe("concurrent omk runs on one repo", () => {
   it(`${N} runs at once all end ready on their own branch and worktree, each proof verifies`, async () => {
     const base = p.repo.git(["rev-parse", "HEAD"]);
     const agents = Array.from({ length: N }, (_, i) =>
-      writerAgent(p, `agent-${i}`, { [`out-${i}.txt`]: `ok ${i}\n` }),
+      p.writerAgent(`agent-${i}`, { [`out-${i}.txt`]: `ok ${i}\n` }),
     );
-    const docs = await Promise.all(agents.map((a, i) => execRun(p, a, `write out-${i}.txt`)));
+    const results = await Promise.all(agents.map((a, i) => p.execRun(a, { task: `write out-${i}.txt` })));
+    const docs = results.map((x) => x.doc);
 
     for (const d of docs) expect(d.status, d.reasons.join("; ")).toBe("ready");
     const ids = docs.map((d) => d.runId);
@@ -57,18 +47,17 @@ describe("concurrent omk runs on one repo", () => {
 
     // Every ledger is whole and tells one complete story, with no event of another run in it.
     for (const d of docs) {
-      const dir = runDir(p, d.runId);
-      const v = await ledgerVerifies(dir);
-      expect(v.problems).toEqual([]);
+      const dir = p.runDir(d.runId);
+      expect(await ledgerProblems(dir)).toEqual([]);
       const lines = ledgerLines(dir);
       expect(kinds(lines)[0]).toBe("RunStarted");
       expect(kinds(lines)).toContain("GateResult");
       expect(kinds(lines).at(-1)).toBe("ProofWritten");
-      expect(lines.every((l) => (l as unknown as { run: string }).run === d.runId)).toBe(true);
+      expect(lines.every((l) => l.run === d.runId)).toBe(true);
       expect(lines.find((l) => l.kind === "RunFinished")?.data["status"]).toBe("ready");
     }
 
-    const verified = await Promise.all(ids.map((id) => proofVerify(p, id)));
+    const verified = await Promise.all(ids.map((id) => p.proofVerify(id)));
     verified.forEach((v, i) => {
       expect(v.code, JSON.stringify(v.doc.checks)).toBe(0);
       expect(v.doc.ok).toBe(true);

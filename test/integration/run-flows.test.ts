@@ -1,33 +1,21 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Harness, harness, kinds, ofKind } from "../fixtures/run/harness.js";
+import { answerProject, kinds, ofKind, type Project } from "../helpers/project.js";
 
-// The gate: answer.txt must hold 42. Its failure message is what the feedback must carry.
-const GATE = `import { readFileSync } from "node:fs";
-let got = "(missing)";
-try { got = readFileSync("answer.txt", "utf8").trim(); } catch {}
-if (got !== "42") { console.error("gate-check: expected 42 in answer.txt, got " + got); process.exit(1); }
-console.log("gate-check: ok");
-`;
-
-const writeAnswer = (value: string) =>
-  `import { writeFileSync } from "node:fs";\nwriteFileSync("answer.txt", ${JSON.stringify(`${value}\n`)});\n`;
+// The gate (check.mjs): answer.txt must hold 42. Its failure message is what the feedback must carry.
 
 describe("omk run: ready, feedback, budget (exec agent, built CLI)", () => {
-  let h: Harness;
+  let h: Project;
   beforeEach(async () => {
-    h = await harness({ "README.md": "sample\n", "check.mjs": GATE }, [
-      { name: "check", args: ["check.mjs"] },
-    ]);
+    h = await answerProject({ "README.md": "sample\n" });
   });
   afterEach(async () => {
     await h.cleanup();
   });
 
   it("ready in one attempt: branch commit holds the change, main is untouched, proof written", async () => {
-    const agent = h.script("agent.mjs", writeAnswer("42"));
-    const { r, doc } = await h.runExec(agent);
+    const { r, doc } = await h.execRun(h.writerAgent("agent", { "answer.txt": "42\n" }));
     expect(r.code, r.stderr).toBe(0);
     expect(doc.status).toBe("ready");
     expect(doc.attempts).toBe(1);
@@ -75,7 +63,7 @@ describe("omk run: ready, feedback, budget (exec agent, built CLI)", () => {
   it("ready on attempt 2 after the failing gate's output is fed back", async () => {
     const seen = join(h.sb.dir, "feedback-seen.md");
     const agent = h.script(
-      "agent.mjs",
+      "agent",
       `import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 const fb = process.env.OMK_FEEDBACK_FILE;
 if (process.env.OMK_ATTEMPT === "2" && fb && existsSync(fb)) {
@@ -86,7 +74,7 @@ if (process.env.OMK_ATTEMPT === "2" && fb && existsSync(fb)) {
 }
 `,
     );
-    const { r, doc } = await h.runExec(agent);
+    const { r, doc } = await h.execRun(agent);
     expect(r.code, r.stderr).toBe(0);
     expect(doc.status).toBe("ready");
     expect(doc.attempts).toBe(2);
@@ -123,8 +111,8 @@ if (process.env.OMK_ATTEMPT === "2" && fb && existsSync(fb)) {
   });
 
   it("not_ready after --max-attempts 2 when the agent never fixes it", async () => {
-    const agent = h.script("agent.mjs", writeAnswer("41"));
-    const { r, doc } = await h.runExec(agent, ["--max-attempts", "2"]);
+    const agent = h.writerAgent("agent", { "answer.txt": "41\n" });
+    const { r, doc } = await h.execRun(agent, { args: ["--max-attempts", "2"] });
     expect(r.code).toBe(1);
     expect(doc.status).toBe("not_ready");
     expect(doc.attempts).toBe(2);

@@ -1,13 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FAKE_KIMI, type Harness, harness, leaks, ofKind, type RunDoc } from "../fixtures/run/harness.js";
-
-const GATE = `import { readFileSync } from "node:fs";
-let got = "(missing)";
-try { got = readFileSync("answer.txt", "utf8").trim(); } catch {}
-if (got !== "42") { console.error("expected 42, got " + got); process.exit(1); }
-`;
+import type { RunDoc } from "../helpers/cli.js";
+import { answerProject, FAKE_KIMI, leaks, ofKind, type Project } from "../helpers/project.js";
 
 const STRIPE = ["sk", "live", "Hq7Zt2Wm9Xc4Vb8Nk3Lp6canary"].join("_");
 const GHP = ["ghp", "Mn4Bv6Cx8Za1Sd3Fg5Hj7Kl9Qw2Er4Ty6Uicanary"].join("_");
@@ -17,11 +12,9 @@ const GH_ENV = ["ghp", "Pl0Ok9Ij8Uh7Yg6Tf5Rd4Es3Wa2Qz1Xc2Vbcanary"].join("_");
 const WRITE_42 = { write: { path: "answer.txt", content: "42\n" } };
 
 describe("omk run with kimi (fake kimi --wire, built CLI)", () => {
-  let h: Harness;
+  let h: Project;
   beforeEach(async () => {
-    h = await harness({ "README.md": "sample\n", "check.mjs": GATE }, [
-      { name: "check", args: ["check.mjs"] },
-    ]);
+    h = await answerProject({ "README.md": "sample\n" });
   });
   afterEach(async () => {
     await h.cleanup();
@@ -33,10 +26,7 @@ describe("omk run with kimi (fake kimi --wire, built CLI)", () => {
     writeFileSync(file, JSON.stringify(scenario));
     const r = await h.omk(
       ["run", "--json", "--agent", "kimi", "--agent-bin", FAKE_KIMI, ...extra, "answer"],
-      {
-        OMK_FAKE_KIMI_SCENARIO: file,
-        ...env,
-      },
+      { env: { OMK_FAKE_KIMI_SCENARIO: file, ...env } },
     );
     return { r, doc: r.json<RunDoc>() };
   }

@@ -1,16 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  execRun,
-  ledgerLines,
-  ledgerVerifies,
-  type Project,
-  project,
-  type RunDoc,
-  runDir,
-  writerAgent,
-} from "../fixtures/lifecycle/harness.js";
+import type { RunDoc } from "../helpers/cli.js";
+import { ledgerProblems, type Project, project } from "../helpers/project.js";
 
 interface LandDoc {
   ok: boolean;
@@ -24,7 +16,7 @@ describe("omk land", () => {
   let p: Project;
   let gateLog: string;
   beforeEach(async () => {
-    p = await project({ "shared.txt": "ok base\n" }, [{ name: "txt-budget", args: ["gate.mjs"] }]);
+    p = await project({ "shared.txt": "ok base\n" }, { gates: [{ name: "txt-budget", args: ["gate.mjs"] }] });
     gateLog = join(p.sb.dir, "gate.log");
     // Every top-level .txt must say "ok", and there may be at most `max-txt` of them. Logs where it ran.
     p.repo.write({
@@ -49,13 +41,11 @@ if (existsSync("max-txt") && txt.length > Number(readFileSync("max-txt", "utf8")
     const r = await p.omk(["land", runId, "--json", ...extra]);
     return { code: r.code, doc: r.json<LandDoc>(), stderr: r.stderr };
   };
-  const landed = (runId: string) => ledgerLines(runDir(p, runId)).filter((l) => l.kind === "Landed");
+  const landed = (runId: string) => p.ledger(runId).filter((l) => l.kind === "Landed");
   const readyRun = async (files: Record<string, string>): Promise<RunDoc> => {
-    const doc = await execRun(
-      p,
-      writerAgent(p, `agent-${Object.keys(files).join("-")}`, files),
-      "add a file",
-    );
+    const { doc } = await p.execRun(p.writerAgent(`agent-${Object.keys(files).join("-")}`, files), {
+      task: "add a file",
+    });
     expect(doc.status, doc.reasons.join("; ")).toBe("ready");
     return doc;
   };
@@ -77,10 +67,10 @@ if (existsSync("max-txt") && txt.length > Number(readFileSync("max-txt", "utf8")
   };
 
   it("refuses a not_ready run, naming its status and reason", async () => {
-    const run = await execRun(p, writerAgent(p, "bad", { "bad.txt": "bad\n" }), "write a bad file", [
-      "-n",
-      "1",
-    ]);
+    const { doc: run } = await p.execRun(p.writerAgent("bad", { "bad.txt": "bad\n" }), {
+      task: "write a bad file",
+      args: ["-n", "1"],
+    });
     expect(run.status).toBe("not_ready");
     const before = head();
     const r = await land(run.runId);
@@ -99,7 +89,7 @@ if (existsSync("max-txt") && txt.length > Number(readFileSync("max-txt", "utf8")
     expect(landed(run.runId).map((l) => l.data)).toEqual([
       expect.objectContaining({ commit: run.headCommit, fastForward: true, regated: false, onto: "main" }),
     ]);
-    expect((await ledgerVerifies(runDir(p, run.runId))).problems).toEqual([]);
+    expect(await ledgerProblems(p.runDir(run.runId))).toEqual([]);
 
     const again = await land(run.runId);
     expectRefused(again, /already landed/);

@@ -1,23 +1,18 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { gatesToml } from "../helpers/gates.js";
 import {
   alive,
   checkOf,
-  execRun,
+  FAKE_KIMI,
   kinds,
   ledgerLines,
-  ledgerVerifies,
+  ledgerProblems,
   type Project,
   project,
-  proofVerify,
-  runDir,
-  runDirWhen,
   waitFor,
-  writerAgent,
-} from "../fixtures/lifecycle/harness.js";
-
-const FAKE_KIMI = new URL("../fixtures/fake-kimi/kimi", import.meta.url).pathname;
+} from "../helpers/project.js";
 
 /** Starts `omk <args>` without waiting: its pid and the promise of its result. */
 function background(p: Project, args: string[], env: Record<string, string> = {}) {
@@ -62,7 +57,7 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
       "--json",
       "block then finish",
     ]);
-    const dir = await runDirWhen(p, "AgentStarted");
+    const dir = await p.runDirWhen("AgentStarted");
     const agentPid = await waitFor("the agent process", () =>
       existsSync(agentLog) ? Number(readFileSync(agentLog, "utf8").split(" ")[0]) : null,
     );
@@ -78,7 +73,7 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
     expect(before.at(-2)?.data).toMatchObject({ attempt: 1, status: "cancelled" });
     expect(before.at(-1)?.data).toMatchObject({ phase: "agent", attempt: 1, reason: "SIGINT" });
     expect(kinds(before)).not.toContain("GateStarted");
-    expect((await ledgerVerifies(dir)).problems).toEqual([]);
+    expect(await ledgerProblems(dir)).toEqual([]);
     expect(existsSync(join(dir, "proof.json"))).toBe(false);
 
     writeFileSync(go, "");
@@ -97,9 +92,9 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
     expect(readFileSync(agentLog, "utf8").trim().split("\n")).toHaveLength(2);
     expect(after.find((l) => l.kind === "RunFinished")?.data["status"]).toBe("ready");
     expect(tail.at(-1)).toBe("ProofWritten");
-    expect((await ledgerVerifies(dir)).problems).toEqual([]);
+    expect(await ledgerProblems(dir)).toEqual([]);
 
-    const v = await proofVerify(p, runId);
+    const v = await p.proofVerify(runId);
     expect(v.code, JSON.stringify(v.doc.checks)).toBe(0);
     expect(v.doc.checks.map((c) => [c.name, c.ok])).toEqual([
       ["ledger", true],
@@ -116,7 +111,7 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
     const run = background(p, ["run", "--agent", "kimi", "--agent-bin", FAKE_KIMI, "hang forever"], {
       OMK_FAKE_KIMI_SCENARIO: scenario,
     });
-    const dir = await runDirWhen(p, "AgentStarted");
+    const dir = await p.runDirWhen("AgentStarted");
     // The turn is under way once kimi's first step arrived.
     await waitFor("kimi's first step", () =>
       ledgerLines(dir).some((l) => l.kind === "AgentEvent" && JSON.stringify(l.data).includes("thinking")),
@@ -135,7 +130,7 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
       lines.some((l) => l.kind === "AgentEvent" && JSON.stringify(l.data).includes("agent step interrupted")),
     ).toBe(true);
     expect(kinds(lines).at(-1)).toBe("RunInterrupted");
-    expect((await ledgerVerifies(dir)).problems).toEqual([]);
+    expect(await ledgerProblems(dir)).toEqual([]);
   });
 
   describe("kill -9 while a gate runs", () => {
@@ -150,12 +145,12 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
 appendFileSync(${JSON.stringify(gatePidFile)}, process.pid + "\\n");
 while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 50));
 `,
-        ".omk/gates.toml": `[[gates]]\nname = "blocking"\ncommand = ${JSON.stringify(process.execPath)}\nargs = ["blocking-gate.mjs"]\n`,
+        ".omk/gates.toml": gatesToml([{ name: "blocking", args: ["blocking-gate.mjs"] }]),
       });
       p.repo.commitAll("blocking gate");
-      const agent = writerAgent(p, "agent", { "work.txt": "ok\n" });
+      const agent = p.writerAgent("agent", { "work.txt": "ok\n" });
       const run = background(p, ["run", "--agent", "exec", "--agent-bin", agent, "crash mid-gate"]);
-      const dir = await runDirWhen(p, "GateStarted");
+      const dir = await p.runDirWhen("GateStarted");
       const gatePid = await waitFor("the gate process", () =>
         existsSync(gatePidFile) ? Number(readFileSync(gatePidFile, "utf8").trim()) : null,
       );
@@ -192,7 +187,7 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
       expect(r.code).toBe(0);
       const resumedEvent = ledgerLines(dir).find((l) => l.kind === "RunResumed");
       expect(resumedEvent?.data["reapedGroups"]).toBe(1);
-      expect((await ledgerVerifies(dir)).problems).toEqual([]);
+      expect(await ledgerProblems(dir)).toEqual([]);
     });
 
     it("resume re-runs the gate and ends ready; the ledger and the proof verify", async () => {
@@ -213,8 +208,8 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
       expect(readFileSync(gatePidFile, "utf8").trim().split("\n")).toHaveLength(2);
       // The agent's turn had finished before the crash: it is not run again.
       expect(lines.filter((l) => l.kind === "AgentStarted")).toHaveLength(1);
-      expect((await ledgerVerifies(dir)).problems).toEqual([]);
-      const v = await proofVerify(p, runId);
+      expect(await ledgerProblems(dir)).toEqual([]);
+      const v = await p.proofVerify(runId);
       expect(v.code, JSON.stringify(v.doc.checks)).toBe(0);
       expect(checkOf(v.doc, "ledger").ok).toBe(true);
     });
@@ -229,7 +224,7 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
       ]);
       const lines = ledgerLines(dir);
       expect(lines.at(-1)).toMatchObject({ kind: "RunInterrupted", data: { reason: "cleanup" } });
-      expect((await ledgerVerifies(dir)).problems).toEqual([]);
+      expect(await ledgerProblems(dir)).toEqual([]);
       expect(existsSync(worktree)).toBe(false);
       expect(p.repo.git(["worktree", "list", "--porcelain"])).not.toContain(worktree);
       // The record stays: branch and ledger; `run show` reports the run as interrupted.
@@ -251,12 +246,15 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
 writeFileSync("a.txt", process.env.OMK_ATTEMPT === "1" ? "bad\\n" : "ok\\n");
 `,
     );
-    const ready = await execRun(p, agent, "two attempts");
-    const failing = await execRun(p, writerAgent(p, "bad", { "b.txt": "bad\n" }), "never ok", ["-n", "1"]);
+    const { doc: ready } = await p.execRun(agent, { task: "two attempts" });
+    const { doc: failing } = await p.execRun(p.writerAgent("bad", { "b.txt": "bad\n" }), {
+      task: "never ok",
+      args: ["-n", "1"],
+    });
     expect([ready.status, failing.status]).toEqual(["ready", "not_ready"]);
 
     for (const doc of [ready, failing]) {
-      const dir = runDir(p, doc.runId);
+      const dir = p.runDir(doc.runId);
       const lines = ledgerLines(dir);
       const finished = lines.find((l) => l.kind === "RunFinished")!.data;
       const gateResults = lines
@@ -297,7 +295,7 @@ writeFileSync("a.txt", process.env.OMK_ATTEMPT === "1" ? "bad\\n" : "ok\\n");
       expect(s.ledger).toMatchObject({ ok: true, events: lines.length, headHash: lines.at(-1)!.hash });
       expect(s.dir).toBe(dir);
     }
-    const ledgerOf = (id: string) => ledgerLines(runDir(p, id));
+    const ledgerOf = (id: string) => p.ledger(id);
     expect(
       ledgerOf(ready.runId)
         .filter((l) => l.kind === "GateResult")

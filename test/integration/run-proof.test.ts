@@ -2,17 +2,9 @@ import { createHash } from "node:crypto";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  checkOf,
-  execRun,
-  gatesToml,
-  ledgerLines,
-  type Project,
-  project,
-  proofVerify,
-  type RunDoc,
-  runDir,
-} from "../fixtures/lifecycle/harness.js";
+import type { RunDoc } from "../helpers/cli.js";
+import { gatesToml } from "../helpers/gates.js";
+import { checkOf, ledgerLines, type Project, project } from "../helpers/project.js";
 
 const BASE_FILES = { "README.md": "base\n", "old.txt": "ok old\n" };
 const BLOB = Uint8Array.from({ length: 256 }, (_, i) => i);
@@ -47,9 +39,9 @@ describe("proofs: show, verify, tamper evidence, export and replay", () => {
   // One run shared by the tests below: each restores whatever it tampers with.
   beforeAll(async () => {
     p = await project(BASE_FILES);
-    run = await execRun(p, twoAttemptAgent(p), "fix a.txt and tidy up");
+    ({ doc: run } = await p.execRun(twoAttemptAgent(p), { task: "fix a.txt and tidy up" }));
     expect([run.status, run.attempts]).toEqual(["ready", 2]);
-    dir = runDir(p, run.runId);
+    dir = p.runDir(run.runId);
   });
   afterAll(async () => {
     await p.cleanup();
@@ -77,7 +69,7 @@ describe("proofs: show, verify, tamper evidence, export and replay", () => {
   });
 
   it("proof verify is ok on a clean run and names the check each kind of tampering breaks", async () => {
-    const clean = await proofVerify(p, run.runId);
+    const clean = await p.proofVerify(run.runId);
     expect(clean.code, JSON.stringify(clean.doc.checks)).toBe(0);
     expect(clean.doc).toMatchObject({ ok: true, runId: run.runId, status: "ready" });
     expect(clean.doc.checks.map((c) => [c.name, c.ok])).toEqual(CHECKS.map((c) => [c, true]));
@@ -85,7 +77,7 @@ describe("proofs: show, verify, tamper evidence, export and replay", () => {
     /** With a change applied: `failing` fails, naming `detail`; then the change is undone. */
     const tampered = async (failing: string, detail: RegExp, undo: () => void, gates = false) => {
       try {
-        const v = await proofVerify(p, run.runId, gates ? [] : ["--no-gates"]);
+        const v = await p.proofVerify(run.runId, gates ? [] : ["--no-gates"]);
         expect(v.code).toBe(1);
         expect(v.doc.ok).toBe(false);
         expect(checkOf(v.doc, failing)).toMatchObject({ ok: false, detail: expect.stringMatching(detail) });
@@ -160,7 +152,7 @@ describe("proofs: show, verify, tamper evidence, export and replay", () => {
     );
 
     // Everything restored: the proof verifies again.
-    expect((await proofVerify(p, run.runId)).code).toBe(0);
+    expect((await p.proofVerify(run.runId)).code).toBe(0);
   });
 
   it("export → replay on a fresh repo with the same base reproduces the same tree; replay:<run-id> too", async () => {
@@ -183,11 +175,12 @@ describe("proofs: show, verify, tamper evidence, export and replay", () => {
       expect([doc.status, doc.attempts]).toEqual(["ready", 2]);
       expect(tree(fresh, doc.headCommit!)).toBe(expected);
       expect(fresh.repo.git(["rev-parse", `${doc.headCommit}:blob.bin`])).toBe(BLOB_ID);
-      const outcomes = ledgerLines(runDir(fresh, doc.runId))
+      const outcomes = fresh
+        .ledger(doc.runId)
         .filter((l) => l.kind === "AttemptFinished")
         .map((l) => l.data["outcome"]);
       expect(outcomes).toEqual(["gates_failed", "passed"]);
-      const v = await proofVerify(fresh, doc.runId);
+      const v = await fresh.proofVerify(doc.runId);
       expect(v.code, JSON.stringify(v.doc.checks)).toBe(0);
     } finally {
       await fresh.cleanup();

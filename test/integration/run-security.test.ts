@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Harness, harness, leaks, ofKind } from "../fixtures/run/harness.js";
+import { leaks, ofKind, type Project, project } from "../helpers/project.js";
 
 // Planted values. Built from parts so this file itself does not trip a secret scanner.
 const AWS_ID = ["AKIA", "Q3EGRT7ZW2X4NVBK"].join("");
@@ -15,20 +15,15 @@ const GATE = `import { appendFileSync } from "node:fs";
 appendFileSync(process.env.OMK_TEST_GATE_MARKER, "x");
 `;
 
-const writer = (files: Record<string, string>) =>
-  `import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-for (const [p, c] of Object.entries(${JSON.stringify(files)})) {
-  mkdirSync(dirname(p), { recursive: true });
-  writeFileSync(p, c);
-}
-`;
-
 describe("omk run: security blocks (exec agent, built CLI)", () => {
-  let h: Harness;
+  let h: Project;
   let gateMarker: string;
   beforeEach(async () => {
-    h = await harness({ "README.md": "sample\n", "gate.mjs": GATE }, [{ name: "check", args: ["gate.mjs"] }]);
+    // No .gitignore: the agent below creates one.
+    h = await project(
+      { "README.md": "sample\n", "gate.mjs": GATE },
+      { gates: [{ name: "check", args: ["gate.mjs"] }], ignoreWorktrees: false },
+    );
     gateMarker = join(h.sb.dir, "gate-ran");
   });
   afterEach(async () => {
@@ -48,11 +43,11 @@ describe("omk run: security blocks (exec agent, built CLI)", () => {
 
   for (const protectedPath of [".github/workflows/x.yml", ".gitignore"]) {
     it(`a write to ${protectedPath} blocks the run before any gate runs`, async () => {
-      const agent = h.script(
-        "agent.mjs",
-        writer({ "src/ok.js": "export const ok = 1;\n", [protectedPath]: "on: push\n" }),
-      );
-      const { r, doc } = await h.runExec(agent, [], gateEnv());
+      const agent = h.writerAgent("agent", {
+        "src/ok.js": "export const ok = 1;\n",
+        [protectedPath]: "on: push\n",
+      });
+      const { r, doc } = await h.execRun(agent, { env: gateEnv() });
       expect(r.code).toBe(1);
       expect(doc.status).toBe("blocked");
       expect(doc.reasons.join("\n")).toContain(protectedPath);
@@ -79,8 +74,8 @@ describe("omk run: security blocks (exec agent, built CLI)", () => {
   it("a planted AWS key in a nested file blocks with a finding, and the key is persisted and printed nowhere", async () => {
     const file = "src/deep/er/config.js";
     const content = `// config\nexport const region = "eu-west-1";\nexport const accessKeyId = "${AWS_ID}";\naws_secret_access_key = "${AWS_SECRET}"\n`;
-    const agent = h.script("agent.mjs", writer({ [file]: content, "src/ok.js": "export const ok = 1;\n" }));
-    const { r, doc } = await h.runExec(agent, ["--verbose"], gateEnv());
+    const agent = h.writerAgent("agent", { [file]: content, "src/ok.js": "export const ok = 1;\n" });
+    const { r, doc } = await h.execRun(agent, { args: ["--verbose"], env: gateEnv() });
     expect(r.code).toBe(1);
     expect(doc.status).toBe("blocked");
     const events = h.ledger(doc.runId);
@@ -128,14 +123,14 @@ describe("omk run: security blocks (exec agent, built CLI)", () => {
     const outside = join(h.sb.dir, "outside-secret.txt");
     writeFileSync(outside, `token = "${GHP}"\n${STRIPE}\n`);
     const agent = h.script(
-      "agent.mjs",
+      "agent",
       `import { symlinkSync, writeFileSync } from "node:fs";
 symlinkSync(${JSON.stringify(outside)}, "link.txt");
 symlinkSync("../../../../../../../../../nonexistent-omk-target", "dangling.txt");
 writeFileSync("ok.txt", "fine\\n");
 `,
     );
-    const { r, doc } = await h.runExec(agent, ["--verbose"], gateEnv());
+    const { r, doc } = await h.execRun(agent, { args: ["--verbose"], env: gateEnv() });
     expect(r.code).toBe(1);
     expect(doc.status).toBe("blocked");
     const events = h.ledger(doc.runId);
@@ -156,7 +151,7 @@ writeFileSync("ok.txt", "fine\\n");
 
   it("a symlink that stays inside the worktree is fine", async () => {
     const agent = h.script(
-      "agent.mjs",
+      "agent",
       `import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 mkdirSync("docs");
 writeFileSync("docs/a.md", "a\\n");
@@ -164,7 +159,7 @@ symlinkSync("a.md", "docs/b.md");
 symlinkSync("../README.md", "docs/readme.md");
 `,
     );
-    const { r, doc } = await h.runExec(agent, [], gateEnv());
+    const { r, doc } = await h.execRun(agent, { env: gateEnv() });
     expect(r.code, r.stderr).toBe(0);
     expect(doc.status).toBe("ready");
     expect(ofKind(h.ledger(doc.runId), "WriteSetViolation")).toEqual([]);
@@ -174,7 +169,7 @@ symlinkSync("../README.md", "docs/readme.md");
   it("parent env secrets never reach the exec agent; secrets it prints are persisted and shown nowhere", async () => {
     const dump = join(h.sb.dir, "agent-env.json");
     const agent = h.script(
-      "agent.mjs",
+      "agent",
       `import { writeFileSync } from "node:fs";
 writeFileSync(${JSON.stringify(dump)}, JSON.stringify(process.env));
 console.log("using key ${STRIPE} and token ${GHP}");
@@ -184,7 +179,7 @@ if (process.env.OMK_ATTEMPT === "1") process.exit(3);
 `,
     );
     const parentEnv = { ...gateEnv(), OPENAI_API_KEY: OPENAI, GITHUB_TOKEN: GHP, MY_SERVICE_TOKEN: STRIPE };
-    const { r, doc } = await h.runExec(agent, ["--verbose"], parentEnv);
+    const { r, doc } = await h.execRun(agent, { args: ["--verbose"], env: parentEnv });
     expect(r.code, r.stderr).toBe(0);
     expect(doc.status).toBe("ready");
     expect(doc.attempts).toBe(2);

@@ -2,27 +2,24 @@ import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FAKE_KIMI, type Harness, harness, NODE } from "../fixtures/run/harness.js";
 import { OMK_BIN } from "../helpers/cli.js";
-
-const GATE = `import { readFileSync } from "node:fs";
-process.exit(readFileSync("answer.txt", "utf8").trim() === "42" ? 0 : 1);
-`;
+import { NODE } from "../helpers/gates.js";
+import { answerProject, FAKE_KIMI, type Project } from "../helpers/project.js";
 
 // Shell quoting for the `script` utility's command line (test code only; omk itself never uses a shell).
 const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 describe("omk run: agent preflight and terminal behaviour", () => {
-  let h: Harness;
+  let h: Project;
   beforeEach(async () => {
-    h = await harness({ "answer.txt": "0\n", "gate.mjs": GATE }, [{ name: "answer", args: ["gate.mjs"] }]);
+    h = await answerProject({ "answer.txt": "0\n" });
   });
   afterEach(async () => {
     await h.cleanup();
   });
 
   it("a missing agent binary fails before any run, worktree or state exists, with a hint", async () => {
-    const r = await h.omk(["run", "--agent", "kimi", "--json", "do it"], { PATH: "/usr/bin:/bin" });
+    const r = await h.omk(["run", "--agent", "kimi", "--json", "do it"], { env: { PATH: "/usr/bin:/bin" } });
     expect(r.code).toBe(1);
     expect(r.json<{ error: { code: string; hint: string } }>().error.code).toBe("AGENT_NOT_FOUND");
     expect(r.stderr).toMatch(/hint: install the Kimi CLI/);
@@ -34,10 +31,7 @@ describe("omk run: agent preflight and terminal behaviour", () => {
   });
 
   it.skipIf(!existsSync("/usr/bin/script"))("on a terminal the run shows a live status line", () => {
-    const agent = h.script(
-      "agent.mjs",
-      `import { writeFileSync } from "node:fs";\nwriteFileSync("answer.txt", "42\\n");\n`,
-    );
+    const agent = h.writerAgent("agent", { "answer.txt": "42\n" });
     const argv = [NODE, OMK_BIN, "run", "--agent", "exec", "--agent-bin", agent, "answer the question"];
     const env = { ...process.env, ...h.sb.env, NO_COLOR: "1", TERM: "xterm" };
     // `script` gives omk a pseudo-terminal, as an interactive shell would.

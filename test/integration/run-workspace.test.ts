@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, harness, kinds, ofKind } from "../fixtures/run/harness.js";
 import { makeTempDir } from "../helpers/git-repo.js";
+import { kinds, ofKind, type Project, project } from "../helpers/project.js";
 
 /**
  * `[workspace] setup` with a real npm dependency, offline: a local package packed to a .tgz inside the
@@ -18,7 +18,7 @@ const SETUP = `[workspace]\nsetup = [["npm", "ci", "--offline", "--no-audit", "-
 const AGENT = `import { writeFileSync } from "node:fs";\nwriteFileSync("notes.txt", "done\\n");\n`;
 
 let tpl: string;
-const project: Record<string, string | Uint8Array> = {};
+const files: Record<string, string | Uint8Array> = {};
 
 /** npm without the npm_* settings of whatever npm script started the tests, and with its own cache. */
 function npm(args: string[], cwd: string): string {
@@ -59,9 +59,9 @@ beforeAll(() => {
   // The lockfile is what gets committed. node_modules stays out of the repo entirely: a worktree under
   // <repo>/.omk/worktrees/ would otherwise resolve `dep` from the main checkout's node_modules.
   for (const f of ["package.json", "package-lock.json", "vendor/dep-1.0.0.tgz"])
-    project[f] = readFileSync(join(app, f));
-  project[".gitignore"] = "node_modules/\n";
-  project["gate.mjs"] = GATE;
+    files[f] = readFileSync(join(app, f));
+  files[".gitignore"] = "node_modules/\n";
+  files["gate.mjs"] = GATE;
 }, 60_000);
 
 afterAll(() => {
@@ -69,7 +69,7 @@ afterAll(() => {
 });
 
 describe("omk run: [workspace] setup (real npm, offline)", () => {
-  let h: Harness | undefined;
+  let h: Project | undefined;
   afterEach(async () => {
     await h?.cleanup();
     h = undefined;
@@ -77,14 +77,15 @@ describe("omk run: [workspace] setup (real npm, offline)", () => {
 
   /** omk with an isolated HOME, so `npm ci` inside omk uses a private cache. */
   async function run(config: string | null, extra: string[] = []) {
-    h = await harness({ ...project, ...(config === null ? {} : { ".omk/config.toml": config }) }, [
-      { name: "dep", args: ["gate.mjs"] },
-    ]);
+    h = await project(
+      { ...files, ...(config === null ? {} : { ".omk/config.toml": config }) },
+      { gates: [{ name: "dep", args: ["gate.mjs"] }] },
+    );
     expect(existsSync(join(h.repo.root, "node_modules"))).toBe(false);
     const home = join(h.sb.dir, "home");
     mkdirSync(home);
-    const agent = h.script("agent.mjs", AGENT);
-    return h.runExec(agent, extra, { HOME: home });
+    const agent = h.script("agent", AGENT);
+    return h.execRun(agent, { args: extra, env: { HOME: home } });
   }
 
   it("setup runs npm ci in the worktree before the agent, and the gate that needs the dependency passes", async () => {

@@ -1,19 +1,10 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { omk, sandbox } from "../helpers/cli.js";
 import { gatesToml } from "../helpers/gates.js";
 import { makeRepo, type TestRepo } from "../helpers/git-repo.js";
-
-function allFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...allFiles(p));
-    else out.push(p);
-  }
-  return out;
-}
+import { allFiles } from "../helpers/project.js";
 
 describe("omk verify", () => {
   let repo: TestRepo;

@@ -118,8 +118,16 @@ function lockedError(dir: string, owner: Owner | null): OmkError {
   });
 }
 
-/** Exclusive single-writer lock on a ledger dir; waits up to `waitMs` for a live holder to let go. */
-export async function acquireLedgerLock(dir: string, opts: { waitMs: number }): Promise<LedgerLock> {
+const pollWait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Exclusive single-writer lock on a ledger dir; waits up to `waitMs` for a live holder to let go, polling
+ * every POLL_MS through `sleep` (default: a timer; tests pass one to act exactly between attempts).
+ */
+export async function acquireLedgerLock(
+  dir: string,
+  opts: { waitMs: number; sleep?: (ms: number) => Promise<void> },
+): Promise<LedgerLock> {
   const lockPath = path.join(dir, LOCK_DIR);
   const deadline = Date.now() + opts.waitMs;
   let compromised: Error | null = null;
@@ -148,7 +156,7 @@ export async function acquireLedgerLock(dir: string, opts: { waitMs: number }): 
       continue;
     }
     if (Date.now() >= deadline) throw lockedError(dir, await readOwner(path.join(dir, OWNER_FILE)));
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await (opts.sleep ?? pollWait)(POLL_MS);
   }
 
   try {

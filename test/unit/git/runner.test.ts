@@ -116,13 +116,20 @@ describe("git runner", () => {
     const lock = join(r.root, ".git", "index.lock");
     writeFileSync(lock, "");
     r.write({ "b.txt": "b\n" });
-    const release = setTimeout(() => rmSync(lock, { force: true }), 150);
+    // The other process lets go while the runner waits after its first, refused attempt.
+    const waits: number[] = [];
     try {
-      await git(r.root)(["add", "b.txt"]);
+      await git(r.root)(["add", "b.txt"], {
+        lockWait: async (attempt) => {
+          waits.push(attempt);
+          rmSync(lock);
+        },
+      });
     } finally {
-      clearTimeout(release);
       rmSync(lock, { force: true });
     }
+    // Two attempts: one refused by the lock, one that staged the file.
+    expect(waits).toEqual([0]);
     expect(r.git(["diff", "--cached", "--name-only"])).toBe("b.txt");
   });
 

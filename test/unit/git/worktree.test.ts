@@ -1,9 +1,25 @@
 import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { branchExists, headCommit } from "../../../src/git/refs.js";
 import { addWorktree, listWorktrees, pruneWorktrees, removeWorktree } from "../../../src/git/worktree.js";
 import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
+
+/**
+ * addWorktree retries on its own: after a refused attempt it sleeps lockBackoffMs(attempt) from the runner.
+ * That call is where a test acts between two attempts; the real backoff stays in force.
+ */
+const onRetry = vi.hoisted(() => ({ current: null as ((attempt: number) => void) | null }));
+vi.mock("../../../src/git/runner.js", async (importOriginal) => {
+  const runner = await importOriginal<typeof import("../../../src/git/runner.js")>();
+  return {
+    ...runner,
+    lockBackoffMs: (attempt: number) => {
+      onRetry.current?.(attempt);
+      return runner.lockBackoffMs(attempt);
+    },
+  };
+});
 
 const repos: TestRepo[] = [];
 afterEach(async () => {
@@ -80,13 +96,20 @@ describe("worktrees", () => {
     mkdirSync(entry, { recursive: true });
     writeFileSync(join(entry, "gitdir"), join(r.root, "in-flight", ".git\n"));
     writeFileSync(join(entry, "commondir"), "");
-    const done = setTimeout(() => rmSync(entry, { recursive: true, force: true }), 150);
+    // The other process finishes its entry while addWorktree waits after its first, refused attempt.
+    const retried: number[] = [];
+    onRetry.current = (attempt) => {
+      retried.push(attempt);
+      rmSync(entry, { recursive: true });
+    };
     try {
       await addWorktree(r.root, ".omk/worktrees/w", "omk/run/w", base);
     } finally {
-      clearTimeout(done);
+      onRetry.current = null;
       rmSync(entry, { recursive: true, force: true });
     }
+    // Two attempts: one refused on the half-created entry, one that added the worktree.
+    expect(retried).toEqual([0]);
     const wt = join(r.root, ".omk", "worktrees", "w");
     expect(await headCommit(wt)).toBe(base);
     expect(r.git(["symbolic-ref", "--short", "HEAD"], wt)).toBe("omk/run/w");

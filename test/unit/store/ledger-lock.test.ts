@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { mkdir, rename, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { LOCK_DIR, OWNER_FILE } from "../../../src/store/ledger/lock.js";
+import { acquireLedgerLock, LOCK_DIR, OWNER_FILE } from "../../../src/store/ledger/lock.js";
 import { readLedger } from "../../../src/store/ledger/read.js";
 import { Ledger } from "../../../src/store/ledger/writer.js";
 import { tempDir } from "./tmp-dir.js";
@@ -17,16 +17,20 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
+/** The identity an owner file records for the lock dir: ino + birth time. */
+async function lockIdentity(dir: string): Promise<string> {
+  const st = await stat(path.join(dir, LOCK_DIR), { bigint: true });
+  return `${st.ino}:${st.birthtimeNs}`;
+}
+
 /** Leaves a lock behind as a writer would: the lock dir plus an owner file naming `pid`. */
 async function plantLock(dir: string, pid: number, host = hostname()): Promise<void> {
-  const lockPath = path.join(dir, LOCK_DIR);
-  await mkdir(lockPath, { recursive: true });
-  const st = await stat(lockPath, { bigint: true });
-  await writeFile(
-    path.join(dir, OWNER_FILE),
-    JSON.stringify({ pid, host, lock: `${st.ino}:${st.birthtimeNs}` }),
-  );
+  await mkdir(path.join(dir, LOCK_DIR), { recursive: true });
+  await writeFile(path.join(dir, OWNER_FILE), JSON.stringify({ pid, host, lock: await lockIdentity(dir) }));
 }
+
+const owner = async (dir: string): Promise<unknown> =>
+  JSON.parse(await readFile(path.join(dir, OWNER_FILE), "utf8"));
 
 describe("ledger single-writer lock", () => {
   it("refuses a second writer while the first is open, and lets it in after close", async () => {
@@ -47,18 +51,42 @@ describe("ledger single-writer lock", () => {
   it("waits for a live writer that lets go within lockWaitMs", async () => {
     const dir = await tempDir();
     const first = await Ledger.open(dir, { runId: RUN });
-    const waiting = Ledger.open(dir, { runId: RUN, lockWaitMs: 5_000 });
-    setTimeout(() => void first.close(), 150);
-    const second = await waiting;
+    await first.append({ kind: "ByFirst" });
+    // The second writer is refused while the first holds the lock; the first lets go during that wait.
+    const waits: number[] = [];
+    const lock = await acquireLedgerLock(dir, {
+      waitMs: 5_000,
+      sleep: async (ms) => {
+        waits.push(ms);
+        if (waits.length === 1) await first.close();
+      },
+    });
+    try {
+      // Refused exactly once (while the first held the lock), let in on the try after it let go.
+      expect(waits).toHaveLength(1);
+      expect(waits[0]).toBeGreaterThan(0);
+      expect(await owner(dir)).toEqual({ pid: process.pid, host: hostname(), lock: await lockIdentity(dir) });
+    } finally {
+      await lock.release();
+    }
+    const second = await Ledger.open(dir, { runId: RUN, lockWaitMs: 0 });
+    expect(second.head.seq).toBe(1);
     await second.close();
   });
 
   it("takes over at once from a writer whose process is dead", async () => {
     const dir = await tempDir();
-    await plantLock(dir, await deadPid());
+    const dead = await deadPid();
+    await plantLock(dir, dead);
+    expect(await owner(dir)).toMatchObject({ pid: dead });
+    // lockWaitMs 0: no waiting for the dead holder, the lock is taken on the spot and is ours.
     const ledger = await Ledger.open(dir, { runId: RUN, lockWaitMs: 0 });
+    expect(await owner(dir)).toEqual({ pid: process.pid, host: hostname(), lock: await lockIdentity(dir) });
     await ledger.append({ kind: "AfterCrash" });
     await ledger.close();
+    const { events, verify } = await readLedger(dir);
+    expect(verify.ok).toBe(true);
+    expect(events.map((e) => e.kind)).toEqual(["AfterCrash"]);
   });
 
   it("does not take over from a live process", async () => {
