@@ -99,27 +99,11 @@ async function proofCheck(
   journal: ReadRunJournal,
 ): Promise<{ proof: Proof | null; check: ProofCheck }> {
   const { events } = journal;
+  let proof: Proof;
+  let raw: Buffer;
   try {
-    const raw = await readFile(loc.proofFile);
-    const proof = ProofSchema.parse(JSON.parse(raw.toString("utf8")));
-    const sha = createHash("sha256").update(raw).digest("hex");
-    const written = events.findLast((e): e is TypedEvent<"ProofWritten"> => e.kind === "ProofWritten");
-    const upto = events.filter((e) => e.seq <= proof.ledger.headSeq);
-    const expected = buildProof(projectRun(upto), upto, proof.omk.version);
-    const problems: string[] = [];
-    if (!written) problems.push("the ledger has no ProofWritten event");
-    else if (written.data.sha256 !== sha)
-      problems.push("proof.json sha256 differs from the one recorded in the ledger");
-    if (JSON.stringify(expected) !== JSON.stringify(proof))
-      problems.push("proof.json differs from the proof rebuilt from the ledger");
-    return {
-      proof,
-      check: {
-        name: "proof",
-        ok: problems.length === 0,
-        detail: problems.join("; ") || `status ${proof.status}, matches the ledger`,
-      },
-    };
+    raw = await readFile(loc.proofFile);
+    proof = ProofSchema.parse(JSON.parse(raw.toString("utf8")));
   } catch (err) {
     return {
       proof: null,
@@ -130,6 +114,28 @@ async function proofCheck(
       },
     };
   }
+  const problems: string[] = [];
+  const sha = createHash("sha256").update(raw).digest("hex");
+  const written = events.findLast((e): e is TypedEvent<"ProofWritten"> => e.kind === "ProofWritten");
+  if (!written) problems.push("the ledger has no ProofWritten event");
+  else if (written.data.sha256 !== sha)
+    problems.push("proof.json sha256 differs from the one recorded in the ledger");
+  try {
+    const upto = events.filter((e) => e.seq <= proof.ledger.headSeq);
+    const expected = buildProof(projectRun(upto), upto, proof.omk.version);
+    if (JSON.stringify(expected) !== JSON.stringify(proof))
+      problems.push("proof.json differs from the proof rebuilt from the ledger");
+  } catch (err) {
+    problems.push(`the proof cannot be rebuilt from the ledger: ${(err as Error).message}`);
+  }
+  return {
+    proof,
+    check: {
+      name: "proof",
+      ok: problems.length === 0,
+      detail: problems.join("; ") || `status ${proof.status}, matches the ledger`,
+    },
+  };
 }
 
 async function artifactsCheck(loc: RunLocation, proof: Proof | null): Promise<ProofCheck> {

@@ -98,9 +98,11 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
     expect(v.code, JSON.stringify(v.doc.checks)).toBe(0);
     expect(v.doc.checks.map((c) => [c.name, c.ok])).toEqual([
       ["ledger", true],
+      ["integrity", true],
       ["proof", true],
       ["artifacts", true],
       ["branch", true],
+      ["commit", true],
       ["gates", true],
     ]);
   });

@@ -199,7 +199,9 @@ export const ev = {
   ],
   committed: (commit: string | null = "c".repeat(40)): Entry => [
     "Committed",
-    { commit, branch: "omk/run-fixture" },
+    commit === null
+      ? { commit, branch: "omk/run-fixture" }
+      : { commit, branch: "omk/run-fixture", tree: "d".repeat(40), parent: "b".repeat(40) },
   ],
   runFinished: (status: RunStatus, reasons: string[], headCommit: string | null = "c".repeat(40)): Entry => [
     "RunFinished",

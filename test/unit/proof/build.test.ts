@@ -29,6 +29,7 @@ function passedGate(name: string, stdout: Stream, stderr: Stream) {
   return {
     name,
     argv: ["npm", "run", name],
+    cwd: ".",
     status: "pass",
     exitCode: 0,
     durationMs: 250,
@@ -85,6 +86,7 @@ describe("buildProof", () => {
       repo: { root: "/work/project", baseCommit: "b".repeat(40), baseBranch: "main" },
       branch: "omk/run-fixture",
       headCommit: "c".repeat(40),
+      tree: "d".repeat(40),
       status: "ready",
       reasons: REASONS,
       agent: { adapter: "kimi", version: "kimi 1.2.3", model: "kimi-k2", execution: "auto" },
