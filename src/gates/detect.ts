@@ -114,3 +114,33 @@ async function isFile(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * What defines the detected gates, for gates.toml `protect`: the package.json script entries a gate
+ * runs (and the repository files those scripts name), the Makefile a make gate runs. An agent that
+ * edits these changes its own judge.
+ */
+export async function detectProtect(root: string, gates: readonly GateSpec[]): Promise<string[]> {
+  const out = new Set<string>();
+  const scripts = packageScripts(await readText(join(root, "package.json"))) ?? {};
+  for (const g of gates) {
+    if (["npm", "pnpm", "yarn"].includes(g.command) && g.args[0] === "run" && g.args[1] !== undefined) {
+      const script = g.args[1];
+      out.add(`package.json#scripts.${script}`);
+      for (const token of (scripts[script] ?? "").split(/[\s"'=]+/)) {
+        const file = token.replace(/^\.\//, "");
+        if (/^[\w.-][\w./-]*$/.test(file) && !file.includes("..") && (await isFile(join(root, file))))
+          out.add(file);
+      }
+    }
+    if (g.command === "make") {
+      for (const makefile of ["GNUmakefile", "makefile", "Makefile"]) {
+        if (await isFile(join(root, makefile))) {
+          out.add(makefile);
+          break;
+        }
+      }
+    }
+  }
+  return [...out];
+}

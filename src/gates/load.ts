@@ -9,6 +9,8 @@ import { locateIssue, type SourcePosition } from "./toml-locate.js";
 
 export interface GatesConfig {
   gates: GateSpec[];
+  /** gates.toml `protect`: globs and `file#key` entries an agent's change may not touch. */
+  protect: string[];
 }
 
 export type LoadedGates =
@@ -50,7 +52,7 @@ export function parseGatesToml(text: string, path: string, options: LoadGatesOpt
   }
   const defaultTimeout = readIntKnob(options.env ?? {}, KNOBS.gateTimeoutSecs, options.onWarning);
   const result = gatesFileSchema(defaultTimeout).safeParse(document);
-  if (result.success) return { gates: result.data.gates };
+  if (result.success) return { gates: result.data.gates, protect: result.data.protect };
   throw schemaError(result.error.issues, text, path);
 }
 
@@ -117,7 +119,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 function hintFor(path: readonly PropertyKey[]): string {
   const [top, index, gateKey] = path;
-  if (top !== "gates") return "gates.toml holds only [[gates]] tables; remove other top-level keys";
+  if (top === "protect") return KEY_HINTS["protect"] as string;
+  if (top !== "gates") return "gates.toml holds `protect` and [[gates]] tables; remove other top-level keys";
   if (typeof index !== "number" || typeof gateKey !== "string") return KEY_HINTS["gates"] as string;
   return KEY_HINTS[gateKey] ?? `known gate keys: ${GATE_KEYS.join(", ")}`;
 }

@@ -4,7 +4,7 @@ import type { GateSpec } from "./schema.js";
  * Writes gates as a commented `.omk/gates.toml` that `loadGatesFile` reads back to the same
  * specs. Every key is written, defaults included, so the file documents itself.
  */
-export function renderGatesToml(specs: readonly GateSpec[]): string {
+export function renderGatesToml(specs: readonly GateSpec[], protect: readonly string[] = []): string {
   const out = [
     "# omk gates: commands that judge a run. They run in this order, in the run's worktree.",
     "# command is the executable and args its arguments; nothing goes through a shell.",
@@ -12,6 +12,10 @@ export function renderGatesToml(specs: readonly GateSpec[]): string {
     "# allow_fail = true: a failure is recorded but tolerated.",
     "# skip = true: keep the gate here without running it.",
     "# timeout_secs: the whole process group is stopped (SIGTERM, then SIGKILL) after this long.",
+    "",
+    "# Files that define the gates (globs, or file#key for one JSON value). A run whose change touches",
+    "# one is blocked unless the person allows it (omk run --allow-path GLOB). .omk/ is always protected.",
+    `protect = [${protect.map(tomlString).join(", ")}]`,
   ];
   if (specs.length === 0) {
     out.push(

@@ -34,6 +34,8 @@ export const KEY_HINTS: Readonly<Record<string, string>> = {
   skip: "skip must be true or false",
   timeout_secs: `timeout_secs must be an integer between ${MIN_TIMEOUT_SECS} and ${MAX_TIMEOUT_SECS}`,
   gates: "define each gate in its own [[gates]] table with at least name and command",
+  protect:
+    'protect must be an array of globs or file#key entries, before the first [[gates]], e.g. protect = ["Makefile", "package.json#scripts.test"]',
 };
 
 const noNul = (value: string): boolean => !value.includes("\0");
@@ -81,19 +83,25 @@ export function gatesFileSchema(defaultTimeoutSecs: number) {
       }),
     );
 
-  return z.strictObject({ gates: z.array(gate).default([]) }).superRefine((file, ctx) => {
-    const seen = new Map<string, number>();
-    file.gates.forEach((g, index) => {
-      const first = seen.get(g.name);
-      if (first === undefined) seen.set(g.name, index);
-      else
-        ctx.addIssue({
-          code: "custom",
-          path: ["gates", index, "name"],
-          message: `duplicate gate name "${g.name}" (first used by gates[${first}])`,
-        });
+  return z
+    .strictObject({
+      /** Files (globs) and JSON keys (`file#a.b`) that define the gates: an agent's change to them blocks. */
+      protect: z.array(z.string().min(1).refine(noNul, { error: "entry contains a NUL byte" })).default([]),
+      gates: z.array(gate).default([]),
+    })
+    .superRefine((file, ctx) => {
+      const seen = new Map<string, number>();
+      file.gates.forEach((g, index) => {
+        const first = seen.get(g.name);
+        if (first === undefined) seen.set(g.name, index);
+        else
+          ctx.addIssue({
+            code: "custom",
+            path: ["gates", index, "name"],
+            message: `duplicate gate name "${g.name}" (first used by gates[${first}])`,
+          });
+      });
     });
-  });
 }
 
 export type GatesFile = z.output<ReturnType<typeof gatesFileSchema>>;

@@ -88,6 +88,8 @@ const RunEventSchemas = {
     execution: ExecutionModeSchema,
     maxAttempts: attempt,
     gates: z.array(z.string()),
+    /** `--allow-path` globs: protected paths the person allowed this run to change. */
+    allowPaths: z.array(z.string()).optional(),
     omkVersion: z.string().nullable(),
   }),
   WorkspaceSetup: z.looseObject({
@@ -157,6 +159,8 @@ const RunEventSchemas = {
     patchBytes: count.nullable(),
   }),
   WriteSetViolation: z.looseObject({ attempt, path: z.string(), reason: z.string() }),
+  /** A protected path changed with the person's permission (`--allow-path`). */
+  PathAllowed: z.looseObject({ attempt, path: z.string(), glob: z.string() }),
   SecurityFinding: z.looseObject({
     attempt,
     path: z.string(),

@@ -26,6 +26,8 @@ export interface AttemptState {
     patchBytes: number | null;
   } | null;
   violations: { path: string; reason: string }[];
+  /** Protected paths changed with the person's permission. */
+  allowed: { path: string; glob: string }[];
   findings: { path: string; line: number; rule: string }[];
   gates: GateRecord[];
   outcome: AttemptOutcome | null;
@@ -42,6 +44,7 @@ export interface RunState {
   agent: { name: string; bin: string | null; args: string[]; model: string | null; version: string | null };
   execution: ExecutionMode;
   maxAttempts: number;
+  allowPaths: string[];
   omkVersion: string | null;
   startedAt: string;
   workspaceReady: boolean;
@@ -74,6 +77,7 @@ export function initialRunState(first: TypedEvent<"RunStarted">): RunState {
     agent: { name: d.agent.name, bin: d.agent.bin, args: d.agent.args, model: d.agent.model, version: null },
     execution: d.execution,
     maxAttempts: d.maxAttempts,
+    allowPaths: d.allowPaths ?? [],
     omkVersion: d.omkVersion,
     startedAt: first.ts,
     workspaceReady: false,
@@ -102,6 +106,7 @@ function attemptOf(s: RunState, n: number): AttemptState {
       agent: null,
       diff: null,
       violations: [],
+      allowed: [],
       findings: [],
       gates: [],
       outcome: null,
@@ -130,6 +135,7 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
         agent: null,
         diff: null,
         violations: [],
+        allowed: [],
         findings: [],
         gates: [],
         outcome: null,
@@ -177,6 +183,9 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       break;
     case "WriteSetViolation":
       attemptOf(s, e.data.attempt).violations.push({ path: e.data.path, reason: e.data.reason });
+      break;
+    case "PathAllowed":
+      attemptOf(s, e.data.attempt).allowed.push({ path: e.data.path, glob: e.data.glob });
       break;
     case "SecurityFinding":
       attemptOf(s, e.data.attempt).findings.push({ path: e.data.path, line: e.data.line, rule: e.data.rule });

@@ -24,18 +24,27 @@ const MAX_SLOTS = 16;
  */
 export interface GateWorkspace {
   dir: string;
-  /** Reset to `tree`, then copy/link/setup as `[workspace]` says (setup only when its inputs changed). */
+  /** Reset to exactly `tree`: tracked files from the object store, everything else gone but caches. */
+  checkout(tree: string, ws: WorkspaceConfig): Promise<void>;
+  /** `[workspace]` copy, link and setup on what is checked out; setup only when its inputs changed. */
+  setup(
+    ws: WorkspaceConfig,
+    o: PrepareOptions,
+  ): Promise<{ ok: boolean; detail: string; setupCached: boolean }>;
+  /** checkout, then setup. */
   prepare(
     tree: string,
     ws: WorkspaceConfig,
-    o: {
-      parentEnv: Readonly<Record<string, string | undefined>>;
-      signal?: AbortSignal | undefined;
-      proc?: Spawner | undefined;
-      onStep?: ((s: SetupStep) => void) | undefined;
-    },
+    o: PrepareOptions,
   ): Promise<{ ok: boolean; detail: string; setupCached: boolean }>;
   release(): Promise<void>;
+}
+
+export interface PrepareOptions {
+  parentEnv: Readonly<Record<string, string | undefined>>;
+  signal?: AbortSignal | undefined;
+  proc?: Spawner | undefined;
+  onStep?: ((s: SetupStep) => void) | undefined;
 }
 
 export async function acquireGateWorkspace(project: ProjectLocation): Promise<GateWorkspace> {
@@ -75,22 +84,29 @@ async function openSlot(
     await addDetachedWorktree(project.root, dir, "HEAD");
     await writePrivateFile(keyFile, "");
   }
+  const checkout = async (tree: string, ws: WorkspaceConfig): Promise<void> => {
+    await checkoutTreeClean(dir, tree, ws.cache ?? (await cacheDirsFor(dir)));
+  };
+  const setup = async (ws: WorkspaceConfig, o: PrepareOptions) => {
+    const key = await setupKey(dir, ws);
+    const cached = ws.setup.length > 0 && (await readFile(keyFile, "utf8").catch(() => "")) === key;
+    const r = await prepareWorkspace(project.root, dir, cached ? { ...ws, setup: [] } : ws, {
+      parentEnv: o.parentEnv,
+      signal: o.signal,
+      proc: o.proc,
+      onStep: o.onStep ?? (() => {}),
+    });
+    // A failed or interrupted setup must run again next time.
+    await writePrivateFile(keyFile, r.ok ? key : "");
+    return { ...r, setupCached: cached };
+  };
   return {
     dir,
+    checkout,
+    setup,
     async prepare(tree, ws, o) {
-      const keep = ws.cache ?? (await cacheDirsFor(dir));
-      await checkoutTreeClean(dir, tree, keep);
-      const key = await setupKey(dir, ws);
-      const cached = ws.setup.length > 0 && (await readFile(keyFile, "utf8").catch(() => "")) === key;
-      const r = await prepareWorkspace(project.root, dir, cached ? { ...ws, setup: [] } : ws, {
-        parentEnv: o.parentEnv,
-        signal: o.signal,
-        proc: o.proc,
-        onStep: o.onStep ?? (() => {}),
-      });
-      // A failed or interrupted setup must run again next time.
-      await writePrivateFile(keyFile, r.ok ? key : "");
-      return { ...r, setupCached: cached };
+      await checkout(tree, ws);
+      return setup(ws, o);
     },
     release: () => lock.release(),
   };

@@ -1,12 +1,15 @@
 import { join } from "node:path";
 import { detectGates } from "../gates/detect.js";
-import { loadGatesFile } from "../gates/load.js";
+import { loadGatesFile, parseGatesToml } from "../gates/load.js";
 import type { GateSpec } from "../gates/schema.js";
+import { filesAt } from "../git/export.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface TreeGates {
   gates: GateSpec[];
+  /** gates.toml `protect` (empty when detected). */
+  protect: string[];
   /** ".omk/gates.toml" or "detected". */
   source: string;
 }
@@ -14,6 +17,21 @@ export interface TreeGates {
 /** `.omk/gates.toml` of the tree at `dir` when present (errors in it are fatal), otherwise detection. */
 export async function gatesForTree(dir: string, env: Env): Promise<TreeGates> {
   const loaded = await loadGatesFile(join(dir, ".omk", "gates.toml"), { env });
-  if (loaded.found) return { gates: loaded.config.gates, source: ".omk/gates.toml" };
-  return { gates: await detectGates(dir, { env }), source: "detected" };
+  if (loaded.found) return { ...loaded.config, source: ".omk/gates.toml" };
+  return { gates: await detectGates(dir, { env }), protect: [], source: "detected" };
+}
+
+/**
+ * The gates as committed at `rev` — what a run started from `rev` is judged by, whatever the working
+ * tree holds now. Without a committed gates.toml, detection (on the checkout at `root`).
+ */
+export async function gatesAtCommit(root: string, rev: string, env: Env): Promise<TreeGates> {
+  const file = ".omk/gates.toml";
+  const text = (await filesAt(root, rev, [file])).get(file) ?? null;
+  if (text !== null)
+    return {
+      ...parseGatesToml(text, `${rev.slice(0, 12)}:${file}`, { env }),
+      source: `${file} at ${rev.slice(0, 12)}`,
+    };
+  return { gates: await detectGates(root, { env }), protect: [], source: "detected" };
 }

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathExists } from "../core/fs.js";
-import { detectGates } from "../gates/detect.js";
+import { detectGates, detectProtect } from "../gates/detect.js";
 import { renderGatesToml } from "../gates/render.js";
 import { addToInfoExclude, requireRepoRoot } from "../git/repo.js";
 import { renderProjectConfig } from "./config-render.js";
@@ -32,7 +32,7 @@ export async function initProject(
   const emptyMcp = `${JSON.stringify({ mcpServers: {} }, null, 2)}\n`;
   const planned: [string, string][] = [
     [".omk/config.toml", renderProjectConfig({ setup })],
-    [".omk/gates.toml", renderGatesToml(gates)],
+    [".omk/gates.toml", renderGatesToml(gates, await detectProtect(root, gates))],
     [".omk/mcp.json", emptyMcp],
     [".kimi/mcp.json", emptyMcp],
   ];

@@ -1,5 +1,6 @@
 import type { RunJournalEvent } from "../journal/events.js";
 import type { RunState } from "../journal/state.js";
+import { isTestPath } from "../security/protected.js";
 import type { Proof } from "./schema.js";
 
 /**
@@ -61,8 +62,13 @@ export function buildProof(s: RunState, events: readonly RunJournalEvent[], omkV
       deleted: last?.diff?.deleted ?? 0,
       sha256: last?.diff?.patchSha256 ?? null,
       artifact: last?.diff?.patchFile ?? null,
+      tests: (last?.diff?.files ?? []).filter((f) => isTestPath(f.path)).map((f) => f.path),
     },
-    writeSet: { ok: (last?.violations.length ?? 0) === 0, violations: last?.violations ?? [] },
+    writeSet: {
+      ok: (last?.violations.length ?? 0) === 0,
+      violations: last?.violations ?? [],
+      allowed: last?.allowed ?? [],
+    },
     security: { findings: last?.findings ?? [] },
     approvals: s.approvals,
     artifacts,

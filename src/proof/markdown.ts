@@ -44,6 +44,20 @@ export function proofMarkdown(p: Proof): string {
       ...p.diff.files.map((f) => `- \`${f.status}\` ${f.path} (+${f.added ?? "bin"} −${f.deleted ?? "bin"})`),
     );
   }
+  if (p.diff.tests.length > 0)
+    lines.push(
+      "",
+      "## Test files changed",
+      "",
+      "Check that these were not weakened:",
+      ...p.diff.tests.map((t) => `- ${t}`),
+    );
+  if (p.writeSet.allowed.length > 0)
+    lines.push(
+      "",
+      "## Protected paths changed with permission",
+      ...p.writeSet.allowed.map((a) => `- ${a.path} (allowed by \`--allow-path ${a.glob}\`)`),
+    );
   if (!p.writeSet.ok)
     lines.push(
       "",

@@ -58,10 +58,14 @@ export const ProofSchema = z.object({
     deleted: z.number(),
     sha256: Sha.nullable(),
     artifact: z.string().nullable(),
+    /** Changed files that look like tests: a reviewer checks these were not weakened. */
+    tests: z.array(z.string()),
   }),
   writeSet: z.object({
     ok: z.boolean(),
     violations: z.array(z.object({ path: z.string(), reason: z.string() })),
+    /** Protected paths changed with the person's permission (`--allow-path`). */
+    allowed: z.array(z.object({ path: z.string(), glob: z.string() })),
   }),
   security: z.object({
     findings: z.array(z.object({ path: z.string(), line: z.number(), rule: z.string() })),

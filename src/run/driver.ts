@@ -26,6 +26,8 @@ export interface DriveOptions {
   loc: RunLocation;
   config: ProjectConfig;
   gates: readonly GateSpec[];
+  /** gates.toml `protect` of the run's base. */
+  protect: readonly string[];
   adapter: AgentAdapter;
   parentEnv: Readonly<Record<string, string | undefined>>;
   /** Where the user invoked omk (relative agent executables are found from there). */
@@ -155,6 +157,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
             runDir: o.loc.dir,
             artifactsDir: o.loc.artifacts,
             gates: o.gates,
+            protect: o.protect,
+            allowPaths: s.allowPaths,
             workspace: o.config.workspace,
             gateWorkspace,
             parentEnv: o.parentEnv,
@@ -186,6 +190,9 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
                   patchSha256: d.patch?.sha256 ?? null,
                   patchBytes: d.patch?.bytes ?? null,
                 });
+              },
+              onAllowed: async (a) => {
+                await journal.append("PathAllowed", { attempt: n, path: a.path, glob: a.glob });
               },
               onViolation: async (v) => {
                 await journal.append("WriteSetViolation", { attempt: n, path: v.path, reason: v.reason });

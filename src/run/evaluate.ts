@@ -1,7 +1,9 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { GateEvidence } from "../gates/evidence.js";
 import { runGates } from "../gates/runner.js";
 import type { GateSpec } from "../gates/schema.js";
+import { filesAt } from "../git/export.js";
 import type { ChangedFile } from "../git/parse.js";
 import { writeTreePatch } from "../git/patch.js";
 import { commitsSince, diffTrees, snapshotTree } from "../git/snapshot.js";
@@ -9,6 +11,7 @@ import type { Spawner } from "../proc/context.js";
 import type { WorkspaceConfig } from "../project/config-schema.js";
 import type { GateWorkspace } from "../project/gate-workspace.js";
 import { isSafeAgentPath } from "../security/paths.js";
+import { jsonValueAt, protectionRules } from "../security/protected.js";
 import { type SecretFinding, scanFiles } from "../security/secret-scan.js";
 import { SYMLINK_OUTSIDE_REASON, symlinkLeavesRoot } from "../security/symlinks.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
@@ -32,6 +35,8 @@ export interface EvaluateHooks {
   onSnapshot?: (s: { tree: string; agentCommits: { commit: string; subject: string }[] }) => Promise<void>;
   onDiff?: (e: Pick<Evaluation, "tree" | "files" | "added" | "deleted" | "patch">) => Promise<void> | void;
   onViolation?: (v: { path: string; reason: string }) => Promise<void> | void;
+  /** A protected path the person allowed for this run (`--allow-path`). */
+  onAllowed?: (a: { path: string; glob: string }) => Promise<void> | void;
   onFinding?: (f: SecretFinding) => Promise<void> | void;
   onGateWorkspace?: (w: { dir: string; ok: boolean; detail: string; setupCached: boolean }) => Promise<void>;
   onGateStart?: (name: string) => void;
@@ -52,6 +57,9 @@ export async function evaluateAttempt(opts: {
   runDir: string;
   artifactsDir: string;
   gates: readonly GateSpec[];
+  /** gates.toml `protect` of the run's base, and the run's `--allow-path` globs. */
+  protect: readonly string[];
+  allowPaths: readonly string[];
   workspace: WorkspaceConfig;
   gateWorkspace: GateWorkspace;
   parentEnv: Readonly<Record<string, string | undefined>>;
@@ -70,19 +78,14 @@ export async function evaluateAttempt(opts: {
       if (!v.ok) violations.push({ path: p, reason: v.reason });
     }
   }
-  // The gate workspace now holds exactly the tree: the scan reads what is committed, not what the
-  // agent's worktree holds at this moment.
+  // The gate workspace now holds exactly the tree: the checks read what is committed, not what the
+  // agent's worktree holds at this moment. Nothing runs there before the checks pass.
   const gw = opts.gateWorkspace;
-  const prepared =
-    diff.files.length === 0
-      ? null
-      : await gw.prepare(tree, opts.workspace, {
-          parentEnv: opts.parentEnv,
-          signal: opts.signal,
-          proc: opts.proc,
-        });
+  const changed = diff.files.length > 0;
+  if (changed) await gw.checkout(tree, opts.workspace);
+  const scanRoot = changed ? gw.dir : worktree;
+  const allowed = await checkProtected(opts, diff.files, scanRoot, violations);
   const present = diff.files.filter((f) => f.status !== "D").map((f) => f.path);
-  const scanRoot = prepared === null ? worktree : gw.dir;
   for (const p of present) {
     if (await symlinkLeavesRoot(scanRoot, p)) violations.push({ path: p, reason: SYMLINK_OUTSIDE_REASON });
   }
@@ -95,6 +98,7 @@ export async function evaluateAttempt(opts: {
     patch = { file, ...(await writeTreePatch(worktree, base, tree, file)) };
   }
   await hooks.onDiff?.({ tree, files: diff.files, added: diff.added, deleted: diff.deleted, patch });
+  for (const a of allowed) await hooks.onAllowed?.(a);
   for (const v of violations) await hooks.onViolation?.(v);
   for (const f of scan.findings) await hooks.onFinding?.(f);
   const judged: Evaluation = {
@@ -107,7 +111,12 @@ export async function evaluateAttempt(opts: {
     gates: null,
     interrupted: false,
   };
-  if (violations.length > 0 || scan.findings.length > 0 || prepared === null) return judged;
+  if (violations.length > 0 || scan.findings.length > 0 || !changed) return judged;
+  const prepared = await gw.setup(opts.workspace, {
+    parentEnv: opts.parentEnv,
+    signal: opts.signal,
+    proc: opts.proc,
+  });
   await hooks.onGateWorkspace?.({ dir: gw.dir, ...prepared });
   if (!prepared.ok)
     return { ...judged, setupFailed: prepared.detail, interrupted: opts.signal?.aborted === true };
@@ -120,4 +129,50 @@ export async function evaluateAttempt(opts: {
     ...(hooks.onGateResult ? { onGateResult: hooks.onGateResult } : {}),
   });
   return { ...judged, gates: result.gates, interrupted: opts.signal?.aborted === true };
+}
+
+/**
+ * Protected paths (omk's and the agent CLIs' config, what defines the gates): a change blocks unless
+ * an `--allow-path` glob permits it. A `file#key` entry compares that JSON value before and after, so
+ * an unrelated change elsewhere in package.json does not count. Returns what was allowed.
+ */
+async function checkProtected(
+  opts: {
+    root?: string;
+    worktree: string;
+    base: string;
+    protect: readonly string[];
+    allowPaths: readonly string[];
+  },
+  files: readonly ChangedFile[],
+  newRoot: string,
+  violations: { path: string; reason: string }[],
+): Promise<{ path: string; glob: string }[]> {
+  const rules = protectionRules(opts.protect, opts.allowPaths);
+  const allowed: { path: string; glob: string }[] = [];
+  const judge = (path: string, by: string) => {
+    const allow = rules.allowedBy(path);
+    if (allow !== null) allowed.push({ path, glob: allow });
+    else
+      violations.push({
+        path,
+        reason: `protected path (${by}): it decides how runs are judged; allow it for one run with --allow-path`,
+      });
+  };
+  for (const f of files) {
+    for (const p of f.oldPath ? [f.path, f.oldPath] : [f.path]) {
+      const glob = rules.globFor(p);
+      if (glob !== null) judge(p, glob);
+    }
+  }
+  const touched = rules.keys.filter((k) => files.some((f) => f.path === k.file || f.oldPath === k.file));
+  if (touched.length > 0) {
+    const before = await filesAt(opts.worktree, opts.base, [...new Set(touched.map((k) => k.file))]);
+    for (const k of touched) {
+      const after = await readFile(join(newRoot, k.file), "utf8").catch(() => null);
+      if (jsonValueAt(before.get(k.file) ?? null, k.keyPath) !== jsonValueAt(after, k.keyPath))
+        judge(k.entry, k.entry);
+    }
+  }
+  return allowed;
 }

@@ -8,6 +8,7 @@ import { assertWritable, RunJournal, readRunJournal } from "../journal/run-journ
 import type { AskFn } from "../policy/approval.js";
 import type { ExecutionMode } from "../policy/execution-mode.js";
 import { gateWorkspaceDirs } from "../project/gate-workspace.js";
+import { gatesAtCommit, type TreeGates } from "../project/gates.js";
 import { type RunLocation, resolveRunId, runLocation } from "../project/locate.js";
 import { openProject, type Project } from "../project/open.js";
 import { writeProof } from "../proof/write.js";
@@ -37,6 +38,8 @@ export interface StartRunOptions extends RunCommonOptions {
   maxAttempts?: number | undefined;
   base?: string | undefined;
   allowDirty?: boolean | undefined;
+  /** Protected paths the person allows this run to change (globs). */
+  allowPaths?: readonly string[] | undefined;
   /** Called once the run id exists, before any long work (so the CLI can print it). */
   onRunId?: ((loc: RunLocation) => void) | undefined;
 }
@@ -55,7 +58,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   const checkDirty = o.base === undefined && !o.allowDirty;
   const [dirty, base, baseBranch] = await Promise.all([
     checkDirty
-      ? isDirty(root, { ignore: [".omk/"] })
+      ? isDirty(root, { ignore: [".omk/worktrees/"] })
       : Promise.resolve({ dirty: false, entries: [] as string[] }),
     headCommit(root, o.base ?? "HEAD"),
     currentBranch(root),
@@ -78,8 +81,11 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     agentBin: o.agentBin,
     preflight: true,
   });
+  // Judged by the gates as committed at the base: an uncommitted gates.toml does not count (and makes
+  // the tree dirty), so the agent's run cannot be judged by rules nobody committed.
+  const runGates = await gatesAtCommit(root, base, o.parentEnv);
   await ensurePrivateDir(loc.artifacts);
-  const gates = project.gates.gates;
+  const gates = runGates.gates;
   const journal = await RunJournal.create(
     loc.dir,
     loc.runId,
@@ -101,13 +107,14 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       execution: o.execution ?? config.run.execution,
       maxAttempts: o.maxAttempts ?? config.run.max_attempts,
       gates: gates.map((g) => g.name),
+      ...(o.allowPaths?.length ? { allowPaths: [...o.allowPaths] } : {}),
       omkVersion: VERSION,
     },
     o.onEvent ? [o.onEvent] : [],
   );
   try {
     o.onRunId?.(loc);
-    const r = await driveAndFinish(journal, { ...o, project, loc, adapter: agent.adapter });
+    const r = await driveAndFinish(journal, { ...o, project, loc, gates: runGates, adapter: agent.adapter });
     return { ...r, project, loc };
   } finally {
     await journal.close();
@@ -150,7 +157,8 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
       pid: process.pid,
       reapedGroups: reaped.length,
     });
-    const r = await driveAndFinish(journal, { ...o, project, loc, adapter: agent.adapter });
+    const gates = await gatesAtCommit(project.root, before.base, o.parentEnv);
+    const r = await driveAndFinish(journal, { ...o, project, loc, gates, adapter: agent.adapter });
     return { ...r, project, loc };
   } finally {
     await journal.close();
@@ -160,14 +168,15 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
 /** The loop in the run's own process context, then — when it finished — the proof. */
 async function driveAndFinish(
   journal: RunJournal,
-  o: RunCommonOptions & { project: Project; loc: RunLocation; adapter: RunOutcomeAdapter },
+  o: RunCommonOptions & { project: Project; loc: RunLocation; gates: TreeGates; adapter: RunOutcomeAdapter },
 ): Promise<DriveResult> {
   const r = await driveRun({
     journal,
     project: o.project,
     loc: o.loc,
     config: o.project.config,
-    gates: o.project.gates.gates,
+    gates: o.gates.gates,
+    protect: o.gates.protect,
     adapter: o.adapter,
     parentEnv: o.parentEnv,
     cwd: o.cwd,

@@ -21,6 +21,7 @@ interface RunFlags {
   maxAttempts?: string;
   base?: string;
   allowDirty?: boolean;
+  allowPath: string[];
 }
 
 export function registerRun(program: Command): void {
@@ -59,6 +60,12 @@ export function registerRun(program: Command): void {
     .option("-n, --max-attempts <n>", "attempt budget (default 3)")
     .option("--base <rev>", "start from this commit instead of HEAD (the working tree may then be dirty)")
     .option("--allow-dirty", "start from HEAD even though the working tree has uncommitted changes")
+    .option(
+      "--allow-path <glob>",
+      "let the agent change this protected path for this run (repeatable; recorded): .omk/**, .kimi/**, agent CLI config, gates.toml `protect`",
+      collect,
+      [],
+    )
     .addHelpText(
       "after",
       examples([
@@ -96,6 +103,7 @@ export function registerRun(program: Command): void {
           maxAttempts,
           base: flags.base,
           allowDirty: flags.allowDirty,
+          allowPaths: flags.allowPath,
         }),
       );
     });

@@ -262,6 +262,7 @@ export function attemptState(n: number, over: Partial<AttemptState> = {}): Attem
     agent: { status: "finished", detail: "done" },
     diff: diffState(["src/app.ts"]),
     violations: [],
+    allowed: [],
     findings: [],
     gates: [gateRecord("test")],
     outcome: "passed",

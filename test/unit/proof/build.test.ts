@@ -112,8 +112,9 @@ describe("buildProof", () => {
         deleted: 2,
         sha256: PATCH2.sha256,
         artifact: "artifacts/attempt-2.patch",
+        tests: ["test/app.test.ts"],
       },
-      writeSet: { ok: true, violations: [] },
+      writeSet: { ok: true, violations: [], allowed: [] },
       security: { findings: [] },
       approvals: { approved: 1, rejected: 1 },
       artifacts: [
@@ -170,7 +171,7 @@ describe("buildProof", () => {
       ev.runFinished("failed_infra", ["agent could not run: kimi crashed"], null),
     ]);
     expect(proof.gates).toEqual([]);
-    expect(proof.diff).toEqual({ files: [], added: 0, deleted: 0, sha256: null, artifact: null });
+    expect(proof.diff).toEqual({ files: [], added: 0, deleted: 0, sha256: null, artifact: null, tests: [] });
     expect(proof.artifacts).toEqual([
       { path: "artifacts/attempt-1.patch", sha256: PATCH1.sha256, bytes: 120 },
     ]);
@@ -200,6 +201,7 @@ describe("buildProof", () => {
     expect(proof.writeSet).toEqual({
       ok: false,
       violations: [{ path: ".github/ci.yml", reason: "git metadata" }],
+      allowed: [],
     });
     expect(proof.security).toEqual({ findings: [{ path: "src/key.ts", line: 3, rule: "aws-access-key" }] });
   });
