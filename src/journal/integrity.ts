@@ -14,7 +14,9 @@ const AFTER_FINAL = new Set(["Landed"]);
 export async function finishedRunProblems(dir: string, r: ReadRunJournal): Promise<string[]> {
   const problems: string[] = [];
   if (r.state?.finished == null) return problems;
-  const finalIdx = r.events.findLastIndex((e) => e.kind === "ProofWritten" || e.kind === "RunFinished");
+  // The run ends at its first RunFinished, or at the proof written right after it.
+  let finalIdx = r.events.findIndex((e) => e.kind === "RunFinished");
+  if (r.events[finalIdx + 1]?.kind === "ProofWritten") finalIdx++;
   const after = r.events.slice(finalIdx + 1).filter((e) => !AFTER_FINAL.has(e.kind));
   // A kind this omk does not know cannot be judged here; the caller reports it on its own.
   for (const e of after) problems.push(`seq ${e.seq} ${e.kind} was appended after the run's final event`);
