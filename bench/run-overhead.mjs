@@ -67,21 +67,24 @@ git commit -q -m "bench $id"
     chmodSync(baseline, 0o755);
     const env = { ...process.env, XDG_STATE_HOME: join(work, "state") };
     const rounds = quick ? 2 : 5;
+    const omkRun = () =>
+      timeIt(() => {
+        const r = spawnSync(
+          process.execPath,
+          [omk, "run", "--agent", "exec", "--agent-bin", agent, "--json", "bench: apply the fixed patch"],
+          { cwd: repo, env, encoding: "utf8" },
+        );
+        const doc = JSON.parse(r.stdout);
+        if (doc.status !== "ready") throw new Error(`omk run was ${doc.status}: ${r.stderr}`);
+      });
+    // The first run creates the project's gate workspace (a full checkout); later runs reset it.
+    const baseFirst = timeIt(() => sh(repo, baseline));
+    const omkFirst = omkRun();
     const omkT = [];
     const baseT = [];
     for (let i = 0; i < rounds; i++) {
       baseT.push(timeIt(() => sh(repo, baseline)));
-      omkT.push(
-        timeIt(() => {
-          const r = spawnSync(
-            process.execPath,
-            [omk, "run", "--agent", "exec", "--agent-bin", agent, "--json", "bench: apply the fixed patch"],
-            { cwd: repo, env, encoding: "utf8" },
-          );
-          const doc = JSON.parse(r.stdout);
-          if (doc.status !== "ready") throw new Error(`omk run was ${doc.status}: ${r.stderr}`);
-        }),
-      );
+      omkT.push(omkRun());
     }
     const results = {
       files,
@@ -89,10 +92,11 @@ git commit -q -m "bench $id"
       omkRunMs: Math.round(median(omkT)),
       bashBaselineMs: Math.round(median(baseT)),
       ratio: median(omkT) / median(baseT),
-      target: "<= 1.5",
+      target: "<= 1.5 (gate workspace reused, setup cached)",
+      firstRun: { omkMs: Math.round(omkFirst), bashMs: Math.round(baseFirst), ratio: omkFirst / baseFirst },
     };
     process.stderr.write(
-      `  run overhead on ${files} files: omk ${results.omkRunMs} ms vs bash ${results.bashBaselineMs} ms → ${results.ratio.toFixed(2)}×\n`,
+      `  run overhead on ${files} files: omk ${results.omkRunMs} ms vs bash ${results.bashBaselineMs} ms → ${results.ratio.toFixed(2)}× (first, uncached: ${results.firstRun.omkMs} vs ${results.firstRun.bashMs} ms → ${results.firstRun.ratio.toFixed(2)}×)\n`,
     );
     writeResults("run", results);
     return results;

@@ -5,7 +5,7 @@ import { checkRevArg, git } from "./runner.js";
 
 /**
  * The bytes of `paths` as they are at `rev`, exactly (git's stdout passes through omk's redactor, so
- * it cannot carry file contents faithfully): the tree goes into a private index and checkout-index
+ * it cannot carry file contents faithfully): their entries go into a private index and checkout-index
  * writes the files to a private temp dir. A path missing at `rev` maps to null.
  */
 export async function filesAt(
@@ -19,10 +19,14 @@ export async function filesAt(
   try {
     const env = { GIT_INDEX_FILE: join(dir, "index") };
     const g = git(root);
-    await g(["read-tree", rev], { env });
+    // Only the wanted entries go into the private index: no read of the whole tree.
+    const listed = await g(["ls-tree", "-z", "--full-tree", rev, "--", ...paths]);
+    const entries = listed.stdout.split("\0").filter((e) => /^\d{6} blob [0-9a-f]+\t/.test(e));
+    for (const p of paths) out.set(p, null);
+    if (entries.length === 0) return out;
+    await g(["update-index", "--index-info"], { env, input: `${entries.join("\n")}\n` });
     const files = join(dir, "files");
-    // Paths not at `rev` make checkout-index complain and exit non-zero; the others are still written.
-    await g(["checkout-index", "--force", `--prefix=${files}/`, "--", ...paths], { env, allowFail: true });
+    await g(["checkout-index", "--all", "--force", `--prefix=${files}/`], { env });
     for (const p of paths) out.set(p, await readFile(join(files, p), "utf8").catch(() => null));
     return out;
   } finally {

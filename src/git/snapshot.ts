@@ -1,5 +1,6 @@
-import { rm } from "node:fs/promises";
+import { copyFile, rm } from "node:fs/promises";
 import { OmkError } from "../core/errors.js";
+import { pathExists } from "../core/fs.js";
 import { PINNED_DIFF_ARGS } from "./diff.js";
 import { identityArgs } from "./identity.js";
 import { type ChangedFile, parseRawNumstatZ } from "./parse.js";
@@ -8,23 +9,35 @@ import { checkRevArg, git } from "./runner.js";
 /**
  * The work tree of `worktree` as a tree object, built in a private index (`indexFile`, outside the
  * tree): whatever the agent did to its own index, HEAD or commits does not matter, only the files.
- * Ignored files are not part of it, exactly as they would not be part of a commit.
+ * Ignored files are not part of it, exactly as they would not be part of a commit. The private index
+ * is kept between snapshots as a stat cache (so only changed files are hashed again); without one it
+ * starts from `base`.
  */
 export async function snapshotTree(worktree: string, base: string, indexFile: string): Promise<string> {
   checkRevArg(base, "base revision");
-  await rm(indexFile, { force: true });
   const g = git(worktree);
   const env = { GIT_INDEX_FILE: indexFile };
   try {
-    await g(["read-tree", base], { env });
+    if (!(await pathExists(indexFile))) await g(["read-tree", base], { env });
     await g(["add", "--all", "--", "."], { env });
     const r = await g(["write-tree"], { env });
     const tree = r.stdout.trim();
     if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new OmkError("GIT_FAILED", `git write-tree printed ${tree}`);
     return tree;
-  } finally {
+  } catch (err) {
+    // A broken cache must not break the next snapshot.
     await rm(indexFile, { force: true });
+    throw err;
   }
+}
+
+/**
+ * Seed `indexFile` with the index git wrote when it checked out a fresh worktree, before the agent
+ * ran: its stat data lets the first snapshot hash only what the agent changed.
+ */
+export async function seedSnapshotIndex(worktree: string, indexFile: string): Promise<void> {
+  const r = await git(worktree)(["rev-parse", "--path-format=absolute", "--git-path", "index"]);
+  await copyFile(r.stdout.trim(), indexFile);
 }
 
 export interface TreeDiff {

@@ -4,7 +4,7 @@ import type { AgentAdapter, AgentSession, ApprovalRequest, TurnResult } from "..
 import { isOmkError } from "../core/errors.js";
 import { gatesOk } from "../gates/evidence.js";
 import type { GateSpec } from "../gates/schema.js";
-import { commitTree, setBranch, treeOf } from "../git/snapshot.js";
+import { commitTree, seedSnapshotIndex, setBranch, treeOf } from "../git/snapshot.js";
 import type { RunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
 import { type AskFn, decideApproval } from "../policy/approval.js";
@@ -74,6 +74,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
 
       if (point.kind === "workspace") {
         const how = await ensureWorktree(s.root, s.worktree, s.branch, s.base);
+        // Only a worktree omk just checked out: an existing one's index is the agent's to forge.
+        if (how === "created") await seedSnapshotIndex(s.worktree, snapshotIndex(o.loc)).catch(() => {});
         const setup = await prepareWorkspace(s.root, s.worktree, o.config.workspace, {
           parentEnv: o.parentEnv,
           signal: o.signal,
@@ -154,7 +156,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
             worktree: s.worktree,
             base: s.base,
             attempt: n,
-            runDir: o.loc.dir,
+            snapshotIndex: snapshotIndex(o.loc),
             artifactsDir: o.loc.artifacts,
             gates: o.gates,
             protect: o.protect,
@@ -350,4 +352,9 @@ async function runAgentTurn(
 function commitMessage(s: RunState): string {
   const first = s.task.split("\n")[0]!.slice(0, 72);
   return `omk: ${first}\n\n${s.task}\n\nOmk-Run: ${s.runId}\n`;
+}
+
+/** omk's private index for snapshots of the run's worktree (a stat cache; see snapshotTree). */
+export function snapshotIndex(loc: RunLocation): string {
+  return join(loc.dir, "snapshot.index");
 }

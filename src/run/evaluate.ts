@@ -54,7 +54,8 @@ export async function evaluateAttempt(opts: {
   worktree: string;
   base: string;
   attempt: number;
-  runDir: string;
+  /** omk's private index for snapshots (kept between attempts as a stat cache). */
+  snapshotIndex: string;
   artifactsDir: string;
   gates: readonly GateSpec[];
   /** gates.toml `protect` of the run's base, and the run's `--allow-path` globs. */
@@ -68,7 +69,7 @@ export async function evaluateAttempt(opts: {
   hooks: EvaluateHooks;
 }): Promise<Evaluation> {
   const { worktree, base, hooks } = opts;
-  const tree = await snapshotTree(worktree, base, join(opts.runDir, "snapshot.index"));
+  const tree = await snapshotTree(worktree, base, opts.snapshotIndex);
   await hooks.onSnapshot?.({ tree, agentCommits: await commitsSince(worktree, base, "HEAD") });
   const diff = await diffTrees(worktree, base, tree);
   const violations: Evaluation["violations"] = [];
