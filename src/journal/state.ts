@@ -96,21 +96,25 @@ export function initialRunState(first: TypedEvent<"RunStarted">): RunState {
   };
 }
 
+function freshAttempt(n: number): AttemptState {
+  return {
+    n,
+    tree: null,
+    setupFailed: null,
+    agent: null,
+    diff: null,
+    violations: [],
+    allowed: [],
+    findings: [],
+    gates: [],
+    outcome: null,
+  };
+}
+
 function attemptOf(s: RunState, n: number): AttemptState {
   let a = s.attempts.find((x) => x.n === n);
   if (!a) {
-    a = {
-      n,
-      tree: null,
-      setupFailed: null,
-      agent: null,
-      diff: null,
-      violations: [],
-      allowed: [],
-      findings: [],
-      gates: [],
-      outcome: null,
-    };
+    a = freshAttempt(n);
     s.attempts.push(a);
     s.attempts.sort((x, y) => x.n - y.n);
   }
@@ -129,17 +133,7 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       break;
     case "AttemptStarted":
       // A restarted attempt (after resume) starts clean.
-      Object.assign(attemptOf(s, e.data.attempt), {
-        tree: null,
-        setupFailed: null,
-        agent: null,
-        diff: null,
-        violations: [],
-        allowed: [],
-        findings: [],
-        gates: [],
-        outcome: null,
-      });
+      Object.assign(attemptOf(s, e.data.attempt), freshAttempt(e.data.attempt));
       break;
     case "AgentStarted":
       if (e.data.version) s.agent.version = e.data.version;

@@ -12,7 +12,6 @@ import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
 import { withThrowawayWorktree } from "../project/throwaway.js";
-import { prepareWorkspace } from "../project/workspace.js";
 
 export interface LandResult {
   runId: string;
@@ -97,9 +96,14 @@ export async function landRun(o: {
     regated = true;
   } else if (!o.noRegate) {
     // A same-uid agent can rewrite its run's whole ledger, chain and all: the record alone is not
-    // evidence. The project's own gates (the base commit's, not the ledger's) judge the exact commit.
+    // evidence. The project's own gates (the clean checkout's, not the ledger's) judge the exact commit.
     o.onProgress?.(`re-running the gates on ${runHead.slice(0, 12)} before landing`);
-    await regate(o, runHead);
+    await regate(
+      o,
+      runHead,
+      "the run's commit",
+      "the recorded result does not hold; do not land it (omk proof verify shows what differs)",
+    );
     regated = true;
   }
   await fastForwardTo(root, target);
@@ -126,40 +130,29 @@ async function testMerge(
   branch: string,
   task: string,
 ): Promise<string> {
-  const { project } = o;
-  return withThrowawayWorktree(project.root, "land", head, async (dir) => {
-    const { commit: merge } = await mergeInto(dir, branch, {
+  const merge = await withThrowawayWorktree(o.project.root, "land", head, async (dir) => {
+    const { commit } = await mergeInto(dir, branch, {
       ffOnly: false,
       message: `omk: land ${o.loc.runId}\n\n${task.split("\n")[0]}\n\nOmk-Run: ${o.loc.runId}`,
     });
-    const setup = await prepareWorkspace(project.root, dir, project.config.workspace, {
-      parentEnv: project.env,
-      signal: o.signal,
-      onStep: () => {},
-    });
-    if (!setup.ok)
-      refuse(
-        `workspace setup failed on the merge result: ${setup.detail}`,
-        "fix [workspace] setup in .omk/config.toml",
-      );
-    const result = await runGates(project.gates.gates, {
-      root: dir,
-      parentEnv: project.env,
-      signal: o.signal,
-      onGateResult: (e) => o.onProgress?.(`  ${e.status} ${e.name}`),
-    });
-    if (!result.ok) {
-      const failing = failingGates(result.gates).map((e) => `${e.name} (${e.status})`);
-      refuse(
-        `gates fail on the merge result: ${failing.join(", ")}`,
-        "the change no longer works on the new base; start a new run from it",
-      );
-    }
-    return merge;
+    return commit;
   });
+  await regate(
+    o,
+    merge,
+    "the merge result",
+    "the change no longer works on the new base; start a new run from it",
+  );
+  return merge;
 }
 
-async function regate(o: Parameters<typeof landRun>[0], commit: string): Promise<void> {
+/** The project's gates on exactly `commit`, in a gate workspace; refuses the land unless they pass. */
+async function regate(
+  o: Parameters<typeof landRun>[0],
+  commit: string,
+  what: string,
+  hint: string,
+): Promise<void> {
   const { project } = o;
   const gw = await acquireGateWorkspace(project);
   try {
@@ -169,7 +162,7 @@ async function regate(o: Parameters<typeof landRun>[0], commit: string): Promise
     });
     if (!setup.ok)
       refuse(
-        `workspace setup failed on the run's commit: ${setup.detail}`,
+        `workspace setup failed on ${what}: ${setup.detail}`,
         "fix [workspace] setup in .omk/config.toml",
       );
     const result = await runGates(project.gates.gates, {
@@ -180,10 +173,7 @@ async function regate(o: Parameters<typeof landRun>[0], commit: string): Promise
     });
     if (!result.ok) {
       const failing = failingGates(result.gates).map((e) => `${e.name} (${e.status})`);
-      refuse(
-        `gates fail on the run's commit: ${failing.join(", ") || "interrupted"}`,
-        "the recorded result does not hold; do not land it (omk proof verify shows what differs)",
-      );
+      refuse(`gates fail on ${what}: ${failing.join(", ") || "interrupted"}`, hint);
     }
   } finally {
     await killProcessesIn(gw.dir);
