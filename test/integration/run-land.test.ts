@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunDoc } from "../helpers/cli.js";
@@ -119,14 +119,17 @@ if (existsSync("max-txt") && txt.length > Number(readFileSync("max-txt", "utf8")
     ]);
     expect(p.repo.git(["show", `${merge}:feature.txt`])).toBe("ok feature");
     expect(p.repo.git(["show", `${merge}:other.md`])).toBe("unrelated change on main");
-    // The gate ran again, in a throwaway worktree of the merge result, which is gone afterwards.
+    // The gate ran again, in a gate workspace reset to the merge result; the throwaway worktree the
+    // merge was made in is gone afterwards.
     const newRuns = readFileSync(gateLog, "utf8")
       .split("\n")
       .slice(gateRunsBefore - 1)
       .filter(Boolean);
     expect(newRuns).toHaveLength(1);
-    expect(newRuns[0]).toContain(join(".omk", "worktrees", "land-"));
-    expect(existsSync(newRuns[0]!)).toBe(false);
+    expect(newRuns[0]).toContain(join(".omk", "worktrees", "gates-"));
+    expect(readdirSync(join(p.repo.root, ".omk", "worktrees")).filter((n) => n.startsWith("land-"))).toEqual(
+      [],
+    );
     expect(landed(run.runId).map((l) => l.data)).toEqual([
       expect.objectContaining({ commit: merge, fastForward: false, regated: true, mode: "merge" }),
     ]);
