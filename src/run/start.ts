@@ -1,6 +1,7 @@
 import { OmkError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import { VERSION } from "../core/version.js";
+import { assertGatesRunnable } from "../gates/preflight.js";
 import { currentBranch, headCommit } from "../git/refs.js";
 import { isDirty } from "../git/repo.js";
 import type { RunJournalEvent } from "../journal/events.js";
@@ -84,6 +85,8 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   // Judged by the gates as committed at the base: an uncommitted gates.toml does not count (and makes
   // the tree dirty), so the agent's run cannot be judged by rules nobody committed.
   const runGates = await gatesAtCommit(root, base, o.parentEnv);
+  // A gate that cannot run would burn every attempt and be blamed on the agent: refuse now.
+  assertGatesRunnable(runGates.gates, root, o.parentEnv, runGates.source);
   await ensurePrivateDir(loc.artifacts);
   const gates = runGates.gates;
   const journal = await RunJournal.create(

@@ -1,6 +1,6 @@
 import { OmkError } from "../../core/errors.js";
+import { findExecutable } from "../../proc/executable.js";
 import type { ProcResult } from "../../proc/types.js";
-import { findExecutable } from "../executable.js";
 import type {
   AgentAdapter,
   AgentEvent,

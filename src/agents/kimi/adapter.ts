@@ -1,6 +1,6 @@
 import { OmkError } from "../../core/errors.js";
 import { defaultSpawner } from "../../proc/context.js";
-import { findExecutable } from "../executable.js";
+import { findExecutable } from "../../proc/executable.js";
 import type { AgentAdapter, AgentHealth, AgentSession, AgentStartContext, DetectContext } from "../types.js";
 import { KIMI_API_KEY_VAR as API_KEY_VAR, KIMI_PASS_THROUGH as PASS_THROUGH } from "./contract.js";
 import { handshake, KIMI_PROTOCOL_VERSION, kimiNotFound } from "./handshake.js";

@@ -24,7 +24,13 @@ export function registerVerify(program: Command): void {
       const root = await requireRepoRoot(process.cwd());
       const { gates, source } = await gatesForTree(root, process.env);
       out.debug(`gates from ${source}`);
-      if (gates.length === 0) out.warn("no gates configured or detected: nothing to verify (run `omk init`)");
+      // The same refusal as `omk run`: with no gates nothing can be verified, and that is not a pass.
+      if (gates.length === 0) {
+        const { OmkError } = await import("../../core/errors.js");
+        throw new OmkError("CONFIG_INVALID", "no gates configured or detected: nothing to verify", {
+          hint: "add [[gates]] to .omk/gates.toml, or run `omk init` to detect them",
+        });
+      }
       const abort = new AbortController();
       const onSigint = () => abort.abort();
       process.once("SIGINT", onSigint);

@@ -1,7 +1,6 @@
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { findExecutable } from "../../../src/agents/executable.js";
 import {
   agentDescriptors,
   agentSpecForms,
@@ -10,6 +9,7 @@ import {
   preflightAgent,
 } from "../../../src/agents/registry.js";
 import { OmkError } from "../../../src/core/errors.js";
+import { findExecutable } from "../../../src/proc/executable.js";
 import { type TempDir, tempDir } from "./fake-kimi-helpers.js";
 
 describe("findExecutable", () => {
