@@ -314,6 +314,15 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Detect
   };
 }
 
+/**
+ * The first value-shape rule (a token kind, a PEM key, URL credentials, a Bearer token) that matches
+ * anywhere in `text`, or undefined. Assignments do not count: `a=b` inside a value is not a secret
+ * by shape (and PATH-like values are full of `:`).
+ */
+export function secretShapeIn(text: string): string | undefined {
+  return detectSecrets(text).matches.find((m) => m.rule !== ASSIGNMENT_RULE_ID)?.rule;
+}
+
 /** Sorted, merged [start, end) ranges; touching ranges merge so each merged range becomes one placeholder. */
 export function mergeRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
   const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
