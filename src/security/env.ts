@@ -1,7 +1,10 @@
 /**
  * Child process environment: an allowlist plus what the adapter's contract names, minus anything
- * that looks like a credential. Warnings name variables, never their values.
+ * that looks like a credential — by its name, or by its value's shape (a token, a private key, URL
+ * credentials). Warnings name variables, never their values.
  */
+
+import { secretShapeIn } from "./secret-detect.js";
 
 export const ENV_ALLOWLIST: readonly string[] = Object.freeze([
   "PATH",
@@ -86,10 +89,19 @@ function showName(name: string): string {
   return quoted.length > 66 ? `${quoted.slice(0, 63)}…"` : quoted;
 }
 
+/** Why an explicit entry looks like a credential — by name, or by the shape of its value (named by rule only) — or undefined. */
+function credentialSuspicion(name: string, value: string): string | undefined {
+  if (isSecretLikeEnvName(name)) return "it looks like a credential";
+  const shape = secretShapeIn(value);
+  return shape === undefined ? undefined : `its value looks like a credential (${shape})`;
+}
+
 /**
  * Build a child environment: parent variables that are allowlisted (or named in passThrough) and not
- * secret-like, then the explicit entries on top. Entries a process cannot carry (a name with "=" or
- * NUL, a value with NUL) are dropped with a warning.
+ * secret-like, then the explicit entries on top. A parent variable whose value has a secret's shape
+ * (`OMK_NOTE=ghp_…`, `LC_X=-----BEGIN PRIVATE KEY-----…`) is dropped with a warning naming it; an
+ * explicit one warns like a secret-like name (and is dropped under OMK_STRICT_KIMI_EXPLICIT_ENV=1).
+ * Entries a process cannot carry (a name with "=" or NUL, a value with NUL) are dropped with a warning.
  */
 export function sanitizeEnv(
   parent: Readonly<Record<string, string | undefined>>,
@@ -110,6 +122,11 @@ export function sanitizeEnv(
       continue;
     }
     if (!isValidEnvName(name) || value.includes("\0")) continue;
+    const shape = secretShapeIn(value);
+    if (shape !== undefined) {
+      warn(`not passing ${showName(name)} to the child: its value looks like a credential (${shape})`);
+      continue;
+    }
     out.set(name, value);
   }
 
@@ -120,16 +137,17 @@ export function sanitizeEnv(
       warn(`ignoring explicit env entry ${showName(name)}: a process environment cannot carry it`);
       continue;
     }
-    if (isSecretLikeEnvName(name)) {
+    const suspicion = credentialSuspicion(name, value);
+    if (suspicion !== undefined) {
       if (strict && !trusted) {
         warn(
-          `dropping explicit env ${showName(name)}: it looks like a credential and ${STRICT_EXPLICIT_ENV_SWITCH}=1; ` +
+          `dropping explicit env ${showName(name)}: ${suspicion} and ${STRICT_EXPLICIT_ENV_SWITCH}=1; ` +
             `set ${TRUST_EXPLICIT_SECRET_ENV_SWITCH}=1 to pass it`,
         );
         continue;
       }
       warn(
-        `passing explicit env ${showName(name)}, which looks like a credential, because it comes from trusted config`,
+        `passing explicit env ${showName(name)} although ${suspicion}, because it comes from trusted config`,
       );
     }
     out.set(name, value);

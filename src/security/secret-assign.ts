@@ -16,6 +16,7 @@ export interface AssignedValue {
   readonly start: number;
   readonly end: number;
   readonly keyStart: number;
+  readonly keyEnd: number;
   readonly quoted: boolean;
 }
 
@@ -144,6 +145,7 @@ function parseValue(
   text: string,
   at: number,
   keyStart: number,
+  keyEnd: number,
   header: boolean,
   retry: boolean,
 ): AssignedValue | undefined {
@@ -156,7 +158,7 @@ function parseValue(
     const { start, end } = quotedValue(text, at, text.slice(at, b + 1));
     const value = text.slice(start, end);
     if (value === "" || value.startsWith(REDACTED) || NON_SECRET_WORD.test(value)) return undefined;
-    return { start, end, keyStart, quoted: true };
+    return { start, end, keyStart, keyEnd, quoted: true };
   }
   const first = text.charCodeAt(at);
   if (Number.isNaN(first) || isValueStop(first)) return undefined;
@@ -169,11 +171,11 @@ function parseValue(
     // `password: str = "…"` / `const token: string = "…"`: judge what is assigned after the type.
     const after = skipBlanks(text, end);
     if (!retry && text.charCodeAt(after) === 0x3d && operatorLength(text, after) === 1) {
-      return parseValue(text, skipBlanks(text, after + 1), keyStart, header, true);
+      return parseValue(text, skipBlanks(text, after + 1), keyStart, keyEnd, header, true);
     }
     return undefined;
   }
-  return { start: at, end, keyStart, quoted: false };
+  return { start: at, end, keyStart, keyEnd, quoted: false };
 }
 
 /** Judge the assignment whose operator (`=`, `:`, `:=`, `=>`, `==`) is at `op`; the key is read backwards. */
@@ -200,5 +202,5 @@ export function parseAssignmentAt(text: string, op: number): AssignedValue | und
   if (quoteEnd !== keyEnd && keyQuote(text, keyStart) !== text.slice(keyEnd, quoteEnd)) return undefined;
   if (!isSecretLikeKey(text, keyStart, keyEnd)) return undefined;
   const key = text.slice(keyStart, keyEnd);
-  return parseValue(text, skipBlanks(text, op + opLength), keyStart, isHeaderSecretKey(key), false);
+  return parseValue(text, skipBlanks(text, op + opLength), keyStart, keyEnd, isHeaderSecretKey(key), false);
 }

@@ -8,18 +8,17 @@
 
 import { parseAssignmentAt } from "./secret-assign.js";
 import {
-  type Anchor,
-  ASSIGNMENT_ANCHORS,
   ASSIGNMENT_RULE_ID,
-  PEM_ANCHOR,
+  ASSIGNMENT_TRIGGERS,
   PEM_CAP,
   PEM_FOOTER,
   PEM_HEADER,
   PEM_HEADER_MAX,
-  PEM_LEAD,
   PEM_RULE_ID,
+  PEM_TRIGGER,
   SHAPE_RULES,
   type ShapeRule,
+  type Trigger,
 } from "./secret-rules.js";
 
 export interface SecretMatch {
@@ -31,8 +30,9 @@ export interface SecretMatch {
   readonly end: number;
   /** Leading characters of the secret that are a public marker (`AKIA`), safe in previews. */
   readonly prefix: number;
-  /** Assignments only. */
+  /** Assignments only: where the key starts and ends. */
   readonly keyStart?: number;
+  readonly keyEnd?: number;
   readonly quoted?: boolean;
 }
 
@@ -65,14 +65,15 @@ interface Unresolved {
   readonly pem: boolean;
 }
 type Verdict = SecretMatch | null | Unresolved;
-type Evaluator = (text: string, p: number, atEnd: boolean) => Verdict;
+/** `lead` is the length of the lead found at p (0 for triggers that are their own anchor). */
+type Evaluator = (text: string, p: number, atEnd: boolean, lead: number) => Verdict;
 
 function isUnresolved(v: Verdict): v is Unresolved {
   return v !== null && "resumeAt" in v;
 }
 
 function shapeEvaluator(rule: ShapeRule): Evaluator {
-  return (text, p, atEnd) => {
+  return (text, p, atEnd, lead) => {
     if (!atEnd && text.length < p + rule.maxSpan) return { resumeAt: p + rule.maxSpan, pem: false };
     rule.pattern.lastIndex = p;
     const m = rule.pattern.exec(text);
@@ -81,7 +82,7 @@ function shapeEvaluator(rule: ShapeRule): Evaluator {
     const [start, end] = group ?? [p, p + m[0].length];
     const secret = group === undefined ? m[0] : (m[1] ?? "");
     if (rule.accept !== undefined && !rule.accept(secret)) return null;
-    return { rule: rule.id, trigger: p, start, end, prefix: start === p ? rule.prefix : 0 };
+    return { rule: rule.id, trigger: p, start, end, prefix: start === p ? (rule.prefix ?? lead) : 0 };
   };
 }
 
@@ -114,59 +115,140 @@ const evaluateAssignment: Evaluator = (text, p, atEnd) => {
     return { resumeAt: p + ASSIGNMENT_MAX_SPAN, pem: false };
   const value = parseAssignmentAt(text, p);
   if (value === undefined) return null;
-  const { start, end, keyStart, quoted } = value;
-  return { rule: ASSIGNMENT_RULE_ID, trigger: p, start, end, prefix: 0, keyStart, quoted };
+  const { start, end, keyStart, keyEnd, quoted } = value;
+  return { rule: ASSIGNMENT_RULE_ID, trigger: p, start, end, prefix: 0, keyStart, keyEnd, quoted };
 };
 
 interface Candidate {
-  readonly offset: number;
   readonly leads: readonly string[];
-  /** First characters of the leads (at most two distinct): a one-read probe before startsWith. */
-  readonly first: number;
-  readonly otherFirst: number;
-  /** The anchor is the whole lead (`=`, `:`): nothing to confirm. */
-  readonly leadIsAnchor: boolean;
   readonly evaluate: Evaluator;
 }
 
-function buildAnchors(): Map<string, Candidate[]> {
-  const map = new Map<string, Candidate[]>();
-  const add = (anchor: Anchor, leads: readonly string[], evaluate: Evaluator): void => {
-    const firsts = [...new Set(leads.map((lead) => lead.charCodeAt(0)))];
-    if (firsts.length > 2)
-      throw new Error(`rule leads start with more than two characters: ${leads.join(" ")}`);
-    const first = firsts[0] ?? -1;
-    const otherFirst = firsts[1] ?? first;
-    const leadIsAnchor = anchor.offset === 0 && leads.length === 1 && leads[0] === anchor.literal;
-    const candidate = { offset: anchor.offset, leads, first, otherFirst, leadIsAnchor, evaluate };
-    const list = map.get(anchor.literal);
-    if (list === undefined) map.set(anchor.literal, [candidate]);
-    else list.push(candidate);
+/** Candidates by the trigger's first two characters (ASCII). */
+type Table = ((Candidate[] | undefined)[] | undefined)[];
+
+interface Anchor {
+  readonly literal: string;
+  /** The trigger reaching furthest back decides when later hits can no longer start one < limit. */
+  readonly maxOffset: number;
+  /** Triggers that are the anchor itself (`=`, `:`, `dapi`): nothing to confirm. */
+  readonly direct: readonly Evaluator[];
+  /**
+   * Word triggers, by offset: the lead before the anchor is alphanumeric and the pattern starts at a
+   * word boundary, so the trigger can only start where the alphanumeric run before the anchor does —
+   * one backward walk finds the single offset worth probing.
+   */
+  readonly words: readonly (Table | undefined)[];
+  /** Other triggers (`-----BEGIN`, `://`), probed at their fixed offset. */
+  readonly fixed: readonly { readonly offset: number; readonly table: Table }[];
+}
+
+const ASCII = 128;
+const WORD_BOUNDARY = "(?<![A-Za-z0-9])";
+
+function isAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  const found = map.get(key);
+  if (found !== undefined) return found;
+  const made = make();
+  map.set(key, made);
+  return made;
+}
+
+/** Candidates keyed by `first * ASCII + second` while building; flattened into a Table afterwards. */
+type Building = Map<number, Candidate[]>;
+
+function addLead(building: Building, lead: string, evaluate: Evaluator): void {
+  const list = getOrAdd(building, lead.charCodeAt(0) * ASCII + lead.charCodeAt(1), () => []);
+  const same = list.findIndex((c) => c.evaluate === evaluate);
+  if (same === -1) list.push({ leads: [lead], evaluate });
+  else list[same] = { leads: [...(list[same]?.leads ?? []), lead], evaluate };
+}
+
+function toTable(building: Building): Table {
+  const table: Table = new Array(ASCII).fill(undefined);
+  for (const [key, list] of building) {
+    const first = Math.floor(key / ASCII);
+    const row = table[first] ?? new Array<Candidate[] | undefined>(ASCII).fill(undefined);
+    row[key % ASCII] = list;
+    table[first] = row;
+  }
+  return table;
+}
+
+function buildAnchors(): Anchor[] {
+  interface Entry {
+    direct: Evaluator[];
+    words: Map<number, Building>;
+    fixed: Map<number, Building>;
+  }
+  const byLiteral = new Map<string, Entry>();
+  const add = (trigger: Trigger, evaluate: Evaluator, bounded: boolean): void => {
+    const { literal, offset, leads } = trigger;
+    const entry = getOrAdd(byLiteral, literal, () => ({ direct: [], words: new Map(), fixed: new Map() }));
+    if (offset === 0 && leads.length === 1 && leads[0] === literal) {
+      entry.direct.push(evaluate);
+      return;
+    }
+    for (const lead of leads) {
+      if (!(lead.charCodeAt(0) < ASCII && lead.charCodeAt(1) < ASCII) || !lead.startsWith(literal, offset)) {
+        throw new Error(
+          `trigger lead ${JSON.stringify(lead)} must be ASCII and hold ${literal} at ${offset}`,
+        );
+      }
+      const word = bounded && /^[A-Za-z0-9]*$/.test(lead.slice(0, offset));
+      addLead(
+        getOrAdd(word ? entry.words : entry.fixed, offset, () => new Map()),
+        lead,
+        evaluate,
+      );
+    }
   };
-  add(PEM_ANCHOR, [PEM_LEAD], evaluatePem);
+  add(PEM_TRIGGER, evaluatePem, false);
   for (const rule of SHAPE_RULES) {
     const evaluate = shapeEvaluator(rule);
-    for (const anchor of rule.anchors) add(anchor, rule.leads, evaluate);
+    const bounded = rule.pattern.source.startsWith(WORD_BOUNDARY);
+    for (const trigger of rule.triggers) add(trigger, evaluate, bounded);
   }
-  for (const anchor of ASSIGNMENT_ANCHORS) add(anchor, [anchor.literal], evaluateAssignment);
-  return map;
+  for (const trigger of ASSIGNMENT_TRIGGERS) add(trigger, evaluateAssignment, false);
+  return [...byLiteral].map(([literal, { direct, words, fixed }]) => {
+    const maxWord = Math.max(-1, ...words.keys());
+    return {
+      literal,
+      maxOffset: Math.max(0, maxWord, ...fixed.keys()),
+      direct,
+      words: Array.from({ length: maxWord + 1 }, (_, i) => {
+        const building = words.get(i);
+        return building === undefined ? undefined : toTable(building);
+      }),
+      fixed: [...fixed].map(([offset, building]) => ({ offset, table: toTable(building) })),
+    };
+  });
 }
 
 const ANCHORS = buildAnchors();
 
-/** Longest text a trigger needs before it can be recognised (`github_pat_`): a shorter tail may still grow into one. */
+const ALL_TRIGGERS: readonly Trigger[] = [
+  PEM_TRIGGER,
+  ...SHAPE_RULES.flatMap((r) => r.triggers),
+  ...ASSIGNMENT_TRIGGERS,
+];
+
+/** Longest text a trigger needs before it can be recognised (`xoxe.xoxb-`): a shorter tail may still grow into one. */
 export const MAX_TRIGGER_LENGTH = Math.max(
-  ...[...ANCHORS].flatMap(([literal, candidates]) =>
-    candidates.flatMap((c) => [c.offset + literal.length, ...c.leads.map((lead) => lead.length)]),
-  ),
+  ...ALL_TRIGGERS.flatMap((t) => [t.offset + t.literal.length, ...t.leads.map((lead) => lead.length)]),
 );
 
 /** Most characters any verdict except a PEM block reads after its trigger. */
 export const MAX_SPAN = Math.max(ASSIGNMENT_MAX_SPAN, PEM_HEADER_MAX, ...SHAPE_RULES.map((r) => r.maxSpan));
 
-function startsWithAny(text: string, p: number, leads: readonly string[]): boolean {
-  for (const lead of leads) if (text.startsWith(lead, p)) return true;
-  return false;
+/** Length of the lead found at p, 0 if none. */
+function leadAt(text: string, p: number, leads: readonly string[]): number {
+  for (const lead of leads) if (text.startsWith(lead, p)) return lead.length;
+  return 0;
 }
 
 /** Judge every trigger in [from, to). Synchronous and non-reentrant (the sticky patterns are shared). */
@@ -179,29 +261,48 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Detect
   const matches: SecretMatch[] = [];
   let blocker: Unresolved | undefined;
 
-  for (const [literal, candidates] of ANCHORS) {
-    // The candidate reaching furthest back decides when later hits can no longer start a trigger < limit.
-    let maxOffset = 0;
-    for (const c of candidates) maxOffset = Math.max(maxOffset, c.offset);
+  const judge = (evaluate: Evaluator, p: number, lead: number): boolean => {
+    const verdict = evaluate(text, p, atEnd, lead);
+    if (verdict === null) return true;
+    if (isUnresolved(verdict)) {
+      // Later triggers cannot be emitted before this one is decided: stop everyone at p.
+      limit = p;
+      blocker = verdict;
+      return false;
+    }
+    matches.push(verdict);
+    return true;
+  };
+
+  const probe = (table: Table, p: number): boolean => {
+    const first = text.charCodeAt(p);
+    const row = first < ASCII ? table[first] : undefined;
+    if (row === undefined) return true;
+    const second = text.charCodeAt(p + 1);
+    const list = second < ASCII ? row[second] : undefined;
+    if (list === undefined) return true;
+    for (const { leads, evaluate } of list) {
+      const lead = leadAt(text, p, leads);
+      if (lead > 0 && !judge(evaluate, p, lead)) return false;
+    }
+    return true;
+  };
+
+  for (const { literal, maxOffset, direct, words, fixed } of ANCHORS) {
+    const maxWord = words.length - 1;
     scan: for (let hit = text.indexOf(literal, from); hit !== -1; hit = text.indexOf(literal, hit + 1)) {
       if (hit - maxOffset >= limit) break;
-      for (const candidate of candidates) {
-        const p = hit - candidate.offset;
-        if (p < from || p >= limit) continue;
-        if (!candidate.leadIsAnchor) {
-          const c = text.charCodeAt(p);
-          if (c !== candidate.first && c !== candidate.otherFirst) continue;
-          if (!startsWithAny(text, p, candidate.leads)) continue;
-        }
-        const verdict = candidate.evaluate(text, p, atEnd);
-        if (verdict === null) continue;
-        if (isUnresolved(verdict)) {
-          // Later triggers cannot be emitted before this one is decided: stop everyone at p.
-          limit = p;
-          blocker = verdict;
-          break scan;
-        }
-        matches.push(verdict);
+      if (hit < limit) for (const evaluate of direct) if (!judge(evaluate, hit, 0)) break scan;
+      if (maxWord >= 0) {
+        // The alphanumeric run ending at the anchor: a word trigger can only start where it starts.
+        let p = hit;
+        while (p > 0 && hit - p <= maxWord && isAlnum(text.charCodeAt(p - 1))) p--;
+        const table = hit - p <= maxWord ? words[hit - p] : undefined;
+        if (table !== undefined && p >= from && p < limit && !probe(table, p)) break;
+      }
+      for (const { offset, table } of fixed) {
+        const p = hit - offset;
+        if (p >= from && p < limit && !probe(table, p)) break scan;
       }
     }
   }
@@ -211,6 +312,15 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Detect
     resumeAt: blocker?.resumeAt ?? text.length + 1,
     blockedByPem: blocker?.pem ?? false,
   };
+}
+
+/**
+ * The first value-shape rule (a token kind, a PEM key, URL credentials, a Bearer token) that matches
+ * anywhere in `text`, or undefined. Assignments do not count: `a=b` inside a value is not a secret
+ * by shape (and PATH-like values are full of `:`).
+ */
+export function secretShapeIn(text: string): string | undefined {
+  return detectSecrets(text).matches.find((m) => m.rule !== ASSIGNMENT_RULE_ID)?.rule;
 }
 
 /** Sorted, merged [start, end) ranges; touching ranges merge so each merged range becomes one placeholder. */

@@ -1,13 +1,18 @@
 /**
  * Turns detector matches into reportable findings with a redacted one-line preview. The redactor
- * removes everything the rules match; a finding is stricter for assignments and URL credentials,
- * because a finding can block a run and `password: string`, `token = getToken()` or
- * `postgres://user:password@localhost` are code and docs, not leaked secrets.
+ * removes everything the rules match; a finding is stricter, because a finding blocks a run and
+ * `password: string`, `token = getToken()`, `this.scopeAuthKey = scopeAuthKey`, a documentation
+ * example or `postgres://user:password@localhost` are code and docs, not leaked secrets.
+ *
+ * TextScanner judges a text of any length piece by piece: it keeps a bounded window (left context,
+ * the triggers being judged, and everything their verdicts can read after them), so a 5 GiB file is
+ * scanned in constant memory with the same verdicts as the whole text.
  */
 
 import { redactText } from "./redact.js";
-import { detectSecrets, mergeRanges, type SecretMatch } from "./secret-detect.js";
-import { ASSIGNMENT_RULE_ID, REDACTED, RULE_PRIORITY } from "./secret-rules.js";
+import { detectSecrets, MAX_SPAN, mergeRanges, type SecretMatch } from "./secret-detect.js";
+import { ASSIGNMENT_RULE_ID, PEM_CAP, REDACTED, RULE_PRIORITY } from "./secret-rules.js";
+import { isPlaceholderValue, isWordLike } from "./secret-value.js";
 
 export interface TextFinding {
   /** 1-based line of the first character of the secret. */
@@ -19,14 +24,16 @@ export interface TextFinding {
 
 const PREVIEW_MAX = 160;
 const PREVIEW_LEAD = 40;
-const PLACEHOLDER_WORD = /example|changeme|change[-_]?me|placeholder|dummy|redacted|your[-_]|xxxx|\*\*\*/i;
 const REFERENCE = /^[$%@<#]|\$\{|\{\{|%\(/;
 const MEMBER_EXPRESSION = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/** Head nouns whose quoted values are secrets even when they read like words (a password is a password). */
+const STRONG_NOUN = /(?:pass(?:word|wd|phrase)?|pwd|secrets?|credentials?|creds)$/i;
 
 /** A literal that looks like a real credential rather than a placeholder, reference or word. */
 function isLikelyLiteralSecret(value: string, quoted: boolean): boolean {
   if (value.length < 8 || /\s/.test(value)) return false;
-  if (REFERENCE.test(value) || PLACEHOLDER_WORD.test(value) || /^(.)\1*$/.test(value)) return false;
+  if (REFERENCE.test(value) || isPlaceholderValue(value) || /^(.)\1*$/.test(value)) return false;
   if (!quoted && (/[()[\]{}]/.test(value) || MEMBER_EXPRESSION.test(value))) return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((c) => c.test(value)).length;
   return classes >= 2;
@@ -39,17 +46,48 @@ function keyStartsLine(text: string, keyStart: number): boolean {
   return /^[ \t]*(?:export[ \t]+|-[ \t]+)?["']?$/.test(text.slice(lineStart, keyStart));
 }
 
+/** Nothing but blanks, or a `#` comment, after the value: a config line (code goes on with `;`, `,`, `)` …). */
+function valueEndsLine(text: string, end: number): boolean {
+  let i = end;
+  while (i < text.length && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i++;
+  const c = text.charCodeAt(i);
+  return Number.isNaN(c) || c === 0x0a || c === 0x0d || (c === 0x23 && i > end);
+}
+
+function normalized(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+/** `this.token = token`, `exports.AUTH = AUTH`, `"js-cookie": "js.cookie"`: the value names its own key. */
+function namesItsKey(key: string, value: string): boolean {
+  const v = normalized(value);
+  const last = key.slice(key.lastIndexOf(".") + 1);
+  return v === normalized(last) || v === normalized(key);
+}
+
+function isReportableAssignment(text: string, m: SecretMatch, value: string): boolean {
+  // `token === "…"`, `if (auth == "…")`: a comparison, not an assignment.
+  if (text.charCodeAt(m.trigger) === 0x3d && text.charCodeAt(m.trigger + 1) === 0x3d) return false;
+  const quoted = m.quoted === true;
+  if (!isLikelyLiteralSecret(value, quoted)) return false;
+  const keyStart = m.keyStart ?? m.start;
+  const key = text.slice(keyStart, m.keyEnd ?? keyStart);
+  if (namesItsKey(key, value)) return false;
+  if (quoted) return STRONG_NOUN.test(key) || !isWordLike(value);
+  if (!keyStartsLine(text, keyStart) || !valueEndsLine(text, m.end)) return false;
+  // `token = nextToken` (code) versus `TOKEN=hunter2xyz` / `token: hunter2xyz` (env, YAML).
+  const spaced = text.charCodeAt(m.trigger) === 0x3d && text.charCodeAt(m.trigger - 1) === 0x20;
+  return !(spaced && IDENTIFIER.test(value) && isWordLike(value));
+}
+
 function isReportable(text: string, m: SecretMatch): boolean {
   const value = text.slice(m.start, m.end);
-  if (m.rule === ASSIGNMENT_RULE_ID) {
-    const quoted = m.quoted === true;
-    return isLikelyLiteralSecret(value, quoted) && (quoted || keyStartsLine(text, m.keyStart ?? m.start));
-  }
+  if (m.rule === ASSIGNMENT_RULE_ID) return isReportableAssignment(text, m, value);
   if (m.rule === "url-credentials") {
     const user = text.slice(m.trigger + 3, m.start - 1);
     return value !== user && isLikelyLiteralSecret(value, true);
   }
-  return true;
+  return !isPlaceholderValue(value);
 }
 
 function priority(rule: string): number {
@@ -85,27 +123,107 @@ function buildPreview(text: string, at: number, matches: readonly SecretMatch[])
   return `${from > 0 ? "…" : ""}${window}${from + PREVIEW_MAX < safe.length ? "…" : ""}`;
 }
 
-/** Secrets in one text, one finding per run of overlapping matches, named by the most specific rule. */
-export function findSecretsInText(text: string): TextFinding[] {
-  const { matches } = detectSecrets(text);
-  const reportable = matches.filter((m) => isReportable(text, m)).sort((a, b) => a.start - b.start);
+interface Found extends TextFinding {
+  /** Absolute offsets of the secret in the whole text. */
+  start: number;
+  end: number;
+}
+
+/** Triggers are judged this many characters at a time. */
+const WINDOW = 1 << 20;
+/** Everything a verdict can read after its trigger: an open PEM block up to its cap, or any other rule. */
+const LOOKAHEAD = Math.max(PEM_CAP + 256, MAX_SPAN + 1);
+/** Text kept before the triggers being judged: verdict context, the key's line start, preview context. */
+const LEFT_CONTEXT = 4096;
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf("\n", from); i !== -1 && i < to; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/**
+ * Findings of one text fed in pieces of any size. Equal to findSecretsInText of the whole text:
+ * same lines and rules, and the same previews for lines shorter than the window.
+ */
+export class TextScanner {
+  readonly #window: number;
+  /** Text from #base (absolute) on. */
+  #text = "";
+  #base = 0;
+  /** Line number at #base. */
+  #line = 1;
+  /** Triggers before this absolute position are judged. */
+  #judged = 0;
+  #found: Found[] = [];
+  #finished = false;
+
+  /** `window`: characters judged at a time (smaller in tests, to exercise the seams). */
+  constructor(options: { window?: number } = {}) {
+    this.#window = options.window ?? WINDOW;
+  }
+
+  push(chunk: string): void {
+    if (this.#finished) throw new Error("TextScanner: push after finish");
+    this.#text += chunk;
+    const pending = this.#base + this.#text.length - this.#judged;
+    if (pending >= this.#window + LOOKAHEAD) this.#judge(this.#base + this.#text.length - LOOKAHEAD);
+  }
+
+  /** All findings, in text order, one per run of overlapping matches, named by the most specific rule. */
+  finish(): TextFinding[] {
+    if (!this.#finished) {
+      this.#judge(this.#base + this.#text.length);
+      this.#finished = true;
+      this.#text = "";
+    }
+    return group(this.#found);
+  }
+
+  #judge(to: number): void {
+    const text = this.#text;
+    const base = this.#base;
+    // Every verdict for a trigger before `to` reads only text we hold, so "at end" is exact here.
+    const { matches } = detectSecrets(text, { from: this.#judged - base, to: to - base, atEnd: true });
+    const reportable = matches.filter((m) => isReportable(text, m)).sort((a, b) => a.start - b.start);
+    let line = this.#line;
+    let counted = 0;
+    for (const m of reportable) {
+      line += countNewlines(text, counted, m.start);
+      counted = m.start;
+      const preview = buildPreview(text, m.start, matches);
+      this.#found.push({ line, rule: m.rule, preview, start: base + m.start, end: base + m.end });
+    }
+    this.#judged = to;
+    const keep = Math.max(0, to - base - LEFT_CONTEXT);
+    if (keep > 0) {
+      this.#line += countNewlines(text, 0, keep);
+      this.#text = text.slice(keep);
+      this.#base = base + keep;
+    }
+  }
+}
+
+function group(found: Found[]): TextFinding[] {
+  const sorted = [...found].sort((a, b) => a.start - b.start);
   const findings: TextFinding[] = [];
-  let line = 1;
-  let counted = 0;
   let groupEnd = -1;
-  for (const m of reportable) {
+  for (const f of sorted) {
     const last = findings[findings.length - 1];
-    if (last !== undefined && m.start < groupEnd) {
-      if (priority(m.rule) < priority(last.rule)) last.rule = m.rule;
-      groupEnd = Math.max(groupEnd, m.end);
+    if (last !== undefined && f.start < groupEnd) {
+      if (priority(f.rule) < priority(last.rule)) last.rule = f.rule;
+      groupEnd = Math.max(groupEnd, f.end);
       continue;
     }
-    for (let i = text.indexOf("\n", counted); i !== -1 && i < m.start; i = text.indexOf("\n", i + 1)) {
-      line++;
-      counted = i + 1;
-    }
-    findings.push({ line, rule: m.rule, preview: buildPreview(text, m.start, matches) });
-    groupEnd = m.end;
+    findings.push({ line: f.line, rule: f.rule, preview: f.preview });
+    groupEnd = f.end;
   }
   return findings;
+}
+
+/** Secrets in one text, one finding per run of overlapping matches, named by the most specific rule. */
+export function findSecretsInText(text: string): TextFinding[] {
+  const scanner = new TextScanner();
+  scanner.push(text);
+  return scanner.finish();
 }

@@ -1,106 +1,316 @@
 /**
- * Changed-file secret scan. Each path is canonicalised first and anything that resolves outside the
- * project root (a symlink, or a path through a symlinked directory) is skipped without being opened;
- * what is read is opened with O_NOFOLLOW and checked to be the very file that was judged.
+ * Changed-file secret scan: every changed path, whatever its size or encoding, and the path itself.
+ *
+ * The root is resolved once and each directory once; a file is opened with O_NOFOLLOW inside its
+ * resolved directory, so nothing outside the root is ever opened, and what is read is the very file
+ * that was judged (fstat of the open descriptor). Files up to WHOLE_MAX bytes are read in one go;
+ * larger ones are streamed through a TextScanner in constant memory. Text is decoded (UTF-8, UTF-16,
+ * UTF-32); a binary file yields its printable runs. A symlink is scanned as what git commits — its
+ * target string — plus the file it points to when that stays inside the root; a link that leaves the
+ * root is reported in `symlinksOutside` and its target is never opened. Whatever cannot be scanned
+ * becomes a finding with rule `unscannable`, which blocks like any other finding.
  */
 
-import { constants } from "node:fs";
-import { lstat, open, realpath, stat } from "node:fs/promises";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { OmkError } from "../core/errors.js";
 import { isInside } from "./paths.js";
-import { findSecretsInText } from "./secret-findings.js";
+import { redactText } from "./redact.js";
+import { type Decoder, decodersFor } from "./secret-decode.js";
+import { findSecretsInText, type TextFinding, TextScanner } from "./secret-findings.js";
+import { linkTargetLeavesRoot } from "./symlinks.js";
 
 export { findSecretsInText, type TextFinding } from "./secret-findings.js";
 
+/** The rule of a finding that says a changed path could not be scanned (the preview says why). */
+export const UNSCANNABLE_RULE = "unscannable";
+
+/**
+ * Where a finding is: `content` — a line of the decoded file (or of a symlink's target string);
+ * `strings` — a printable run of a binary file; `path` — the changed path itself; `file` — the
+ * whole file, which could not be scanned.
+ */
+export type FindingPlace = "content" | "strings" | "path" | "file";
+
 export interface SecretFinding {
+  /** The changed path as given, redacted when the path itself holds a secret. */
   path: string;
+  /** 1-based line of the decoded text for `content`; 0 for the other places. */
   line: number;
+  /** A rule id (`github-token`, `secret-assignment`, …) or `unscannable`. */
   rule: string;
-  /** Redacted, e.g. `key = AKIA[REDACTED]`: the line with every secret replaced. */
+  /** The line with every secret replaced, e.g. `key = AKIA[REDACTED]`; for `unscannable`, the reason. */
   preview: string;
+  where: FindingPlace;
+}
+
+export interface ScanOptions {
+  /** Return the bytes of every regular file read whole (up to WHOLE_MAX) in `contents`, so no other check reads it again. */
+  keepContent?: boolean | undefined;
 }
 
 export interface ScanResult {
+  /** Secrets and unscannable paths, in input order, then by place and line. Any finding blocks. */
   findings: SecretFinding[];
+  /** Changed paths that are symlinks leaving the root, as written or once resolved: write-set violations. */
+  symlinksOutside: string[];
+  /** With `keepContent`: the scanned bytes of each regular file read whole, by the path as given. */
+  contents: Map<string, Buffer>;
+  /**
+   * @deprecated Every entry is also in `findings` (rule `unscannable`, the reason as preview), which
+   * blocks. Kept so callers that listed skips keep compiling.
+   */
   skipped: { path: string; reason: string }[];
 }
 
-export const SCAN_MAX_BYTES = 2 * 1024 * 1024;
-const BINARY_SNIFF_BYTES = 8 * 1024;
-const CONCURRENCY = 8;
-// Not every platform has these; 0 leaves the flag out.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+/** Files up to this size are read whole (and can be returned); larger ones are streamed. */
+export const WHOLE_MAX = 4 * 1024 * 1024;
+const CHUNK = 1024 * 1024;
+const CONCURRENCY = 16;
+// Not every platform has these; 0 leaves the flag out. O_NONBLOCK: opening a FIFO must not hang.
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
 
-type Outcome = { findings: SecretFinding[] } | { skipped: string };
-
-function code(error: unknown): string {
+function errorCode(error: unknown): string {
   return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "UNKNOWN";
 }
 
-async function readCapped(file: string, expected: { dev: number; ino: number }): Promise<Buffer | string> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(file, OPEN_FLAGS);
-  } catch (error) {
-    return code(error) === "ELOOP"
-      ? "file was replaced by a symlink while scanning"
-      : `cannot open (${code(error)})`;
+// Callback fs calls in one promise each: the per-file cost is a handful of syscalls, not FileHandle bookkeeping.
+function open(file: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    fs.open(file, OPEN_FLAGS, (e, fd) => (e ? reject(e) : resolve(fd))),
+  );
+}
+function fstat(fd: number): Promise<fs.Stats> {
+  return new Promise((resolve, reject) => fs.fstat(fd, (e, s) => (e ? reject(e) : resolve(s))));
+}
+function read(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    fs.read(fd, buffer, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))),
+  );
+}
+function close(fd: number): Promise<void> {
+  return new Promise((resolve) => fs.close(fd, () => resolve()));
+}
+function realpathOf(p: string): Promise<string> {
+  return new Promise((resolve, reject) => fs.realpath.native(p, (e, r) => (e ? reject(e) : resolve(r))));
+}
+function readlinkOf(p: string): Promise<string> {
+  return new Promise((resolve, reject) => fs.readlink(p, (e, r) => (e ? reject(e) : resolve(r))));
+}
+
+/** The texts one file's bytes yield, each judged by its own scanner. */
+class ContentScanner {
+  readonly #channels: { decoder: Decoder; scanner: TextScanner }[];
+  readonly #where: "content" | "strings";
+
+  constructor(head: Uint8Array) {
+    const { where, decoders } = decodersFor(head);
+    this.#where = where;
+    this.#channels = decoders.map((decoder) => ({ decoder, scanner: new TextScanner() }));
   }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.dev !== expected.dev || info.ino !== expected.ino) {
-      return "file changed while scanning";
-    }
-    const buffer = Buffer.alloc(Math.min(info.size, SCAN_MAX_BYTES) + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > SCAN_MAX_BYTES) return "larger than 2 MiB";
-    return buffer.subarray(0, length);
-  } finally {
-    await handle.close();
+
+  write(bytes: Uint8Array): void {
+    for (const { decoder, scanner } of this.#channels) scanner.push(decoder.write(bytes));
+  }
+
+  finish(shownPath: string): SecretFinding[] {
+    const where = this.#where;
+    return this.#channels.flatMap(({ decoder, scanner }) => {
+      scanner.push(decoder.end());
+      return scanner.finish().map((f) => finding(shownPath, f, where));
+    });
   }
 }
 
-async function scanOne(realRoot: string, rel: string): Promise<Outcome> {
-  if (rel.length === 0) return { skipped: "empty path" };
-  if (rel.includes("\0")) return { skipped: "path contains a NUL byte" };
-  const lexical = path.resolve(realRoot, rel);
-  if (!isInside(realRoot, lexical)) return { skipped: "path leaves the project root" };
-  let isLink: boolean;
+function finding(shownPath: string, f: TextFinding, where: FindingPlace): SecretFinding {
+  return { path: shownPath, line: where === "content" ? f.line : 0, rule: f.rule, preview: f.preview, where };
+}
+
+/** Findings in a path string itself (`ghp_….txt`). */
+function pathFindings(rel: string, shownPath: string): SecretFinding[] {
+  return findSecretsInText(rel).map((f) => finding(shownPath, f, "path"));
+}
+
+/**
+ * Findings for one file whose bytes the caller already holds (a blob, a file it read): the path
+ * and the content, decoded as scanFiles would. Synchronous; never touches the file system.
+ */
+export function scanContent(rel: string, bytes: Uint8Array): SecretFinding[] {
+  const shownPath = redactText(rel);
+  const content = new ContentScanner(bytes);
+  content.write(bytes);
+  return [...pathFindings(rel, shownPath), ...content.finish(shownPath)];
+}
+
+interface Outcome {
+  findings: SecretFinding[];
+  unscannable?: string;
+  symlinkOutside?: boolean;
+  content?: Buffer;
+}
+
+type DirVerdict = { real: string } | { reason: string };
+
+interface Context {
+  readonly realRoot: string;
+  readonly keepContent: boolean;
+  readonly dirs: Map<string, Promise<DirVerdict>>;
+}
+
+function resolveDir(ctx: Context, dir: string): Promise<DirVerdict> {
+  let verdict = ctx.dirs.get(dir);
+  if (verdict === undefined) {
+    verdict = realpathOf(dir).then(
+      (real): DirVerdict =>
+        isInside(ctx.realRoot, real)
+          ? { real }
+          : { reason: "path resolves outside the project root through a symlinked directory" },
+      (error: unknown): DirVerdict => {
+        const code = errorCode(error);
+        if (code === "ENOENT") return { reason: "file does not exist (deleted)" };
+        if (code === "ENOTDIR") return { reason: "a parent of the path is not a directory" };
+        return { reason: `cannot resolve its directory (${code})` };
+      },
+    );
+    ctx.dirs.set(dir, verdict);
+  }
+  return verdict;
+}
+
+/** Read an open regular file of `size` bytes and scan it; whole when small, streamed otherwise. */
+async function scanOpenFile(
+  fd: number,
+  size: number,
+  shownPath: string,
+  keep: boolean,
+): Promise<{ findings: SecretFinding[]; content?: Buffer }> {
+  if (size <= WHOLE_MAX) {
+    // One byte more than fstat said: a file that grew since is streamed instead.
+    const buffer = Buffer.allocUnsafe(size + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = await read(fd, buffer, length, buffer.length - length, length);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length <= size) {
+      const bytes = buffer.subarray(0, length);
+      const content = new ContentScanner(bytes);
+      content.write(bytes);
+      const findings = content.finish(shownPath);
+      return keep ? { findings, content: bytes } : { findings };
+    }
+  }
+  const chunk = Buffer.allocUnsafe(CHUNK);
+  let content: ContentScanner | undefined;
+  for (let position = 0; ; ) {
+    const n = await read(fd, chunk, 0, CHUNK, position);
+    if (n === 0) break;
+    const bytes = chunk.subarray(0, n);
+    content ??= new ContentScanner(bytes);
+    content.write(bytes);
+    position += n;
+  }
+  return { findings: content?.finish(shownPath) ?? [] };
+}
+
+type Opened = { fd: number; stat: fs.Stats } | { code: string };
+
+async function openNoFollow(file: string): Promise<Opened> {
+  let fd: number;
   try {
-    isLink = (await lstat(lexical)).isSymbolicLink();
+    fd = await open(file);
   } catch (error) {
-    return {
-      skipped: code(error) === "ENOENT" ? "file does not exist (deleted)" : `cannot stat (${code(error)})`,
-    };
+    return { code: errorCode(error) };
   }
-  let real: string;
   try {
-    real = await realpath(lexical);
+    return { fd, stat: await fstat(fd) };
   } catch (error) {
-    return { skipped: isLink ? "broken symlink" : `cannot resolve (${code(error)})` };
+    await close(fd);
+    return { code: errorCode(error) };
   }
-  if (!isInside(realRoot, real)) {
-    return {
-      skipped: isLink
-        ? "symlink resolves outside the project root"
-        : "path resolves outside the project root through a symlinked directory",
-    };
+}
+
+function notAFile(stat: fs.Stats): string {
+  return stat.isDirectory() ? "a directory where a file was expected" : "not a regular file";
+}
+
+async function scanOpened(
+  opened: { fd: number; stat: fs.Stats },
+  shownPath: string,
+  keep: boolean,
+): Promise<{ findings: SecretFinding[]; content?: Buffer } | { reason: string }> {
+  const { fd, stat } = opened;
+  try {
+    if (!stat.isFile()) return { reason: notAFile(stat) };
+    return await scanOpenFile(fd, stat.size, shownPath, keep);
+  } catch (error) {
+    return { reason: `cannot read (${errorCode(error)})` };
+  } finally {
+    await close(fd);
   }
-  const target = await stat(real).catch(() => undefined);
-  if (target === undefined) return { skipped: "file disappeared while scanning" };
-  if (!target.isFile()) return { skipped: "not a regular file" };
-  if (target.size > SCAN_MAX_BYTES) return { skipped: "larger than 2 MiB" };
-  const content = await readCapped(real, target);
-  if (typeof content === "string") return { skipped: content };
-  if (content.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return { skipped: "binary file" };
-  const findings = findSecretsInText(content.toString("utf8")).map((f) => ({ path: rel, ...f }));
-  return { findings };
+}
+
+/**
+ * A symlink is committed as its target string: scan that, report a target that leaves the root,
+ * and scan the file it points to when that is a regular file inside the root.
+ */
+async function scanSymlink(ctx: Context, linkDir: string, file: string, shownPath: string): Promise<Outcome> {
+  let target: string;
+  try {
+    target = await readlinkOf(file);
+  } catch (error) {
+    return { findings: [], unscannable: `cannot read the symlink (${errorCode(error)})` };
+  }
+  const findings = findSecretsInText(target).map((f) => finding(shownPath, f, "content"));
+  const real = await realpathOf(file).catch(() => null);
+  if (
+    linkTargetLeavesRoot(ctx.realRoot, linkDir, target) ||
+    (real !== null && !isInside(ctx.realRoot, real))
+  ) {
+    return { findings, symlinkOutside: true };
+  }
+  if (real === null) return { findings }; // dangling inside the root: the target string is all that lands
+  const opened = await openNoFollow(real);
+  if ("code" in opened) return { findings, unscannable: `cannot open the symlink's target (${opened.code})` };
+  if (!opened.stat.isFile()) {
+    await close(opened.fd);
+    return { findings }; // a link to a directory inside the root commits nothing but its target string
+  }
+  const scanned = await scanOpened(opened, shownPath, false);
+  if ("reason" in scanned) return { findings, unscannable: scanned.reason };
+  return { findings: [...findings, ...scanned.findings] };
+}
+
+async function scanOne(ctx: Context, rel: string): Promise<Outcome> {
+  if (rel.length === 0) return { findings: [], unscannable: "empty path" };
+  if (rel.includes("\0")) return { findings: [], unscannable: "path contains a NUL byte" };
+  const shownPath = redactText(rel);
+  const inPath = pathFindings(rel, shownPath);
+  const lexical = path.resolve(ctx.realRoot, rel);
+  if (!isInside(ctx.realRoot, lexical) || lexical === ctx.realRoot) {
+    return { findings: inPath, unscannable: "path leaves the project root" };
+  }
+  const dir = await resolveDir(ctx, path.dirname(lexical));
+  if ("reason" in dir) return { findings: inPath, unscannable: dir.reason };
+  const file = path.join(dir.real, path.basename(lexical));
+  const opened = await openNoFollow(file);
+  if ("code" in opened) {
+    const { code } = opened;
+    if (code === "ELOOP" || code === "EMLINK") {
+      const link = await scanSymlink(ctx, dir.real, file, shownPath);
+      return { ...link, findings: [...inPath, ...link.findings] };
+    }
+    if (code === "ENOENT") return { findings: inPath, unscannable: "file does not exist (deleted)" };
+    if (code === "ENOTDIR")
+      return { findings: inPath, unscannable: "a parent of the path is not a directory" };
+    if (code === "ENXIO") return { findings: inPath, unscannable: "not a regular file" };
+    return { findings: inPath, unscannable: `cannot open (${code})` };
+  }
+  const scanned = await scanOpened(opened, shownPath, ctx.keepContent);
+  if ("reason" in scanned) return { findings: inPath, unscannable: scanned.reason };
+  const findings = [...inPath, ...scanned.findings];
+  return scanned.content === undefined ? { findings } : { findings, content: scanned.content };
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -117,14 +327,20 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 /**
- * Scan repo-relative paths for secrets. Skips (with a reason) paths that leave the root, symlinks or
- * paths whose realpath leaves realpath(root) — never opened —, non-files, files over 2 MiB and binary
- * files (NUL in the first 8 KiB). Findings keep input order, then line order. Never reads outside root.
+ * Scan repo-relative changed paths for secrets: each path string, and each file's content at any
+ * size and in any encoding. Anything that cannot be scanned (missing, unreadable, a directory, a
+ * FIFO, outside the root) is a finding with rule `unscannable`. Symlinks leaving the root are
+ * listed in `symlinksOutside` and never followed. Paths are deduplicated; findings keep input order.
+ * Never reads outside the root. Throws IO_FAILED when the root itself is not accessible.
  */
-export async function scanFiles(root: string, relPaths: readonly string[]): Promise<ScanResult> {
+export async function scanFiles(
+  root: string,
+  relPaths: readonly string[],
+  options: ScanOptions = {},
+): Promise<ScanResult> {
   let realRoot: string;
   try {
-    realRoot = await realpath(root);
+    realRoot = await realpathOf(root);
   } catch (cause) {
     throw new OmkError(
       "IO_FAILED",
@@ -135,12 +351,26 @@ export async function scanFiles(root: string, relPaths: readonly string[]): Prom
       },
     );
   }
+  const ctx: Context = { realRoot, keepContent: options.keepContent === true, dirs: new Map() };
   const paths = [...new Set(relPaths)];
-  const outcomes = await mapLimit(paths, CONCURRENCY, (rel) => scanOne(realRoot, rel));
-  const result: ScanResult = { findings: [], skipped: [] };
+  const outcomes = await mapLimit(paths, CONCURRENCY, (rel) => scanOne(ctx, rel));
+  const result: ScanResult = { findings: [], symlinksOutside: [], contents: new Map(), skipped: [] };
   outcomes.forEach((outcome, i) => {
-    if ("skipped" in outcome) result.skipped.push({ path: paths[i] as string, reason: outcome.skipped });
-    else result.findings.push(...outcome.findings);
+    const rel = paths[i] as string;
+    result.findings.push(...outcome.findings);
+    if (outcome.unscannable !== undefined) {
+      const shownPath = redactText(rel);
+      result.findings.push({
+        path: shownPath,
+        line: 0,
+        rule: UNSCANNABLE_RULE,
+        preview: outcome.unscannable,
+        where: "file",
+      });
+      result.skipped.push({ path: shownPath, reason: outcome.unscannable });
+    }
+    if (outcome.symlinkOutside === true) result.symlinksOutside.push(rel);
+    if (outcome.content !== undefined) result.contents.set(rel, outcome.content);
   });
   return result;
 }

@@ -6,6 +6,7 @@ import {
   isSecretLikeEnvName,
   sanitizeEnv,
 } from "../../../src/security/env.js";
+import { SHAPES } from "./secret-arbitraries.js";
 
 const RUNS = { numRuns: 10_000 };
 
@@ -85,8 +86,52 @@ describe("env sanitizer properties", () => {
   it("passes allowlisted names with arbitrary values through unchanged", () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...ENV_ALLOWLIST), envValue), (parent) => {
-        expect(sanitizeEnv(parent)).toEqual(parent);
+        const warnings: string[] = [];
+        const env = sanitizeEnv(parent, { onWarning: (w) => warnings.push(w) });
+        // Random values almost never have a secret's shape; when one does, it is dropped with a warning.
+        expect(Object.keys(env).length + warnings.length).toBe(Object.keys(parent).length);
+        for (const [name, value] of Object.entries(env)) expect(value).toBe(parent[name]);
       }),
+      RUNS,
+    );
+  });
+
+  it("drops an allowlisted variable whose value has a secret's shape, naming only the variable", () => {
+    const assignments = new Set(["awsSecretByKey", "envAssignment", "jsonAssignment"]);
+    const valueShapes = Object.entries(SHAPES)
+      .filter(([key]) => !assignments.has(key))
+      .map(([, shape]) => shape);
+    const allowedName = fc
+      .oneof(
+        fc.constantFrom(...ENV_ALLOWLIST),
+        word.map((w) => `OMK_${w}`),
+        word.map((w) => `LC_${w}`),
+      )
+      .filter((name) => !isSecretLikeEnvName(name));
+    fc.assert(
+      fc.property(
+        allowedName,
+        fc.oneof(...valueShapes),
+        fc.constantFrom("", "prefix ", "x=1;"),
+        (name, planted, before) => {
+          const value = `${before}${planted.text}`;
+          const warnings: string[] = [];
+          const parent: Record<string, string> = { HOME: "/home/u" };
+          parent[name] = value;
+          const env = sanitizeEnv(parent, { onWarning: (w) => warnings.push(w) });
+          expect(env).toEqual(name === "HOME" ? {} : { HOME: "/home/u" });
+          expect(warnings).toHaveLength(1);
+          expect(warnings[0]).toContain(JSON.stringify(name));
+          expect(warnings[0]).not.toContain(planted.secret);
+          const explicit: string[] = [];
+          expect(
+            sanitizeEnv({}, { explicit: { [name]: value }, onWarning: (w) => explicit.push(w) }),
+          ).toEqual({
+            [name]: value,
+          });
+          expect(explicit.join("\n")).not.toContain(planted.secret);
+        },
+      ),
       RUNS,
     );
   });

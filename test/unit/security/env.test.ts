@@ -6,6 +6,9 @@ import {
   sanitizeEnv,
   shouldBridgeShellProfiles,
 } from "../../../src/security/env.js";
+import { ALNUM, fakeChars } from "./secret-arbitraries.js";
+
+const ghp = `ghp_${fakeChars(ALNUM, 36, 3)}`;
 
 function collect(): { warnings: string[]; onWarning: (m: string) => void } {
   const warnings: string[] = [];
@@ -94,6 +97,43 @@ describe("sanitizeEnv", () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("KIMI_API_KEY");
     expect(warnings[0]).not.toContain("sk-value-xyz");
+  });
+
+  it("drops an allowlisted variable whose value has a secret's shape, warning by name only", () => {
+    const { warnings, onWarning } = collect();
+    const env = sanitizeEnv(
+      {
+        OMK_NOTE: `use ${ghp} for the mirror`,
+        LC_PAPER: "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
+        TERM: "xterm-256color",
+        PATH: "/usr/bin:/home/u/.secrets:/bin",
+        OMK_MIRROR: "https://bot:S3cretPw9x@mirror.internal/",
+      },
+      { onWarning },
+    );
+    expect(env).toEqual({ TERM: "xterm-256color", PATH: "/usr/bin:/home/u/.secrets:/bin" });
+    expect(warnings).toEqual([
+      'not passing "OMK_NOTE" to the child: its value looks like a credential (github-token)',
+      'not passing "LC_PAPER" to the child: its value looks like a credential (private-key)',
+      'not passing "OMK_MIRROR" to the child: its value looks like a credential (url-credentials)',
+    ]);
+  });
+
+  it("keeps explicit env whose value has a secret's shape but warns, and drops it when strict", () => {
+    const loose = collect();
+    expect(sanitizeEnv({}, { explicit: { KIMI_MODEL: ghp }, onWarning: loose.onWarning })).toEqual({
+      KIMI_MODEL: ghp,
+    });
+    expect(loose.warnings).toEqual([
+      'passing explicit env "KIMI_MODEL" although its value looks like a credential (github-token), because it comes from trusted config',
+    ]);
+    const strict = collect();
+    const env = sanitizeEnv(
+      { OMK_STRICT_KIMI_EXPLICIT_ENV: "1" },
+      { explicit: { KIMI_MODEL: ghp }, onWarning: strict.onWarning },
+    );
+    expect(env).toEqual({ OMK_STRICT_KIMI_EXPLICIT_ENV: "1" });
+    expect(strict.warnings.join("\n")).not.toContain(ghp.slice(4));
   });
 
   it("lets explicit env override the parent", () => {

@@ -118,3 +118,38 @@ describe("redactor properties", () => {
     );
   });
 });
+
+describe("a secret split across two lines of agent output", () => {
+  it("stays redacted when the lines reach the redactor in two calls, and the first call leaks none of it", () => {
+    fc.assert(
+      fc.property(
+        anySecret,
+        fc.constantFrom("export TOKEN=", "agent: using ", '{"key": "', "> "),
+        fc.nat(),
+        (s, before, at) => {
+          const text = `${before}${s.text}\n`;
+          const cut = before.length + 1 + (at % s.text.length);
+          const stream = new StreamRedactor();
+          const first = stream.push(text.slice(0, cut));
+          const out = first + stream.push(text.slice(cut)) + stream.flush();
+          expect(out).toBe(redactTextOnce(text));
+          expect(out).not.toContain(s.secret);
+          const head = s.secret.slice(0, Math.min(12, s.secret.length));
+          expect(first).not.toContain(head);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("keeps a PEM key redacted when each of its lines is its own call", () => {
+    const body = [
+      "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7",
+      "qhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7MIIEvQIBADANBgk",
+    ];
+    const lines = ["-----BEGIN PRIVATE KEY-----", ...body, "-----END PRIVATE KEY-----", "done"];
+    const stream = new StreamRedactor();
+    const out = lines.map((line) => stream.push(`${line}\n`)).join("") + stream.flush();
+    expect(out).toBe("[REDACTED]\ndone\n");
+  });
+});

@@ -10,6 +10,10 @@ export const LOWER = "abcdefghijklmnopqrstuvwxyz";
 export const DIGITS = "0123456789";
 export const ALNUM = UPPER + LOWER + DIGITS;
 export const B64URL = `${ALNUM}_-`;
+export const HEX = "0123456789abcdef";
+export const B64 = `${ALNUM}+/`;
+/** The bech32 alphabet of age keys. */
+export const BECH32 = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L";
 
 export function chars(alphabet: string, min: number, max = min): fc.Arbitrary<string> {
   return fc.string({ unit: fc.constantFrom(...alphabet), minLength: min, maxLength: max });
@@ -20,6 +24,13 @@ function mixed(alphabet: string, length: number): fc.Arbitrary<string> {
   return fc
     .tuple(chars(alphabet, length - 3), chars(DIGITS, 1), chars(UPPER, 1), chars(LOWER, 1))
     .map(([body, d, u, l]) => `${d}${body}${u}${l}`);
+}
+
+/** Random lower-case hex holding both a digit and a letter (a run of one kind is a number or a word). */
+function hexMixed(length: number): fc.Arbitrary<string> {
+  return fc
+    .tuple(chars(HEX, length - 2), chars(DIGITS, 1), chars("abcdef", 1))
+    .map(([body, d, l]) => `${d}${body}${l}`);
 }
 
 /** Deterministic pseudo-random text for example-based tests (same input → same output). */
@@ -111,6 +122,53 @@ export const SHAPES: Record<string, fc.Arbitrary<Planted>> = {
       const q = k.startsWith("'") ? "'" : '"';
       return plant("secret-assignment", `${k}: ${q}${v}${q}`, v);
     }),
+  huggingface: fc
+    .tuple(fc.constantFrom("hf_", "api_org_"), mixed(UPPER + LOWER + DIGITS, 34))
+    .map(([p, body]) => plant("huggingface-token", p + body.replace(/[0-9]/g, "q"))),
+  gitlab: fc
+    .tuple(fc.constantFrom("glpat-", "gldt-", "glrt-", "glsoat-", "glagent-"), chars(B64URL, 20, 40))
+    .map(([p, body]) => plant("gitlab-token", p + body)),
+  sendgrid: fc
+    .tuple(chars(B64URL, 22), chars(B64URL, 43))
+    .map(([a, b]) => plant("sendgrid-api-key", `SG.${a}.${b}`)),
+  slackWebhook: fc.tuple(chars(ALNUM, 10), chars(ALNUM, 10), chars(ALNUM, 24)).map(([t, b, x]) => {
+    const path = `T${t}/B${b}/${x}`;
+    return plant("slack-webhook-url", `https://hooks.slack.com/services/${path}`, path);
+  }),
+  pypi: chars(B64URL, 60, 120).map((body) => plant("pypi-upload-token", `pypi-AgEIcHlwaS5vcmc${body}`)),
+  shopify: fc
+    .tuple(fc.constantFrom("shpat_", "shpss_", "shpca_", "shppa_"), chars(HEX, 32))
+    .map(([p, body]) => plant("shopify-token", p + body)),
+  doppler: chars(ALNUM, 43).map((body) => plant("doppler-token", `dp.pt.${body}`)),
+  databricks: hexMixed(32).map((body) => plant("databricks-token", `dapi${body}`)),
+  digitalocean: fc
+    .tuple(fc.constantFrom("dop_v1_", "doo_v1_", "dor_v1_"), chars(HEX, 64))
+    .map(([p, body]) => plant("digitalocean-token", p + body)),
+  linear: chars(ALNUM, 40).map((body) => plant("linear-api-key", `lin_api_${body}`)),
+  postman: fc
+    .tuple(chars(HEX, 24), chars(HEX, 34))
+    .map(([a, b]) => plant("postman-api-key", `PMAK-${a}-${b}`)),
+  pulumi: hexMixed(40).map((body) => plant("pulumi-access-token", `pul-${body}`)),
+  grafana: fc
+    .oneof(
+      chars(B64, 40, 80).map((b) => `glc_${b}`),
+      fc.tuple(chars(ALNUM, 32), chars(HEX, 8)).map(([a, b]) => `glsa_${a}_${b}`),
+    )
+    .map((token) => plant("grafana-token", token)),
+  twilio: fc
+    .tuple(fc.constantFrom("SK", "AC"), hexMixed(32))
+    .map(([p, body]) => plant("twilio-key", p + body)),
+  mailgun: hexMixed(32).map((body) => plant("mailgun-api-key", `key-${body}`)),
+  age: chars(BECH32, 58).map((body) => plant("age-secret-key", `AGE-SECRET-KEY-1${body}`)),
+  atlassian: chars(B64URL, 180).map((body) => plant("atlassian-api-token", `ATATT3${body}`)),
+  flyio: chars(B64URL, 43).map((body) => plant("flyio-token", `fo1_${body}`)),
+  onepassword: chars(B64, 150, 300).map((body) => plant("1password-service-account-token", `ops_eyJ${body}`)),
+  azureStorage: chars(B64, 86).map((key) =>
+    plant("azure-storage-key", `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${key}==`, key),
+  ),
+  npmrc: mixed(ALNUM, 36).map((token) =>
+    plant("npm-auth-token", `//registry.npmjs.org/:_authToken=npm_${token}`, token),
+  ),
   urlCredentials: fc
     .tuple(fc.constantFrom("postgres", "https", "redis", "mongodb+srv"), chars(LOWER, 3, 8), mixed(ALNUM, 16))
     .map(([scheme, user, pass]) =>
