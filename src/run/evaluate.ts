@@ -13,7 +13,7 @@ import type { GateWorkspace } from "../project/gate-workspace.js";
 import { isSafeAgentPath } from "../security/paths.js";
 import { jsonValueAt, protectionRules } from "../security/protected.js";
 import { type SecretFinding, scanFiles } from "../security/secret-scan.js";
-import { SYMLINK_OUTSIDE_REASON, symlinkLeavesRoot } from "../security/symlinks.js";
+import { SYMLINK_OUTSIDE_REASON } from "../security/symlinks.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
 
 export interface Evaluation {
@@ -87,10 +87,10 @@ export async function evaluateAttempt(opts: {
   const scanRoot = changed ? gw.dir : worktree;
   const allowed = await checkProtected(opts, diff.files, scanRoot, violations);
   const present = diff.files.filter((f) => f.status !== "D").map((f) => f.path);
-  for (const p of present) {
-    if (await symlinkLeavesRoot(scanRoot, p)) violations.push({ path: p, reason: SYMLINK_OUTSIDE_REASON });
-  }
+  // One pass reads each changed file once: secret shapes in content (any size and encoding) and in
+  // the path itself, whatever cannot be scanned (a finding, never a silent skip), and symlinks out.
   const scan = await scanFiles(scanRoot, present);
+  for (const p of scan.symlinksOutside) violations.push({ path: p, reason: SYMLINK_OUTSIDE_REASON });
   let patch: Evaluation["patch"] = null;
   // A patch with a secret in it would persist the secret: keep patches only for clean changes.
   if (scan.findings.length === 0 && diff.files.length > 0) {
