@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentAdapter, AgentSession, ApprovalRequest, TurnResult } from "../agents/types.js";
 import { isOmkError } from "../core/errors.js";
@@ -267,6 +267,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
       }
       // The branch holds omk's commit or the base, never what the agent committed itself.
       await setBranch(s.root, s.branch, head, `omk: run ${s.runId}`);
+      // The snapshot cache names every path of the tree, secret-shaped names included: it goes with the run.
+      await rm(snapshotIndex(o.loc), { force: true });
       await journal.append("RunFinished", {
         status: verdict.status,
         reasons: verdict.reasons,
