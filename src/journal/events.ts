@@ -22,6 +22,7 @@ export type RunStatus = z.infer<typeof RunStatusSchema>;
 export const ATTEMPT_OUTCOMES = [
   "passed",
   "gates_failed",
+  "agent_failed",
   "setup_failed",
   "no_changes",
   "blocked",

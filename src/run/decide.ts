@@ -59,5 +59,7 @@ export function decideAttemptOutcome(e: {
   if (e.blocked) return "blocked";
   if (e.changedFiles === 0) return "no_changes";
   if (e.setupFailed) return "setup_failed";
-  return e.gatesPassed && e.agentStatus === "finished" ? "passed" : "gates_failed";
+  // A turn that timed out or crashed is the agent's failure, whatever its partial change did at the gates.
+  if (e.agentStatus !== "finished") return "agent_failed";
+  return e.gatesPassed ? "passed" : "gates_failed";
 }

@@ -243,7 +243,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
           agentStatus: state().attempts.find((a) => a.n === n)?.agent?.status ?? null,
         });
         await journal.append("AttemptFinished", { attempt: n, outcome });
-        if ((outcome === "gates_failed" || outcome === "setup_failed") && n < s.maxAttempts) {
+        if (outcome !== "passed" && outcome !== "blocked" && outcome !== "no_changes" && n < s.maxAttempts) {
           // A crashed or failed turn cannot take feedback: the next attempt starts a new session.
           const last = state().attempts.find((a) => a.n === n);
           if (last?.agent?.status !== "finished" && session) {

@@ -10,6 +10,9 @@ export type ResumePoint =
 
 export type RunPhase = ResumePoint["kind"];
 
+/** Outcomes that another attempt, told what went wrong, may fix. */
+const RETRYABLE = new Set(["gates_failed", "agent_failed", "setup_failed"]);
+
 export function resumePoint(s: RunState): ResumePoint {
   if (s.finished) return { kind: "done" };
   if (!s.workspaceReady) return { kind: "workspace" };
@@ -22,7 +25,7 @@ export function resumePoint(s: RunState): ResumePoint {
       ? { kind: "agent", attempt: last.n, feedbackFrom: last.n > 1 ? last.n - 1 : null }
       : { kind: "evaluate", attempt: last.n };
   }
-  if ((last.outcome === "gates_failed" || last.outcome === "setup_failed") && last.n < s.maxAttempts) {
+  if (RETRYABLE.has(last.outcome) && last.n < s.maxAttempts) {
     return { kind: "agent", attempt: last.n + 1, feedbackFrom: last.n };
   }
   return { kind: "finalize" };

@@ -199,15 +199,15 @@ describe("decideAttemptOutcome", () => {
     [false, 0, true, "finished", "no_changes"],
     [false, 0, false, "failed", "no_changes"],
     [false, 0, false, null, "no_changes"],
-    // passed needs both passing gates and a finished turn
+    // passed needs both passing gates and a finished turn; a turn that did not finish is the agent's failure
     [false, 1, true, "finished", "passed"],
     [false, 7, true, "finished", "passed"],
     [false, 1, false, "finished", "gates_failed"],
-    [false, 1, true, "max_steps_reached", "gates_failed"],
-    [false, 1, true, "failed", "gates_failed"],
-    [false, 1, true, "cancelled", "gates_failed"],
-    [false, 1, true, null, "gates_failed"],
-    [false, 1, false, null, "gates_failed"],
+    [false, 1, true, "max_steps_reached", "agent_failed"],
+    [false, 1, true, "failed", "agent_failed"],
+    [false, 1, true, "cancelled", "agent_failed"],
+    [false, 1, true, null, "agent_failed"],
+    [false, 1, false, null, "agent_failed"],
   ];
 
   it.each(rows)(
