@@ -1,8 +1,10 @@
 import { stripVTControlCharacters } from "node:util";
 
 /**
- * The one place that writes to the terminal. Human text goes to stderr, the single
- * machine-readable document (`--json`) to stdout, so `omk … --json | jq` always works.
+ * The one place that writes to the terminal. A command's result (a table, `run show`, `proof show`, a
+ * diff) goes to stdout, so `omk run list | grep ready` works; progress, warnings and errors go to
+ * stderr. With `--json` stdout holds exactly one JSON document (`omk … --json | jq` always works) and
+ * the human result text moves to stderr.
  */
 export interface OutputOptions {
   json: boolean;
@@ -10,6 +12,8 @@ export interface OutputOptions {
   verbose: boolean;
   color: boolean;
   isTTY: boolean;
+  /** Whether stdout is a terminal: colour on stdout only then. */
+  stdoutTTY?: boolean;
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1 } as const;
@@ -34,6 +38,7 @@ export class Output {
       verbose: flags.verbose === true,
       color: flags.color !== false && !noColor && (isTTY || forced),
       isTTY,
+      stdoutTTY: Boolean(process.stdout.isTTY),
     });
   }
 
@@ -64,7 +69,24 @@ export class Output {
   json(doc: unknown): void {
     if (this.jsonWritten) throw new Error("internal: a command wrote two JSON documents");
     this.jsonWritten = true;
-    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    writeOut(`${JSON.stringify(doc, null, 2)}\n`);
+  }
+
+  /**
+   * One line of the command's result: stdout (not silenced by --quiet: it is what was asked for). With
+   * --json the JSON document is the result, and this line is human text on stderr like any other.
+   */
+  result(line: string): void {
+    if (this.opts.json) {
+      this.info(line);
+      return;
+    }
+    writeOut(`${this.opts.color && this.opts.stdoutTTY ? line : stripVTControlCharacters(line)}\n`);
+  }
+
+  /** Raw result bytes (a patch, a markdown document) on stdout, exactly as given. */
+  resultRaw(text: string): void {
+    writeOut(text);
   }
 
   /** An unconditional stderr line (error context that must survive --quiet). */
@@ -77,6 +99,33 @@ export class Output {
   }
 
   private err(line: string): void {
-    process.stderr.write(`${this.opts.color ? line : stripVTControlCharacters(line)}\n`);
+    writeErr(`${this.opts.color ? line : stripVTControlCharacters(line)}\n`);
+  }
+}
+
+/**
+ * A reader that went away (`omk run list | head -1`) closes the pipe: writing on is pointless, and an
+ * EPIPE must end nothing but the output — never print a stack trace or abort a run mid-step.
+ */
+const closed = { stdout: false, stderr: false };
+
+export function writeOut(text: string): void {
+  if (!closed.stdout) process.stdout.write(text);
+}
+
+export function writeErr(text: string): void {
+  if (!closed.stderr) process.stderr.write(text);
+}
+
+/** Installed once by main: a closed stdout or stderr is noted and further writes to it are dropped. */
+export function ignoreClosedPipes(): void {
+  for (const name of ["stdout", "stderr"] as const) {
+    process[name].on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") {
+        closed[name] = true;
+        return;
+      }
+      throw err;
+    });
   }
 }

@@ -60,13 +60,15 @@ export async function resolveRunId(p: ProjectLocation, query: string): Promise<R
   throw new OmkError(
     "RUN_NOT_FOUND",
     match.length > 1
-      ? `run id "${query}" is ambiguous (${match.length} runs match)`
+      ? `run id "${query}" is ambiguous: it matches ${match.length} runs: ${match.slice(0, 10).join(", ")}${match.length > 10 ? ", …" : ""}`
       : `no run "${query}" in this project`,
     {
       hint:
         ids.length === 0
           ? 'start one with `omk run "<task>"`'
-          : "list runs with `omk run list`; `last` names the newest",
+          : match.length > 1
+            ? "give more of the id (a unique prefix or suffix), or the whole id"
+            : "list runs with `omk run list`; `last` names the newest",
     },
   );
 }

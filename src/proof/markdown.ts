@@ -17,7 +17,7 @@ export function proofMarkdown(p: Proof): string {
     `| agent | ${p.agent.adapter}${p.agent.model ? ` (${p.agent.model})` : ""}, execution \`${p.agent.execution}\` |`,
     `| attempts | ${p.attempts.length} |`,
     `| change | ${p.diff.files.length} file(s), +${p.diff.added} −${p.diff.deleted} |`,
-    `| ledger | ${p.ledger.events} events, head \`${p.ledger.headHash.slice(0, 16)}…\` |`,
+    `| ledger | ${p.ledger.events} events up to the proof (seq 1–${p.ledger.headSeq}), head \`${p.ledger.headHash.slice(0, 16)}…\` |`,
     ...(p.usage ? [`| tokens | ${p.usage.inputTokens} in / ${p.usage.outputTokens} out |`] : []),
     "",
     "## Why",

@@ -88,10 +88,22 @@ function ledgerCheck(journal: ReadRunJournal): ProofCheck {
     name: "ledger",
     ok,
     detail: ok
-      ? `${verify.events} events, chain intact`
+      ? `${verify.events} events, chain intact${afterProof(journal)}`
       : [...bad.map((p) => `seq ${p.seq ?? "?"} ${p.kind}: ${p.message}`), ...undecodable].join("; ") ||
         "ledger does not verify",
   };
+}
+
+/**
+ * The proof covers the events before its own ProofWritten; say how the ledger's count relates to the
+ * one `proof show` prints, so the two never seem to disagree.
+ */
+function afterProof(journal: ReadRunJournal): string {
+  const written = journal.events.find((e) => e.kind === "ProofWritten");
+  if (!written) return "";
+  const covered = journal.events.filter((e) => e.seq < written.seq).length;
+  const after = journal.events.filter((e) => e.seq >= written.seq).map((e) => e.kind);
+  return ` (the proof covers the first ${covered}, then ${after.join(", ")})`;
 }
 
 async function proofCheck(

@@ -1,11 +1,14 @@
-import { lstat, readdir } from "node:fs/promises";
+import { lstat, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { branchExists, deleteBranch } from "../git/refs.js";
 import { pruneWorktrees } from "../git/worktree.js";
 import { RunJournal, readRunJournal } from "../journal/run-journal.js";
+import type { RunState } from "../journal/state.js";
 import { gateWorkspaceDirs } from "../project/gate-workspace.js";
 import { listRunIds, type ProjectLocation, runLocation } from "../project/locate.js";
 import { removeWorktreeDir, THROWAWAY_PREFIXES } from "../project/throwaway.js";
 import { reapOrphans } from "./children.js";
+import { LIVE_FILE, runLiveness } from "./live.js";
 
 export interface CleanupItem {
   runId: string;
@@ -13,23 +16,56 @@ export interface CleanupItem {
   reason: string;
 }
 
+export interface BranchItem {
+  runId: string;
+  branch: string;
+  action: "deleted" | "kept";
+  reason: string;
+}
+
+export interface CleanupResult {
+  /** Worktrees removed or kept. */
+  items: CleanupItem[];
+  /** Run branches deleted or kept (only with `branches`). */
+  branches: BranchItem[];
+}
+
+export interface CleanupOptions {
+  /** Also close unfinished runs that no omk is driving (crashed or interrupted) and remove their worktrees. */
+  all: boolean;
+  /** Also delete the branches of landed and abandoned (finished, not ready) runs. */
+  branches?: boolean | undefined;
+  /** With `branches`: delete the branches of ready runs that never landed too. */
+  force?: boolean | undefined;
+}
+
 /**
  * Remove finished runs' worktrees (branches, ledgers and proofs stay: they are the record).
  * Unfinished runs are kept for `run resume` unless `all`, in which case they are closed as
- * interrupted first, so a crashed run never leaves a ledger without an ending.
+ * interrupted first, so a crashed run never leaves a ledger without an ending. A run some omk is
+ * driving right now is never touched.
  */
-export async function cleanupRuns(project: ProjectLocation, opts: { all: boolean }): Promise<CleanupItem[]> {
+export async function cleanupRuns(project: ProjectLocation, opts: CleanupOptions): Promise<CleanupResult> {
   const items: CleanupItem[] = [];
+  const branches: BranchItem[] = [];
   for (const id of await listRunIds(project)) {
     const loc = runLocation(project, id);
     const hasWorktree = (await lstat(loc.worktree).catch(() => null)) !== null;
-    let s: Awaited<ReturnType<typeof readRunJournal>>["state"];
+    let s: RunState | null;
     try {
       s = (await readRunJournal(loc.dir)).state;
     } catch {
       continue;
     }
     if (s === null) continue;
+    if (!s.finished && !s.interrupted) {
+      const live = await runLiveness(loc.dir);
+      if (live.state === "running") {
+        items.push({ runId: id, action: "kept", reason: `running (pid ${live.pid}, ${live.phase})` });
+        if (opts.branches) branches.push(branchItem(s, "kept", "the run is running"));
+        continue;
+      }
+    }
     if (!s.finished && !opts.all) {
       if (hasWorktree)
         items.push({
@@ -37,6 +73,7 @@ export async function cleanupRuns(project: ProjectLocation, opts: { all: boolean
           action: "kept",
           reason: "unfinished: resume it with `omk run resume`, or pass --all",
         });
+      if (opts.branches) branches.push(branchItem(s, "kept", "unfinished: resume it, or omk run rm it"));
       continue;
     }
     let action: CleanupItem["action"] = "removed";
@@ -50,15 +87,21 @@ export async function cleanupRuns(project: ProjectLocation, opts: { all: boolean
       } finally {
         await journal.close();
       }
+      await rm(join(loc.dir, LIVE_FILE), { force: true });
       action = "recovered";
     }
-    if (!hasWorktree) continue;
-    await removeWorktreeDir(project.root, loc.worktree);
-    items.push({
-      runId: id,
-      action,
-      reason: s.finished ? `run ${s.finished.status}` : "unfinished run closed as interrupted",
-    });
+    if (hasWorktree) {
+      await removeWorktreeDir(project.root, loc.worktree);
+      items.push({
+        runId: id,
+        action,
+        reason: s.finished ? `run ${s.finished.status}` : "unfinished run closed as interrupted",
+      });
+    }
+    if (opts.branches) {
+      const b = await pruneBranch(project.root, s, opts.force === true);
+      if (b) branches.push(b);
+    }
   }
   // Throwaway worktrees of an interrupted `proof verify` or `land`.
   const wtRoot = join(project.root, ".omk", "worktrees");
@@ -68,5 +111,30 @@ export async function cleanupRuns(project: ProjectLocation, opts: { all: boolean
     }
   }
   await pruneWorktrees(project.root);
-  return items;
+  return { items, branches };
+}
+
+function branchItem(s: RunState, action: BranchItem["action"], reason: string): BranchItem {
+  return { runId: s.runId, branch: s.branch, action, reason };
+}
+
+/**
+ * Which run branches go: landed runs' (the change is on the base branch) and abandoned ones' (finished,
+ * not ready). A ready run that never landed is work nobody took yet: kept unless `force`.
+ */
+export function branchVerdict(s: RunState, force: boolean): { delete: boolean; reason: string } {
+  if (s.landed) return { delete: true, reason: `landed as ${s.landed.commit.slice(0, 12)}` };
+  if (!s.finished) return { delete: false, reason: "unfinished: resume it, or omk run rm it" };
+  if (s.finished.status !== "ready") return { delete: true, reason: `abandoned: ${s.finished.status}` };
+  return force
+    ? { delete: true, reason: "ready but never landed (--force)" }
+    : { delete: false, reason: `ready and not landed: omk land ${s.runId}, or pass --force to delete it` };
+}
+
+async function pruneBranch(root: string, s: RunState, force: boolean): Promise<BranchItem | null> {
+  if (!(await branchExists(root, s.branch))) return null;
+  const v = branchVerdict(s, force);
+  if (!v.delete) return branchItem(s, "kept", v.reason);
+  await deleteBranch(root, s.branch, { force: true });
+  return branchItem(s, "deleted", v.reason);
 }

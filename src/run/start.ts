@@ -17,6 +17,8 @@ import { ensurePrivateDir } from "../store/private-fs.js";
 import { resolveAgent } from "./adapters.js";
 import { reapOrphans, runProcessContext } from "./children.js";
 import { type DriveResult, driveRun } from "./driver.js";
+import { startHeartbeat } from "./live.js";
+import { assertHasCommits } from "./preflight.js";
 
 /** What a fresh run and a resumed one share: where, the environment, the interrupt, the policy's ask. */
 export interface RunCommonOptions {
@@ -55,6 +57,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     throw new OmkError("USAGE", "the task is empty", { hint: 'omk run "describe the change you want"' });
   const project = await openProject(o.cwd, o.parentEnv);
   const { root, config } = project;
+  if (o.base === undefined) await assertHasCommits(root);
   // Independent reads of the repository, in parallel: each is a git process.
   const checkDirty = o.base === undefined && !o.allowDirty;
   const [dirty, base, baseBranch] = await Promise.all([
@@ -170,6 +173,26 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
 
 /** The loop in the run's own process context, then — when it finished — the proof. */
 async function driveAndFinish(
+  journal: RunJournal,
+  o: RunCommonOptions & { project: Project; loc: RunLocation; gates: TreeGates; adapter: RunOutcomeAdapter },
+): Promise<DriveResult> {
+  // Who is driving the run right now (live.json, outside the ledger): `run list` tells running from crashed.
+  const before = journal.state;
+  const live = await startHeartbeat(o.loc.dir, {
+    pid: process.pid,
+    attempt: before.attempts.at(-1)?.n ?? null,
+    phase: "starting",
+  });
+  const unsubscribe = journal.subscribe((e) => live.observe(e));
+  try {
+    return await drive(journal, o);
+  } finally {
+    unsubscribe();
+    await live.stop();
+  }
+}
+
+async function drive(
   journal: RunJournal,
   o: RunCommonOptions & { project: Project; loc: RunLocation; gates: TreeGates; adapter: RunOutcomeAdapter },
 ): Promise<DriveResult> {

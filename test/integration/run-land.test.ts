@@ -79,7 +79,7 @@ if (existsSync("max-txt") && txt.length > Number(readFileSync("max-txt", "utf8")
     expectUntouched(run.runId, before);
   });
 
-  it("fast-forwards a ready run onto main, records Landed, and refuses to land it twice", async () => {
+  it("fast-forwards a ready run onto main, records Landed; landing it twice is nothing to do", async () => {
     const run = await readyRun({ "feature.txt": "ok feature\n" });
     const r = await land(run.runId);
     expect(r.code, r.stderr).toBe(0);
@@ -92,8 +92,11 @@ if (existsSync("max-txt") && txt.length > Number(readFileSync("max-txt", "utf8")
     ]);
     expect(await ledgerProblems(p.runDir(run.runId))).toEqual([]);
 
+    // Landing it again is nothing to do: exit 0, nothing moves, no second Landed.
     const again = await land(run.runId);
-    expectRefused(again, /already landed/);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.doc).toMatchObject({ ok: true, alreadyLanded: true, commit: run.headCommit });
+    expect(again.stderr).toMatch(/already landed as \w+: nothing to do/);
     expect(head()).toBe(run.headCommit);
     expect(landed(run.runId)).toHaveLength(1);
   });

@@ -13,11 +13,13 @@ import type {
 
 /**
  * `--agent exec --agent-bin <path> [--agent-arg X]…`: any command as an agent. Each prompt runs
- * `[agentBin, ...agentArgs]` once in the worktree with the task on stdin and in OMK_TASK, the attempt
+ * `[agentBin, ...agentArgs]` once in the worktree with the task on stdin and (up to 64 KiB) in OMK_TASK, the attempt
  * number in OMK_ATTEMPT and, on retries, the feedback file in OMK_FEEDBACK_FILE. The exit code is the verdict.
  */
 
 const TAIL_CHARS = 400;
+/** Tasks up to this size also travel in OMK_TASK; every task is on stdin. */
+export const MAX_ENV_TASK_BYTES = 64 * 1024;
 
 function requireBin(agentBin: string | undefined): string {
   if (agentBin === undefined || agentBin === "") {
@@ -78,8 +80,10 @@ class ExecSession implements AgentSession {
     };
     if (this.ctx.signal?.aborted === true) onAbort();
     else this.ctx.signal?.addEventListener("abort", onAbort, { once: true });
-    // User text as explicit env is intended: it is the task itself, not a credential.
-    const explicitEnv: Record<string, string> = { OMK_TASK: text, OMK_ATTEMPT: String(attempt) };
+    // User text as explicit env is intended: it is the task itself, not a credential. One environment
+    // string is capped by the kernel (128 KiB on Linux: E2BIG), so a longer task is only on stdin.
+    const explicitEnv: Record<string, string> = { OMK_ATTEMPT: String(attempt) };
+    if (Buffer.byteLength(text) <= MAX_ENV_TASK_BYTES) explicitEnv["OMK_TASK"] = text;
     if (feedbackFile !== undefined) explicitEnv["OMK_FEEDBACK_FILE"] = feedbackFile;
     try {
       const res = await this.ctx.proc.run([this.exe, ...(this.ctx.agentArgs ?? [])], {

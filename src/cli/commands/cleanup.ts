@@ -5,21 +5,40 @@ export function registerCleanup(program: Command): void {
   program
     .command("cleanup")
     .description(
-      "Remove the worktrees of finished runs and prune git's worktree list. Ledgers, proofs and run\n" +
-        "branches are kept. Unfinished runs are kept for `omk run resume` unless --all, which closes them\n" +
-        "as interrupted (recovering a crashed run's ledger) and removes their worktrees too.",
+      "Remove the worktrees of finished runs and prune git's worktree list. Ledgers, proofs and run branches are kept. " +
+        "Unfinished runs are kept for `omk run resume` unless --all, which closes them as interrupted (recovering a crashed run's ledger) and removes their worktrees too. " +
+        "A run that is running is never touched. To remove one run entirely, use `omk run rm`.",
     )
     .option("--all", "also close and clean unfinished (interrupted or crashed) runs")
-    .addHelpText("after", examples(["omk cleanup", "omk cleanup --all --json"]))
-    .action(async (flags: { all?: boolean }, cmd: Command) => {
+    .option(
+      "--branches",
+      "also delete the branches of landed runs and of abandoned ones (finished, not ready); a ready run that never landed keeps its branch",
+    )
+    .option("--force", "with --branches: delete the branches of ready runs that never landed too")
+    .addHelpText(
+      "after",
+      examples(["omk cleanup", "omk cleanup --branches", "omk cleanup --all --branches --json"]),
+    )
+    .action(async (flags: { all?: boolean; branches?: boolean; force?: boolean }, cmd: Command) => {
       const { cleanupRuns } = await import("../../run/cleanup.js");
       const { openProject } = await import("../../project/open.js");
       const out = outputFor(cmd);
+      if (flags.force && !flags.branches) out.warn("--force only matters with --branches");
       const project = await openProject(process.cwd(), process.env);
-      const items = await cleanupRuns(project, { all: flags.all === true });
-      if (out.opts.json) out.json({ ok: true, items });
-      for (const i of items) out.info(`  ${i.action.padEnd(9)} ${i.runId}  ${i.reason}`);
+      const { items, branches } = await cleanupRuns(project, {
+        all: flags.all === true,
+        branches: flags.branches === true,
+        force: flags.force === true,
+      });
+      if (out.opts.json) out.json({ ok: true, items, ...(flags.branches ? { branches } : {}) });
+      for (const i of items) out.result(`${i.action.padEnd(9)} ${i.runId}  ${i.reason}`);
+      for (const b of branches)
+        out.result(`${(b.action === "deleted" ? "deleted" : "kept").padEnd(9)} ${b.branch}  ${b.reason}`);
       const removed = items.filter((i) => i.action !== "kept").length;
-      out.info(`cleanup: ${removed} worktree(s) removed, ${items.length - removed} kept`);
+      const deleted = branches.filter((b) => b.action === "deleted").length;
+      out.info(
+        `cleanup: ${removed} worktree(s) removed, ${items.length - removed} kept` +
+          (flags.branches ? `; ${deleted} branch(es) deleted, ${branches.length - deleted} kept` : ""),
+      );
     });
 }

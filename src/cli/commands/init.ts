@@ -5,8 +5,8 @@ export function registerInit(program: Command): void {
   program
     .command("init")
     .description(
-      "Set up omk in this git repository: .omk/config.toml, .omk/gates.toml (detected from your\n" +
-        "package.json, Cargo.toml, go.mod, pyproject.toml or Makefile), MCP config stubs, and a\n" +
+      "Set up omk in this git repository: .omk/config.toml, .omk/gates.toml (detected from your " +
+        "package.json, Cargo.toml, go.mod, pyproject.toml or Makefile), MCP config stubs, and a " +
         "git exclude for .omk/worktrees/. Safe to re-run: existing files are kept unless --force.",
     )
     .option("-f, --force", "overwrite existing omk files with freshly detected ones")

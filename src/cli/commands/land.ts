@@ -5,10 +5,10 @@ export function registerLand(program: Command): void {
   program
     .command("land <run>")
     .description(
-      "Merge a ready run into the branch it started from. Before anything moves, the project's gates\n" +
-        "re-run on the run's exact commit in a gate workspace (a same-uid agent could have rewritten the\n" +
-        "run's ledger). Fast-forward only by default; with --merge, a moved base is checked with\n" +
-        "git merge-tree and the gates re-run on the merge result instead.",
+      "Merge a ready run into the branch it started from. Before anything moves, the project's gates " +
+        "re-run on the run's exact commit in a gate workspace (a same-uid agent could have rewritten the " +
+        "run's ledger). Fast-forward only by default; with --merge, a moved base is checked with " +
+        "git merge-tree and the gates re-run on the merge result instead. A run that already landed is nothing to do (exit 0).",
     )
     .addOption(
       new Option(
@@ -25,12 +25,20 @@ export function registerLand(program: Command): void {
     .action(
       async (id: string, flags: { ffOnly?: boolean; merge?: boolean; regate: boolean }, cmd: Command) => {
         const { landRun } = await import("../../run/land.js");
+        const { landPrecheck } = await import("../../run/land-precheck.js");
         const { openProject } = await import("../../project/open.js");
         const { resolveRunId } = await import("../../project/locate.js");
         const { interruptController } = await import("../interrupt.js");
         const out = outputFor(cmd);
         const project = await openProject(process.cwd(), process.env);
         const loc = await resolveRunId(project, id);
+        const pre = await landPrecheck(project, loc);
+        if (pre.alreadyLanded) {
+          const { commit } = pre.alreadyLanded;
+          if (out.opts.json) out.json({ ok: true, runId: loc.runId, commit, alreadyLanded: true });
+          out.info(`run ${loc.runId} already landed as ${commit.slice(0, 12)}: nothing to do`);
+          return;
+        }
         const mode = flags.merge ? "merge" : flags.ffOnly ? "ff-only" : project.config.land.mode;
         const intr = interruptController(out);
         if (!flags.regate)

@@ -3,7 +3,10 @@ import { ExitCode } from "../../core/exit-codes.js";
 import { examples, outputFor } from "../context.js";
 
 export function registerProof(program: Command): void {
-  const proof = program.command("proof").description("Show or independently verify a run's proof.");
+  const proof = program
+    .command("proof")
+    .description("Show or independently verify a run's proof.")
+    .addHelpText("after", examples(["omk proof show last", "omk proof verify last"]));
 
   proof
     .command("show <run>")
@@ -17,15 +20,15 @@ export function registerProof(program: Command): void {
       const out = outputFor(cmd);
       const p = await loadProof(await openProject(process.cwd(), process.env), id);
       if (out.opts.json || flags.format === "json") out.json(p);
-      else process.stdout.write(proofMarkdown(p));
+      else out.resultRaw(proofMarkdown(p));
     });
 
   proof
     .command("verify <run>")
     .description(
-      "Check a run end to end: the ledger's hash chain, proof.json against the ledger, artifact hashes,\n" +
-        "that the run branch still points at the recorded commit, and (unless --no-gates) re-run the gates\n" +
-        "on that commit in a throwaway worktree. Exit 0 iff everything agrees.",
+      "Check a run end to end: the ledger's hash chain, proof.json against the ledger, artifact hashes, " +
+        "that the run branch still points at the recorded commit, and (unless --no-gates) re-run the gates " +
+        "on that commit in a gate workspace. Exit 0 iff everything agrees.",
     )
     .option("--no-gates", "skip re-running the gates")
     .addHelpText("after", examples(["omk proof verify last", "omk proof verify run-mf3k2x9a0-7q --json"]))
@@ -45,10 +48,10 @@ export function registerProof(program: Command): void {
         });
         if (out.opts.json) out.json(r);
         for (const c of r.checks)
-          out.info(
+          out.result(
             `  ${c.ok ? out.paint("green", "ok  ") : out.paint("red", "FAIL")} ${c.name.padEnd(9)} ${c.detail}`,
           );
-        out.info(
+        out.result(
           r.ok
             ? out.paint("green", `proof of ${r.runId} verifies (status ${r.status})`)
             : out.paint("red", `proof of ${r.runId} does NOT verify`),

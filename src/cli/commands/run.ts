@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { agentSpecForms, checkAgentFlags, parseAgentSpec } from "../../agents/registry.js";
@@ -9,109 +9,82 @@ import type { AskFn } from "../../policy/approval.js";
 import type { ExecutionMode } from "../../policy/execution-mode.js";
 import type { RunCommonOptions, RunOutcome } from "../../run/start.js";
 import { collect, examples, outputFor } from "../context.js";
-import type { Output } from "../output.js";
+import { nearestName } from "../format.js";
+import { type Output, writeErr } from "../output.js";
 import { registerRunInspect } from "./run-inspect.js";
 
 interface RunFlags {
   agent?: string;
   agentBin?: string;
-  agentArg: string[];
+  agentArg?: string[];
   model?: string;
   execution?: ExecutionMode;
   maxAttempts?: string;
   base?: string;
   allowDirty?: boolean;
-  allowPath: string[];
+  allowPath?: string[];
+  taskFile?: string;
 }
+
+const START_EXAMPLES = [
+  "omk run add retry with backoff to the http client",
+  "omk run --agent exec --agent-bin ./scripts/my-agent.sh fix the flaky test",
+  "omk run --task-file TASK.md --max-attempts 5",
+  "git log -1 --format=%B | omk run --task-file -",
+  "omk run --agent replay:last --json",
+  'omk run --execution never "explain the failing test"   # read-only',
+];
 
 export function registerRun(program: Command): void {
   const run = program
     .command("run")
     .description(
-      "Run an agent on a task in its own worktree, judge it with the gates, and write a proof.\n`omk run <task>` is short for `omk run start <task>`.",
+      "Run an agent on a task in its own worktree, judge the change with the project's gates, and write a proof. " +
+        "The task is the words after `omk run` (quoted or not) or --task-file; `omk run start <task>` is the same. " +
+        "The subcommands below look at and manage runs. Exit 0 iff the run is ready.",
     )
+    .argument("[task...]", "what the agent should do (the words are joined with spaces)")
+    // `omk run list --agent x` is an error, not a silently ignored flag: run's own flags come before a subcommand.
+    .enablePositionalOptions();
+  addStartOptions(run)
     .addHelpText(
       "after",
-      examples([
-        'omk run "add retry with backoff to the http client"',
-        "omk run start --help      # every flag of a run",
-        "omk run list",
-        "omk run resume last",
-      ]),
-    );
-
-  run
-    .command("start <task>", { isDefault: true })
-    .description(
-      "Start a run: worktree omk/run/<id> from HEAD (or --base), the agent works under the execution\n" +
-        "policy, then diff → path policy → secret scan → gates; failing gates go back to the agent\n" +
-        "until --max-attempts is spent. Exit 0 iff the run is ready.",
+      `${examples([...START_EXAMPLES, "omk run list", "omk run diff last --stat", "omk run resume last"])}\n` +
+        "A one-word task that is (nearly) a subcommand's name is refused: `omk run lst` asks whether you meant `omk run list`.\n",
     )
-    .option("-a, --agent <name>", `${agentSpecForms()} (default from .omk/config.toml, else kimi)`)
-    .option("--agent-bin <path>", "agent executable (test seam for kimi; the command for --agent exec)")
-    .option("--agent-arg <arg>", "extra argument for the agent (repeatable)", collect, [])
-    .option("-m, --model <model>", "model name passed to the agent")
-    .addOption(
-      new Option(
-        "-e, --execution <mode>",
-        "auto: approve tool calls inside the worktree; ask: ask on the TTY (fails closed without one); never: reject writes and shell",
-      ).choices(["ask", "auto", "never"]),
-    )
-    .option("-n, --max-attempts <n>", "attempt budget (default 3)")
-    .option("--base <rev>", "start from this commit instead of HEAD (the working tree may then be dirty)")
-    .option("--allow-dirty", "start from HEAD even though the working tree has uncommitted changes")
-    .option(
-      "--allow-path <glob>",
-      "let the agent change this protected path for this run (repeatable; recorded): .omk/**, .kimi/**, agent CLI config, gates.toml `protect`",
-      collect,
-      [],
-    )
-    .addHelpText(
-      "after",
-      examples([
-        'omk run "add retry with backoff to the http client"',
-        'omk run --agent exec --agent-bin ./scripts/my-agent.sh "fix the flaky test"',
-        "omk run --agent replay:last --json",
-        'omk run --execution never "explain the failing test"   # read-only',
-      ]),
-    )
-    .action(async (task: string, flags: RunFlags, cmd: Command) => {
-      const { startRun } = await import("../../run/start.js");
-      const out = outputFor(cmd);
-      const maxAttempts = flags.maxAttempts === undefined ? undefined : Number(flags.maxAttempts);
-      if (
-        maxAttempts !== undefined &&
-        (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)
-      ) {
+    .action(async (words: string[], flags: RunFlags, cmd: Command) => {
+      if (words.length === 0 && flags.taskFile === undefined && cmd.parent?.args.length === 1) {
+        // bare `omk run`: its help, like bare `omk`.
+        cmd.outputHelp();
+        return;
+      }
+      const only = words.length === 1 && flags.taskFile === undefined ? words[0]! : null;
+      const near = only === null ? null : nearestName(only, commandNames(cmd));
+      if (near !== null) {
         throw new OmkError(
           "USAGE",
-          `--max-attempts must be an integer from 1 to 20, got ${JSON.stringify(flags.maxAttempts)}`,
+          `"${only}" looks like a mistyped subcommand, not a task: did you mean \`omk run ${near}\`?`,
+          {
+            hint: `for a one-word task, say a little more, or pass it with --task-file (echo ${only} | omk run --task-file -)`,
+          },
         );
       }
-      if (flags.agent !== undefined) {
-        checkAgentFlags(parseAgentSpec(flags.agent, process.cwd()).descriptor, { agentBin: flags.agentBin });
-      }
-      await withRun(out, (common) =>
-        startRun({
-          ...common,
-          task,
-          agent: flags.agent,
-          agentBin: flags.agentBin === undefined ? undefined : resolve(flags.agentBin),
-          agentArgs: flags.agentArg,
-          model: flags.model,
-          execution: flags.execution,
-          maxAttempts,
-          base: flags.base,
-          allowDirty: flags.allowDirty,
-          allowPaths: flags.allowPath,
-        }),
-      );
+      await startFromFlags(words, flags, cmd);
     });
+
+  addStartOptions(
+    run
+      .command("start")
+      .description("Start a run: the same as `omk run <task>`.")
+      .argument("[task...]", "what the agent should do (the words are joined with spaces)"),
+  )
+    .addHelpText("after", examples(START_EXAMPLES.map((e) => e.replace(/^omk run /, "omk run start "))))
+    .action(async (words: string[], flags: RunFlags, cmd: Command) => startFromFlags(words, flags, cmd));
 
   run
     .command("resume <run>")
     .description(
-      "Continue an interrupted or crashed run from its ledger (run id, unique prefix/suffix, or `last`).",
+      "Continue an interrupted or crashed run from its ledger (run id, unique prefix or suffix, or `last`).",
     )
     .addHelpText("after", examples(["omk run resume last", "omk run resume run-mf3k2x9a0-7q"]))
     .action(async (id: string, _flags: unknown, cmd: Command) => {
@@ -149,6 +122,102 @@ export function registerRun(program: Command): void {
   registerRunInspect(run);
 }
 
+/** The flags of starting a run, on `omk run` and `omk run start` alike. */
+function addStartOptions(cmd: Command): Command {
+  return cmd
+    .option("--task-file <file>", "read the task from FILE (`-`: stdin), for long tasks; not with task words")
+    .option("-a, --agent <name>", `the agent: ${agentSpecForms()} (default from .omk/config.toml, else kimi)`)
+    .option(
+      "--agent-bin <path>",
+      "the agent's executable: the command --agent exec runs, or a kimi binary other than the one on PATH",
+    )
+    .option("--agent-arg <arg>", "an extra argument for the agent executable (repeatable)", collect)
+    .option("-m, --model <model>", "model name passed to the agent")
+    .addOption(
+      new Option(
+        "-e, --execution <mode>",
+        "auto: approve tool calls inside the worktree; ask: ask on the terminal (fails closed without one); never: reject writes and shell",
+      ).choices(["ask", "auto", "never"]),
+    )
+    .option(
+      "-n, --max-attempts <n>",
+      "attempt budget, 1–20: failing gates go back to the agent until it is spent (default: .omk/config.toml, else 3)",
+    )
+    .option("--base <rev>", "start from this commit instead of HEAD (the working tree may then be dirty)")
+    .option("--allow-dirty", "start from HEAD even though the working tree has uncommitted changes")
+    .option(
+      "--allow-path <glob>",
+      "let the agent change this protected path for this run (repeatable; recorded): .omk/**, .kimi/**, agent CLI config, gates.toml `protect`",
+      collect,
+    );
+}
+
+/** The subcommand names of `omk run` (what a one-word task must not be mistaken for). */
+function commandNames(run: Command): string[] {
+  return run.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+}
+
+/** The task: the words, or the contents of --task-file (`-`: stdin). */
+async function readTask(words: readonly string[], taskFile: string | undefined): Promise<string> {
+  if (taskFile === undefined) {
+    if (words.length === 0)
+      throw new OmkError("USAGE", "no task given", {
+        hint: "omk run <what the agent should do>, or --task-file FILE (`-` reads stdin)",
+      });
+    return words.join(" ");
+  }
+  if (words.length > 0)
+    throw new OmkError("USAGE", "give the task as words or with --task-file, not both", {
+      hint: "put everything the agent should know in the file",
+    });
+  try {
+    const text = taskFile === "-" ? await readStdin() : await readFile(taskFile, "utf8");
+    return text.trimEnd();
+  } catch (err) {
+    throw new OmkError("USAGE", `cannot read the task file ${taskFile}: ${(err as Error).message}`, {
+      hint: "--task-file takes a readable file, or - for stdin",
+    });
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin)
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Command): Promise<void> {
+  const { startRun } = await import("../../run/start.js");
+  const out = outputFor(cmd);
+  const maxAttempts = flags.maxAttempts === undefined ? undefined : Number(flags.maxAttempts);
+  if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)) {
+    throw new OmkError(
+      "USAGE",
+      `--max-attempts must be an integer from 1 to 20, got ${JSON.stringify(flags.maxAttempts)}`,
+    );
+  }
+  if (flags.agent !== undefined) {
+    checkAgentFlags(parseAgentSpec(flags.agent, process.cwd()).descriptor, { agentBin: flags.agentBin });
+  }
+  const task = await readTask(words, flags.taskFile);
+  await withRun(out, (common) =>
+    startRun({
+      ...common,
+      task,
+      agent: flags.agent,
+      agentBin: flags.agentBin === undefined ? undefined : resolve(flags.agentBin),
+      agentArgs: flags.agentArg ?? [],
+      model: flags.model,
+      execution: flags.execution,
+      maxAttempts,
+      base: flags.base,
+      allowDirty: flags.allowDirty,
+      allowPaths: flags.allowPath ?? [],
+    }),
+  );
+}
+
 /** What a start and a resume share: the interrupt signal, the policy's ask and the progress view. */
 async function withRun(out: Output, go: (common: RunCommonOptions) => Promise<RunOutcome>): Promise<void> {
   const { RunProgress } = await import("../../report/progress.js");
@@ -157,7 +226,7 @@ async function withRun(out: Output, go: (common: RunCommonOptions) => Promise<Ru
   const isTTY = out.opts.isTTY && !out.opts.quiet;
   const progress = new RunProgress({
     line: (t) => out.info(t),
-    status: isTTY ? (t) => process.stderr.write(`\r\u001b[2K${t}`) : undefined,
+    status: isTTY ? (t) => writeErr(`\r\u001b[2K${t}`) : undefined,
   });
   const terminal = terminalAsk();
   const ask: AskFn | null =

@@ -8,7 +8,7 @@ export function registerVerify(program: Command): void {
   program
     .command("verify")
     .description(
-      "Run the project's gates (.omk/gates.toml, or detected ones if it is missing) on the current\n" +
+      "Run the project's gates (.omk/gates.toml, or detected ones if it is missing) on the current " +
         "working tree. Exits 0 only if every required gate passes.",
     )
     .option("-g, --gate <name>", "run only this gate (repeatable)", collect, [])
