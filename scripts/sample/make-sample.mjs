@@ -45,7 +45,8 @@ export const SAMPLE_FILES = {
       version: "1.0.0",
       private: true,
       type: "module",
-      scripts: { test: "node --test test/" },
+      // An explicit file: `node --test test/` reads the directory as a file name on Node 21+.
+      scripts: { test: "node --test test/slugify.test.js" },
     },
     null,
     2,

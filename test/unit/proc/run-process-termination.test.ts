@@ -31,10 +31,12 @@ describe("runProcess: termination", () => {
   });
 
   it("escalates to SIGKILL when the child ignores SIGTERM", async () => {
+    // The timeout leaves a slow start (a loaded CI machine, a newer node) time to print "ready" and
+    // install its SIGTERM handler first; only then does ignoring SIGTERM mean anything.
     const r = await runProcess(fixture("forever.mjs", "--ignore-term"), {
       cwd,
       parentEnv: parentEnv(),
-      timeoutMs: 300,
+      timeoutMs: 3_000,
       graceMs: 300,
     });
     expect(r.timedOut).toBe(true);
