@@ -25,6 +25,7 @@ const CLEAN = {
   findings: [],
   gates: [],
   outcome: null,
+  output: null,
 };
 
 describe("projectRun", () => {
