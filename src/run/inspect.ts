@@ -2,6 +2,7 @@ import { OmkError } from "../core/errors.js";
 import type { DecodedEvents } from "../journal/events.js";
 import { journalProblem, readRunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
+import { readRunSummary } from "../journal/summary.js";
 import { listRunIds, type ProjectLocation, resolveRunId, runLocation } from "../project/locate.js";
 import { currentPhase } from "./resume-point.js";
 
@@ -43,8 +44,9 @@ export async function listRuns(project: ProjectLocation): Promise<RunSummary[]> 
   const runs: RunSummary[] = [];
   for (const id of await listRunIds(project)) {
     try {
-      const read = await readRunJournal(runLocation(project, id).dir);
-      if (read.state) runs.push(summarize(read.state, read.verify.ok, journalProblem(read)));
+      // summary.json when it is current, else the ledger replayed (and the summary rebuilt).
+      const sum = await readRunSummary(runLocation(project, id).dir);
+      if (sum.state) runs.push(summarize(sum.state, sum.ledgerOk, sum.problem));
     } catch {
       // an unreadable run directory is reported by `run show`, not by the list
     }

@@ -11,6 +11,7 @@ import type { RunCommonOptions, RunOutcome } from "../../run/start.js";
 import { collect, examples, outputFor } from "../context.js";
 import type { Output } from "../output.js";
 import { registerRunInspect } from "./run-inspect.js";
+import { registerRunLogs } from "./run-logs.js";
 
 interface RunFlags {
   agent?: string;
@@ -147,6 +148,7 @@ export function registerRun(program: Command): void {
     });
 
   registerRunInspect(run);
+  registerRunLogs(run);
 }
 
 /** What a start and a resume share: the interrupt signal, the policy's ask and the progress view. */
