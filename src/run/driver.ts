@@ -336,6 +336,7 @@ async function runAgentTurn(
             out.text(event.text, event.type);
             return;
           }
+          out.breakLine();
           out.record("AgentEvent", { attempt: out.attempt, event });
         },
       });
@@ -367,6 +368,7 @@ interface OutputRouter {
   readonly attempt: number;
   begin(attempt: number): void;
   text(text: string, kind: "text" | "thinking"): void;
+  breakLine(): void;
   record<K extends "AgentEvent" | "AgentOutput" | "AgentOutputSaved">(kind: K, data: RunEventInput<K>): void;
   /** Saves the attempt's output (AgentOutputSaved) and waits for every append; idempotent. */
   end(): Promise<void>;
@@ -403,6 +405,9 @@ function outputRouter(o: DriveOptions): OutputRouter {
     text(text, kind) {
       // Text between turns (no recorder) has no attempt to belong to; it is dropped.
       recorder?.text(text, kind);
+    },
+    breakLine() {
+      recorder?.breakLine();
     },
     record(kind, data) {
       const p = journal.append(kind, data);

@@ -118,6 +118,14 @@ export class AgentOutputRecorder {
     this.#gather(this.#redactor.push(out));
   }
 
+  /** Another kind of agent event came between text pieces (a step, a tool call): end the open line. */
+  breakLine(): void {
+    if (this.#saved !== null || this.#atLineStart) return;
+    this.#thinking = false;
+    this.#atLineStart = true;
+    this.#gather(this.#redactor.push("\n"));
+  }
+
   /** The attempt ended: flushes the redactor, writes the kept tail, syncs and closes the file. */
   finish(): SavedOutput {
     if (this.#saved !== null) return this.#saved;
@@ -180,9 +188,11 @@ export class AgentOutputRecorder {
       this.#write(buf);
       return;
     }
-    // Cut the head on a character boundary; the rest starts the tail.
+    // Cut the head after a line end when one is near, else on a character boundary; the rest starts the tail.
     let at = Math.max(0, room);
-    while (at > 0 && ((buf[at] ?? 0) & 0xc0) === 0x80) at--;
+    const nl = at > 0 ? buf.lastIndexOf(0x0a, at - 1) : -1;
+    if (nl !== -1 && at - (nl + 1) < 4096) at = nl + 1;
+    else while (at > 0 && ((buf[at] ?? 0) & 0xc0) === 0x80) at--;
     if (at > 0) this.#write(buf.subarray(0, at));
     this.#headFull = true;
     this.#tail.append(buf.subarray(at));
