@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- foundation|run]`: ratios against baselines measured in the same run; results in bench/results/.
+// `npm run bench [-- foundation|run|output]`: ratios against baselines measured in the same run; results in bench/results/.
 const which = process.argv[2] ?? "all";
 if (which === "all" || which === "foundation") {
   process.stderr.write("bench: foundation\n");
@@ -10,4 +10,9 @@ if (which === "all" || which === "run") {
   process.stderr.write("bench: run overhead\n");
   const { benchRun } = await import("./run-overhead.mjs");
   await benchRun();
+}
+if (which === "all" || which === "output") {
+  process.stderr.write("bench: agent output\n");
+  const { benchOutput } = await import("./output.mjs");
+  await benchOutput();
 }

@@ -120,6 +120,27 @@ const RunEventSchemas = {
     version: z.string().nullable().optional(),
   }),
   AgentEvent: z.looseObject({ attempt, event: AgentEventRecordSchema }),
+  /**
+   * A batch of the agent's text output (exec's stdout lines, kimi's text and thinking), coalesced by
+   * size and time and capped per attempt; the text itself is in the attempt's output artifact.
+   * `sample`: the batch's first characters, redacted.
+   */
+  AgentOutput: z.looseObject({ attempt, lines: count, bytes: count, sample: z.string() }),
+  /**
+   * Where an attempt's output lives: `file` (run-dir relative) with its sha256 and size as written,
+   * everything the agent printed (`seenBytes`, `lines`, redacted) and how much of it was cut between
+   * the kept head and tail (`cutBytes`).
+   */
+  AgentOutputSaved: z.looseObject({
+    attempt,
+    file: z.string().regex(/^artifacts\/output-[1-9][0-9]*\.log$/),
+    sha256,
+    bytes: count,
+    seenBytes: count,
+    lines: count,
+    cutBytes: count,
+    batches: count,
+  }),
   /** The turn's leftovers were stopped before omk looked at the worktree. */
   AgentStopped: z.looseObject({ attempt, killed: z.array(int) }),
   /** The worktree as a tree (private index); commits the agent made itself are noted, never used. */

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ReadRunJournal } from "./run-journal.js";
@@ -30,13 +32,40 @@ export async function finishedRunProblems(dir: string, r: ReadRunJournal): Promi
     );
   }
   const named = new Set<string>();
+  /** The last AgentOutputSaved per output file: a restarted attempt rewrites its file. */
+  const outputs = new Map<string, { sha256: string; bytes: number }>();
   for (const e of r.events) {
     if (e.kind === "DiffCaptured" && e.data.patchFile) named.add(e.data.patchFile);
     if (e.kind === "AttemptStarted" && e.data.feedbackFrom !== null)
       named.add(`artifacts/feedback-${e.data.attempt}.md`);
+    // An attempt's output file is announced by its start (a crash may leave it unsaved).
+    if (e.kind === "AttemptStarted") named.add(outputArtifact(e.data.attempt));
+    if (e.kind === "AgentOutputSaved")
+      outputs.set(e.data.file, { sha256: e.data.sha256, bytes: e.data.bytes });
   }
   for (const name of await readdir(join(dir, "artifacts")).catch(() => [] as string[])) {
     if (!named.has(`artifacts/${name}`)) problems.push(`artifacts/${name} is not named by the ledger`);
   }
+  for (const [file, want] of outputs) {
+    const got = await hashFile(join(dir, file)).catch(() => null);
+    if (got === null) problems.push(`${file} is missing`);
+    else if (got.sha256 !== want.sha256 || got.bytes !== want.bytes)
+      problems.push(`${file} does not match the sha256 and size the ledger recorded`);
+  }
   return problems;
+}
+
+/** Where attempt `n`'s agent output is saved, relative to the run dir. */
+export function outputArtifact(n: number): string {
+  return `artifacts/output-${n}.log`;
+}
+
+async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest("hex"), bytes };
 }

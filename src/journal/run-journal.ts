@@ -15,6 +15,7 @@ import {
   type TypedEvent,
 } from "./events.js";
 import { applyRunEvent, initialRunState, type RunState } from "./state.js";
+import { writeRunSummary } from "./summary-file.js";
 
 export type JournalObserver = (e: RunJournalEvent) => void;
 
@@ -115,9 +116,11 @@ export class RunJournal {
     return e as TypedEvent<K>;
   }
 
-  close(): Promise<void> {
+  /** Releases the ledger, then leaves summary.json for `run list` (best effort: it is only a cache). */
+  async close(): Promise<void> {
     this.#observers.clear();
-    return this.#ledger.close();
+    await this.#ledger.close();
+    if (this.#state !== null) await writeRunSummary(this.dir, this.#state).catch(() => {});
   }
 }
 

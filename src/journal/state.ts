@@ -31,6 +31,16 @@ export interface AttemptState {
   findings: { path: string; line: number; rule: string }[];
   gates: GateRecord[];
   outcome: AttemptOutcome | null;
+  /** The agent's text output: counted from AgentOutput batches, then as saved (AgentOutputSaved). */
+  output: AttemptOutput | null;
+}
+
+export interface AttemptOutput {
+  /** Redacted lines and bytes the agent printed so far (the batches recorded; the total once saved). */
+  lines: number;
+  bytes: number;
+  batches: number;
+  saved: { file: string; sha256: string; bytes: number; cutBytes: number } | null;
 }
 
 export interface RunState {
@@ -108,6 +118,7 @@ function freshAttempt(n: number): AttemptState {
     findings: [],
     gates: [],
     outcome: null,
+    output: null,
   };
 }
 
@@ -156,6 +167,23 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       }
       break;
     }
+    case "AgentOutput": {
+      const a = attemptOf(s, e.data.attempt);
+      a.output ??= { lines: 0, bytes: 0, batches: 0, saved: null };
+      const o = a.output;
+      o.lines += e.data.lines;
+      o.bytes += e.data.bytes;
+      o.batches++;
+      break;
+    }
+    case "AgentOutputSaved":
+      attemptOf(s, e.data.attempt).output = {
+        lines: e.data.lines,
+        bytes: e.data.seenBytes,
+        batches: e.data.batches,
+        saved: { file: e.data.file, sha256: e.data.sha256, bytes: e.data.bytes, cutBytes: e.data.cutBytes },
+      };
+      break;
     case "ApprovalDecided":
       if (e.data.decision === "approve") s.approvals.approved++;
       else s.approvals.rejected++;

@@ -3,6 +3,7 @@ import { OmkError } from "../core/errors.js";
 import type { DecodedEvents } from "../journal/events.js";
 import { journalProblem, readRunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
+import { readRunSummary } from "../journal/summary.js";
 import { listRunIds, type ProjectLocation, resolveRunId, runLocation } from "../project/locate.js";
 import { type Liveness, runLiveness } from "./live.js";
 import { currentPhase } from "./resume-point.js";
@@ -80,10 +81,11 @@ export async function listRuns(project: ProjectLocation): Promise<RunSummary[]> 
     ids.map(async (id) => {
       try {
         const dir = runLocation(project, id).dir;
-        const read = await readRunJournal(dir);
-        if (!read.state) return null;
-        const o = await observe(dir, read.state);
-        return summarize(read.state, read.verify.ok, journalProblem(read), o.live, o.worktreeExists);
+        // summary.json when it is current, else the ledger replayed (and the summary rebuilt).
+        const sum = await readRunSummary(dir);
+        if (!sum.state) return null;
+        const o = await observe(dir, sum.state);
+        return summarize(sum.state, sum.ledgerOk, sum.problem, o.live, o.worktreeExists);
       } catch {
         return null; // an unreadable run directory is reported by `run show`, not by the list
       }

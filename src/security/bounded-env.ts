@@ -16,6 +16,7 @@ export interface Knobs {
   gateTimeoutSecs: IntKnob;
   killGraceMs: IntKnob;
   outputCapBytes: IntKnob;
+  agentOutputCapBytes: IntKnob;
 }
 
 const knob = (name: string, min: number, max: number, def: number): IntKnob =>
@@ -27,6 +28,8 @@ export const KNOBS: Readonly<Knobs> = Object.freeze({
   gateTimeoutSecs: knob("OMK_GATE_TIMEOUT_SECS", 1, 86_400, 1800),
   killGraceMs: knob("OMK_KILL_GRACE_MS", 0, 60_000, 2000),
   outputCapBytes: knob("OMK_OUTPUT_CAP_BYTES", 1024, 1_073_741_824, 8_388_608),
+  /** What an attempt's output artifact keeps (head + tail) of everything the agent printed. */
+  agentOutputCapBytes: knob("OMK_AGENT_OUTPUT_CAP_BYTES", 4096, 1_073_741_824, 8_388_608),
 });
 
 /** Variables already warned about in this process. */
@@ -75,5 +78,6 @@ export function readKnobs(
     gateTimeoutSecs: readIntKnob(env, KNOBS.gateTimeoutSecs, warn),
     killGraceMs: readIntKnob(env, KNOBS.killGraceMs, warn),
     outputCapBytes: readIntKnob(env, KNOBS.outputCapBytes, warn),
+    agentOutputCapBytes: readIntKnob(env, KNOBS.agentOutputCapBytes, warn),
   };
 }

@@ -197,8 +197,10 @@ if (process.env.OMK_ATTEMPT === "1") process.exit(3);
     const finished = ofKind(events, "AgentFinished");
     expect(finished[0]?.data["status"]).toBe("failed");
     expect(String(finished[0]?.data["detail"])).toContain("[REDACTED]");
-    const texts = ofKind(events, "AgentEvent").map((e) => JSON.stringify(e.data));
-    expect(texts.some((t) => t.includes("using key") && t.includes("[REDACTED]"))).toBe(true);
+    const saved = readFileSync(join(h.runDir(doc.runId), "artifacts", "output-1.log"), "utf8");
+    expect(saved).toMatch(/using key.*\[REDACTED\]/);
+    const samples = ofKind(events, "AgentOutput").map((e) => String(e.data["sample"]));
+    expect(samples.some((t) => t.includes("using key") && t.includes("[REDACTED]"))).toBe(true);
 
     const files = h.stateFiles();
     expect(files.some((f) => f.endsWith("feedback-2.md"))).toBe(true);

@@ -20,6 +20,7 @@ import type {
 const TAIL_CHARS = 400;
 /** Tasks up to this size also travel in OMK_TASK; every task is on stdin. */
 export const MAX_ENV_TASK_BYTES = 64 * 1024;
+const OUTPUT_TAIL_BYTES = 64 * 1024;
 
 function requireBin(agentBin: string | undefined): string {
   if (agentBin === undefined || agentBin === "") {
@@ -92,8 +93,12 @@ class ExecSession implements AgentSession {
         explicitEnv,
         input: text,
         timeoutMs: this.ctx.timeoutMs,
+        // Only the stderr tail is read back (the verdict's detail); the run loop saves the output itself.
+        maxOutputBytes: OUTPUT_TAIL_BYTES,
         signal: controller.signal,
         onStdoutLine: (line) => this.emit({ type: "text", text: line }),
+        // stderr is part of what the agent printed (its tail also stays in the verdict's detail).
+        onStderrLine: (line) => this.emit({ type: "text", text: line }),
         onWarning: (message) => this.emit({ type: "status", message }),
       });
       return execVerdict(res, this.exe, this.canceled);

@@ -12,6 +12,7 @@ import { collect, examples, outputFor } from "../context.js";
 import { nearestName } from "../format.js";
 import { type Output, writeErr } from "../output.js";
 import { registerRunInspect } from "./run-inspect.js";
+import { registerRunLogs } from "./run-logs.js";
 
 interface RunFlags {
   agent?: string;
@@ -120,6 +121,7 @@ export function registerRun(program: Command): void {
     });
 
   registerRunInspect(run);
+  registerRunLogs(run);
 }
 
 /** The flags of starting a run, on `omk run` and `omk run start` alike. */

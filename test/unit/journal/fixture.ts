@@ -266,6 +266,7 @@ export function attemptState(n: number, over: Partial<AttemptState> = {}): Attem
     findings: [],
     gates: [gateRecord("test")],
     outcome: "passed",
+    output: null,
     ...over,
   };
 }

@@ -25,6 +25,7 @@ const CLEAN = {
   findings: [],
   gates: [],
   outcome: null,
+  output: null,
 };
 
 describe("projectRun", () => {
@@ -98,8 +99,50 @@ describe("projectRun", () => {
         findings: [{ path: "src/key.ts", line: 7, rule: "aws-access-key" }],
         gates: [gateRecord("test", "fail")],
         outcome: "gates_failed",
+        output: null,
       },
     ]);
+  });
+
+  it("counts output batches, then takes the saved totals; a restarted attempt starts without output", () => {
+    const batch = (lines: number, bytes: number) =>
+      ["AgentOutput", { attempt: 1, lines, bytes, sample: "x" }] as const;
+    const saved = [
+      "AgentOutputSaved",
+      {
+        attempt: 1,
+        file: "artifacts/output-1.log",
+        sha256: "a".repeat(64),
+        bytes: 90,
+        seenBytes: 120,
+        lines: 12,
+        cutBytes: 30,
+        batches: 2,
+      },
+    ] as const;
+    const mid = project([
+      ev.started(),
+      ev.workspaceReady(),
+      ev.attemptStarted(1),
+      batch(3, 40),
+      batch(5, 60),
+    ]);
+    expect(mid.attempts[0]?.output).toEqual({ lines: 8, bytes: 100, batches: 2, saved: null });
+    const done = project([ev.started(), ev.workspaceReady(), ev.attemptStarted(1), batch(3, 40), saved]);
+    expect(done.attempts[0]?.output).toEqual({
+      lines: 12,
+      bytes: 120,
+      batches: 2,
+      saved: { file: "artifacts/output-1.log", sha256: "a".repeat(64), bytes: 90, cutBytes: 30 },
+    });
+    const again = project([
+      ev.started(),
+      ev.workspaceReady(),
+      ev.attemptStarted(1),
+      saved,
+      ev.attemptStarted(1),
+    ]);
+    expect(again.attempts[0]?.output).toBeNull();
   });
 
   it("starts a restarted attempt clean", () => {

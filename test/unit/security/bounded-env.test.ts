@@ -19,6 +19,12 @@ describe("readIntKnob", () => {
       gateTimeoutSecs: { name: "OMK_GATE_TIMEOUT_SECS", min: 1, max: 86_400, default: 1800 },
       killGraceMs: { name: "OMK_KILL_GRACE_MS", min: 0, max: 60_000, default: 2000 },
       outputCapBytes: { name: "OMK_OUTPUT_CAP_BYTES", min: 1024, max: 1_073_741_824, default: 8_388_608 },
+      agentOutputCapBytes: {
+        name: "OMK_AGENT_OUTPUT_CAP_BYTES",
+        min: 4096,
+        max: 1_073_741_824,
+        default: 8_388_608,
+      },
     });
   });
 
@@ -95,6 +101,7 @@ describe("readIntKnob", () => {
       gateTimeoutSecs: 1800,
       killGraceMs: 0,
       outputCapBytes: 8_388_608,
+      agentOutputCapBytes: 8_388_608,
     });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("OMK_OUTPUT_CAP_BYTES");
