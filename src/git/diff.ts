@@ -1,5 +1,6 @@
 import { type ChangedFile, parseRawNumstatZ } from "./parse.js";
 import { checkRevArg, git } from "./runner.js";
+import { gitlinksInIndex, stageAll } from "./stage.js";
 
 /**
  * Options that pin diff output regardless of the user's diff.* config (renames, relative paths,
@@ -15,9 +16,9 @@ export const PINNED_DIFF_ARGS: readonly string[] = [
 ];
 
 /**
- * Stage everything in the worktree (`git add -A`, untracked files included) and describe the staged
- * change against `base`. Raw and numstat records come from one git call so they always describe the
- * same rename pairing; binary files have null line counts.
+ * Stage everything in the worktree (`git add -A`, untracked files included; submodules as `stageAll`
+ * stages them) and describe the staged change against `base`. Raw and numstat records come from one
+ * git call so they always describe the same rename pairing; binary files have null line counts.
  */
 export async function stageAndDiff(
   worktree: string,
@@ -25,7 +26,7 @@ export async function stageAndDiff(
 ): Promise<{ files: ChangedFile[]; added: number; deleted: number }> {
   checkRevArg(base, "base revision");
   const g = git(worktree);
-  await g(["add", "-A"]);
+  await stageAll(g, await gitlinksInIndex(g));
   const r = await g([
     "-c",
     "core.quotepath=off",

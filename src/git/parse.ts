@@ -196,3 +196,107 @@ export function parseMergeTreeZ(out: string): { tree: string; conflicts: string[
   }
   return { tree, conflicts: [...conflicts] };
 }
+
+/**
+ * Paths of submodule entries (mode 160000) in `git ls-tree -r -z` ("mode type oid\tpath") or
+ * `git ls-files --stage -z` ("mode oid stage\tpath") output.
+ */
+export function parseGitlinksZ(out: string): string[] {
+  const links: string[] = [];
+  for (const f of splitZ(out)) {
+    if (!f.startsWith("160000 ")) continue;
+    const tab = f.indexOf("\t");
+    if (tab < 0) throw malformed("ls-files", JSON.stringify(f.slice(0, 80)));
+    links.push(f.slice(tab + 1));
+  }
+  return links;
+}
+
+/** One record of `git status --porcelain=v2 -z`. */
+export interface StatusV2Entry {
+  /** "1" changed, "2" renamed or copied, "u" unmerged, "?" untracked, "!" ignored. */
+  kind: "1" | "2" | "u" | "?" | "!";
+  /** The two status letters ("." for unchanged); "??" / "!!" for untracked / ignored. */
+  xy: string;
+  path: string;
+  /** Source of a rename or copy. */
+  origPath?: string | undefined;
+  /** Everything git printed before the path (modes, object ids, submodule state): a change in any shows here. */
+  fields: string;
+}
+
+export interface StatusV2 {
+  /** `# branch.oid`: null on an unborn branch. */
+  oid: string | null;
+  /** `# branch.head`: the short branch name, or null when HEAD is detached. */
+  head: string | null;
+  entries: StatusV2Entry[];
+}
+
+/** Fields before the path: "1 XY sub mH mI mW hH hI" (8), "2 … Xscore" (9), "u XY sub m1 m2 m3 mW h1 h2 h3" (10). */
+const V2_FIELDS: Readonly<Record<string, number>> = { "1": 8, "2": 9, u: 10 };
+
+/** `git status --porcelain=v2 -z [--branch]`: headers, then records; a rename's source is the next field. */
+export function parseStatusV2Z(out: string): StatusV2 {
+  const fields = splitZ(out);
+  const result: StatusV2 = { oid: null, head: null, entries: [] };
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] ?? "";
+    if (f.startsWith("# ")) {
+      const [key, ...rest] = f.slice(2).split(" ");
+      const value = rest.join(" ");
+      if (key === "branch.oid") result.oid = value === "(initial)" ? null : value;
+      else if (key === "branch.head") result.head = value === "(detached)" ? null : value;
+      continue;
+    }
+    const kind = f.charAt(0);
+    if ((kind === "?" || kind === "!") && f.charAt(1) === " ") {
+      result.entries.push({ kind, xy: kind + kind, path: f.slice(2), fields: "" });
+      continue;
+    }
+    const n = V2_FIELDS[kind];
+    if (n === undefined) throw malformed("status --porcelain=v2", JSON.stringify(f.slice(0, 40)));
+    // The path is whatever follows the n-th space: it may itself contain spaces.
+    let at = -1;
+    for (let k = 0; k < n; k++) {
+      at = f.indexOf(" ", at + 1);
+      if (at < 0) throw malformed("status --porcelain=v2", JSON.stringify(f.slice(0, 40)));
+    }
+    const entry: StatusV2Entry = {
+      kind: kind as "1" | "2" | "u",
+      xy: f.slice(2, 4),
+      path: f.slice(at + 1),
+      fields: f.slice(0, at),
+    };
+    if (kind === "2") {
+      const orig = fields[++i];
+      if (orig === undefined) throw malformed("status --porcelain=v2", "rename without source path");
+      entry.origPath = orig;
+    }
+    result.entries.push(entry);
+  }
+  return result;
+}
+
+export interface RefEntry {
+  /** Full name, e.g. refs/heads/main. */
+  name: string;
+  /** The object the ref (or, for a symbolic ref, its target) points at. */
+  oid: string;
+  /** For a symbolic ref, the full name of its target. */
+  symref?: string | undefined;
+}
+
+/** `git for-each-ref --format=%(refname)%00%(objectname)%00%(symref)`: one line per ref. */
+export function parseRefList(out: string): RefEntry[] {
+  const refs: RefEntry[] = [];
+  for (const line of out.split("\n")) {
+    if (line === "") continue;
+    const [name, oid, symref] = line.split("\0");
+    if (name === undefined || oid === undefined || symref === undefined) {
+      throw malformed("for-each-ref", JSON.stringify(line.slice(0, 80)));
+    }
+    refs.push(symref === "" ? { name, oid } : { name, oid, symref });
+  }
+  return refs;
+}

@@ -1,4 +1,5 @@
 import { OmkError } from "../core/errors.js";
+import { parseRefList, type RefEntry } from "./parse.js";
 import { checkRevArg, git } from "./runner.js";
 
 /** Full commit id of `rev` (default HEAD). An unborn HEAD is an error with a hint, not an empty string. */
@@ -60,4 +61,10 @@ export async function isAncestor(root: string, a: string, b: string): Promise<bo
   checkRevArg(b, "revision");
   const r = await git(root)(["merge-base", "--is-ancestor", a, b], { okCodes: [1] });
   return r.code === 0;
+}
+
+/** Every ref (`git for-each-ref`: loose and packed; not HEAD), sorted by name. */
+export async function listRefs(root: string): Promise<RefEntry[]> {
+  const r = await git(root)(["for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)"]);
+  return parseRefList(r.stdout);
 }

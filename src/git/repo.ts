@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
-import { parseStatusZ, type StatusEntry } from "./parse.js";
+import { parseStatusV2Z, parseStatusZ, type StatusEntry, type StatusV2 } from "./parse.js";
 import { git, gitFailure } from "./runner.js";
 
 /** Realpath of the enclosing work tree's top level (a linked worktree's own root); null outside a repo. */
@@ -57,6 +57,8 @@ function describe(e: StatusEntry): string {
  * Uncommitted changes including untracked files (each listed, not collapsed to directories). Entries look
  * like porcelain v1 lines ("?? new.txt", " M src/a.ts", "R  old -> new"). `ignore` holds path prefixes
  * (".omk/" ignores everything below it); a rename is ignored only when both of its paths are.
+ * A submodule counts when its recorded commit changed, not for changes inside its own work tree: to
+ * see those git runs `git status` inside it, under config the agent may have written.
  */
 export async function isDirty(
   root: string,
@@ -69,6 +71,7 @@ export async function isDirty(
     "--porcelain=v1",
     "-z",
     "--untracked-files=all",
+    "--ignore-submodules=dirty",
   ]);
   const ignore = opts.ignore ?? [];
   const entries = parseStatusZ(r.stdout)
@@ -78,6 +81,31 @@ export async function isDirty(
     )
     .map(describe);
   return { dirty: entries.length > 0, entries };
+}
+
+/**
+ * The work tree's state as `git status --porcelain=v2 -z --branch --untracked-files=all` reports it:
+ * HEAD's commit and branch, then every changed, unmerged and untracked path (each untracked file
+ * listed). Submodules as in `isDirty`. Takes no lock, writes nothing.
+ */
+export async function statusPorcelain(root: string): Promise<StatusV2> {
+  const r = await git(root)([
+    "status",
+    "--porcelain=v2",
+    "-z",
+    "--branch",
+    "--untracked-files=all",
+    "--ignore-submodules=dirty",
+  ]);
+  return parseStatusV2Z(r.stdout);
+}
+
+/** Absolute path of the repository's common git dir (`.git` of the main worktree, shared by all). */
+export async function gitCommonDir(root: string): Promise<string> {
+  const r = await git(root)(["rev-parse", "--path-format=absolute", "--git-common-dir"]);
+  const dir = r.stdout.replace(/\r?\n$/, "");
+  if (dir === "") throw new OmkError("GIT_FAILED", "git rev-parse --git-common-dir printed nothing");
+  return dir;
 }
 
 /**

@@ -2,6 +2,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { OmkError } from "../core/errors.js";
 import { runProcess } from "../proc/run-process.js";
 import type { ProcResult } from "../proc/types.js";
+import {
+  ConfigGuard,
+  configEnv,
+  GUARD_CONFIG,
+  GUARD_CONFIG_REGEX,
+  GUARD_ENV,
+  type GuardRead,
+} from "./config-guard.js";
 
 export interface GitRunOptions {
   /** Defaults to the directory the runner was made for. */
@@ -117,6 +125,10 @@ function hintFor(stderr: string): string {
     return "another git process holds a lock in this repository; retry, or remove the stale .lock file if no git process is running";
   }
   if (/not a git repository/i.test(stderr)) return "run inside a git repository (git init)";
+  // What git says when it would have run a program omk's guard emptied (config-guard.ts).
+  if (/cannot run : |transport '[^']*' not allowed/.test(stderr)) {
+    return "omk never runs programs named in the repository's own git config (a filter, diff or merge driver, gpg, an external diff, a remote transport): the agent can write that config. Define a driver you need in your global git config (~/.gitconfig) instead";
+  }
   if (/dubious ownership/i.test(stderr)) {
     return "the repository is owned by another user; see `git config --global --add safe.directory`";
   }
@@ -133,11 +145,59 @@ export function gitFailure(args: readonly string[], cwd: string, message: string
   });
 }
 
+/** The fixed part alone: what the guard's own reads run with. */
+const FIXED_ENV: Readonly<Record<string, string>> = { ...GIT_ENV, ...GUARD_ENV, ...configEnv(GUARD_CONFIG) };
+const GUARD_READ_TIMEOUT_MS = 60 * 1000;
+const GUARD_READ_MAX_OUTPUT = 16 * 1024 * 1024;
+
+async function readGuard(cwd: string): Promise<GuardRead> {
+  const run = (args: readonly string[]) =>
+    runProcess(["git", ...args], {
+      cwd,
+      passThrough: GIT_PASS_THROUGH,
+      explicitEnv: FIXED_ENV,
+      timeoutMs: GUARD_READ_TIMEOUT_MS,
+      maxOutputBytes: GUARD_READ_MAX_OUTPUT,
+    });
+  const configArgs = ["config", "-z", "--show-scope", "--show-origin", "--get-regexp", GUARD_CONFIG_REGEX];
+  const [config, dirs] = await Promise.all([
+    run(configArgs),
+    run(["rev-parse", "--path-format=absolute", "--git-common-dir", "--git-dir"]),
+  ]);
+  if (config.failedToStart !== null) {
+    throw new OmkError("GIT_FAILED", `could not run git in ${cwd}: ${config.failedToStart}`, {
+      hint: "install git (2.38 or newer) and make sure it is on PATH",
+      details: { subcommand: "config", cwd },
+    });
+  }
+  // Exit 1: no key matched. Anything else (a config file git cannot parse) would fail the real call too.
+  if (config.exitCode !== 0 && config.exitCode !== 1) {
+    throw gitFailure(configArgs, cwd, "could not read the repository's config", config.stderr);
+  }
+  if (config.stdoutBytes > GUARD_READ_MAX_OUTPUT) {
+    throw gitFailure(configArgs, cwd, "printed more config than omk reads", "");
+  }
+  const [commonDir, gitDir] = dirs.stdout.split("\n");
+  return {
+    config: config.exitCode === 0 ? config.stdout : "",
+    dirs: dirs.exitCode === 0 && commonDir && gitDir ? { commonDir, gitDir } : null,
+  };
+}
+
+const guard = new ConfigGuard(readGuard);
+
+/** How many times the per-repository config was read (each read is two git processes); for tests and benchmarks. */
+export function gitGuardReads(): number {
+  return guard.reads;
+}
+
 async function runOnce(args: readonly string[], cwd: string, opts: GitRunOptions): Promise<ProcResult> {
+  const guardEnv = await guard.envFor(cwd);
   return runProcess(["git", ...args], {
     cwd,
     passThrough: GIT_PASS_THROUGH,
-    explicitEnv: opts.env === undefined ? GIT_ENV : { ...GIT_ENV, ...opts.env },
+    // Caller env (GIT_INDEX_FILE, …) first: nothing a caller passes can loosen the guard.
+    explicitEnv: { ...GIT_ENV, ...opts.env, ...GUARD_ENV, ...guardEnv },
     ...(opts.input === undefined ? {} : { input: opts.input }),
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxOutputBytes: opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,

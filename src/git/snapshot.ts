@@ -5,13 +5,15 @@ import { PINNED_DIFF_ARGS } from "./diff.js";
 import { identityArgs } from "./identity.js";
 import { type ChangedFile, parseRawNumstatZ } from "./parse.js";
 import { checkRevArg, git } from "./runner.js";
+import { gitlinksInIndex, stageAll } from "./stage.js";
 
 /**
  * The work tree of `worktree` as a tree object, built in a private index (`indexFile`, outside the
  * tree): whatever the agent did to its own index, HEAD or commits does not matter, only the files.
- * Ignored files are not part of it, exactly as they would not be part of a commit. The private index
- * is kept between snapshots as a stat cache (so only changed files are hashed again); without one it
- * starts from `base`.
+ * Ignored files are not part of it, exactly as they would not be part of a commit. Submodules are
+ * staged without git looking inside their work trees (see `stageAll`). The private index is kept
+ * between snapshots as a stat cache (so only changed files are hashed again); without one it starts
+ * from `base`.
  */
 export async function snapshotTree(worktree: string, base: string, indexFile: string): Promise<string> {
   checkRevArg(base, "base revision");
@@ -19,7 +21,7 @@ export async function snapshotTree(worktree: string, base: string, indexFile: st
   const env = { GIT_INDEX_FILE: indexFile };
   try {
     if (!(await pathExists(indexFile))) await g(["read-tree", base], { env });
-    await g(["add", "--all", "--", "."], { env });
+    await stageAll(g, await gitlinksInIndex(g, env), env);
     const r = await g(["write-tree"], { env });
     const tree = r.stdout.trim();
     if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new OmkError("GIT_FAILED", `git write-tree printed ${tree}`);

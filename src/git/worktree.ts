@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { lstat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { OmkError } from "../core/errors.js";
 import { pathExists } from "../core/fs.js";
@@ -12,6 +13,20 @@ import {
   LOCK_ATTEMPTS,
   lockBackoffMs,
 } from "./runner.js";
+
+/**
+ * Check out HEAD into a worktree made with `--no-checkout`: what `git worktree add` itself runs, but as
+ * our own call in the new worktree, so the guard reads the config git will use there (its
+ * config.worktree, includeIf conditions on its git dir) and neutralises the drivers it defines.
+ */
+async function populate(target: string): Promise<void> {
+  await git(target)(["reset", "--quiet", "--hard", "--no-recurse-submodules"]);
+}
+
+/** Undo a worktree whose checkout failed: its directory and git's record of it. */
+async function discardNewWorktree(root: string, target: string): Promise<void> {
+  await git(root)(["worktree", "remove", "--force", "--", target], { allowFail: true });
+}
 
 /**
  * `git worktree add -b branch path base`, safe to call from many processes on one repo at once.
@@ -31,7 +46,7 @@ export async function addWorktree(root: string, path: string, branch: string, ba
   }
   const g = git(root);
   for (let attempt = 0; ; attempt++) {
-    let args: string[] = ["worktree", "add", "--quiet", "-b", branch, "--", target, baseSha];
+    let args: string[] = ["worktree", "add", "--quiet", "--no-checkout", "-b", branch, "--", target, baseSha];
     if (attempt > 0) {
       const existing = await branchCommit(root, branch);
       if (existing !== null && existing !== baseSha) {
@@ -40,10 +55,19 @@ export async function addWorktree(root: string, path: string, branch: string, ba
           details: { cwd: root, branch, expected: baseSha, found: existing },
         });
       }
-      if (existing !== null) args = ["worktree", "add", "--quiet", "--", target, branch];
+      if (existing !== null) args = ["worktree", "add", "--quiet", "--no-checkout", "--", target, branch];
     }
     const r = await g(args, { allowFail: true, retryOnLock: false });
-    if (r.code === 0) return;
+    if (r.code === 0) {
+      try {
+        await populate(target);
+      } catch (error) {
+        await discardNewWorktree(root, target);
+        await g(["update-ref", "-d", `refs/heads/${branch}`, baseSha], { allowFail: true });
+        throw error;
+      }
+      return;
+    }
     if (attempt + 1 >= LOCK_ATTEMPTS || !isTransientLockError(r.stderr)) {
       // Best effort: drop the branch our failed attempts created (it did not exist before). update-ref,
       // unlike `branch -D`, does not scan worktrees, so it works even while that scan is what fails,
@@ -58,6 +82,9 @@ export async function addWorktree(root: string, path: string, branch: string, ba
 /**
  * Remove a linked worktree (its directory and git's record of it). `force` also discards uncommitted
  * changes in it. Removing a worktree that is already gone is not an error, so cleanup can be repeated.
+ * Without `force`, omk checks for changes itself (a status in the worktree, under the guard for that
+ * worktree's config) and then removes with --force: git's own check runs `git status` in the worktree
+ * under the config omk read for `root`.
  */
 export async function removeWorktree(
   root: string,
@@ -65,7 +92,27 @@ export async function removeWorktree(
   opts: { force?: boolean } = {},
 ): Promise<void> {
   const target = resolve(root, path);
-  const args = ["worktree", "remove", ...(opts.force ? ["--force"] : []), "--", target];
+  const isLinked = (await lstat(join(target, ".git")).catch(() => null))?.isFile() ?? false;
+  if (!opts.force && isLinked) {
+    const status = await git(target)([
+      "status",
+      "--porcelain",
+      "-z",
+      "--untracked-files=normal",
+      "--ignore-submodules=dirty",
+    ]);
+    if (status.stdout !== "") {
+      throw new OmkError(
+        "GIT_FAILED",
+        `git worktree remove refused: ${target} contains modified or untracked files`,
+        {
+          hint: "commit or discard the changes there, or remove it with force",
+          details: { subcommand: "worktree", cwd: root, worktree: target },
+        },
+      );
+    }
+  }
+  const args = ["worktree", "remove", ...(opts.force || isLinked ? ["--force"] : []), "--", target];
   const r = await git(root)(args, { allowFail: true });
   if (r.code === 0) return;
   if (/is not a working tree/.test(r.stderr) && !(await pathExists(target))) {
@@ -89,12 +136,22 @@ export async function listWorktrees(root: string): Promise<WorktreeInfo[]> {
 /** A detached worktree at `commit`, for checking something without a branch (proof verify, land). */
 export async function addDetachedWorktree(root: string, path: string, commit: string): Promise<void> {
   checkRevArg(commit, "revision");
-  await git(root)(["worktree", "add", "--quiet", "--detach", "--", resolve(root, path), commit]);
+  const target = resolve(root, path);
+  await git(root)(["worktree", "add", "--quiet", "--no-checkout", "--detach", "--", target, commit]);
+  await populate(target).catch(async (error: unknown) => {
+    await discardNewWorktree(root, target);
+    throw error;
+  });
 }
 
 /** Check out an existing branch in a new worktree (a run's worktree that cleanup removed). */
 export async function attachWorktree(root: string, path: string, branch: string): Promise<void> {
   checkRevArg(branch, "branch");
+  const target = resolve(root, path);
   await git(root)(["worktree", "prune"], { allowFail: true });
-  await git(root)(["worktree", "add", "--quiet", "--", resolve(root, path), branch]);
+  await git(root)(["worktree", "add", "--quiet", "--no-checkout", "--", target, branch]);
+  await populate(target).catch(async (error: unknown) => {
+    await discardNewWorktree(root, target);
+    throw error;
+  });
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  parseGitlinksZ,
   parseMergeTreeZ,
   parseRawNumstatZ,
+  parseRefList,
+  parseStatusV2Z,
   parseStatusZ,
   parseWorktreeListZ,
   splitZ,
@@ -147,5 +150,63 @@ describe("parseMergeTreeZ", () => {
 
   it("rejects output without a tree id", () => {
     expect(() => parseMergeTreeZ("fatal: nope")).toThrow(/merge-tree/);
+  });
+});
+
+describe("parseStatusV2Z", () => {
+  it("reads branch headers, changed, renamed, unmerged and untracked records, paths with spaces", () => {
+    const out = [
+      `# branch.oid ${SHA_A}`,
+      "# branch.head main",
+      `1 .M N... 100644 100644 100644 ${SHA_A} ${SHA_A} src/a b.ts`,
+      `2 R. N... 100644 100644 100644 ${SHA_A} ${SHA_A} R100 new name.txt`,
+      "old name.txt",
+      `u UU N... 100644 100644 100644 100644 ${SHA_A} ${SHA_B} ${SHA_A} both.txt`,
+      "? untracked file",
+      "",
+    ].join("\0");
+    const s = parseStatusV2Z(out);
+    expect(s.oid).toBe(SHA_A);
+    expect(s.head).toBe("main");
+    expect(s.entries.map(({ kind, xy, path, origPath }) => ({ kind, xy, path, origPath }))).toEqual([
+      { kind: "1", xy: ".M", path: "src/a b.ts", origPath: undefined },
+      { kind: "2", xy: "R.", path: "new name.txt", origPath: "old name.txt" },
+      { kind: "u", xy: "UU", path: "both.txt", origPath: undefined },
+      { kind: "?", xy: "??", path: "untracked file", origPath: undefined },
+    ]);
+    expect(s.entries[0]?.fields).toBe(`1 .M N... 100644 100644 100644 ${SHA_A} ${SHA_A}`);
+  });
+
+  it("reads an unborn or detached HEAD as null and rejects garbage", () => {
+    expect(parseStatusV2Z("# branch.oid (initial)\0# branch.head (detached)\0")).toEqual({
+      oid: null,
+      head: null,
+      entries: [],
+    });
+    expect(() => parseStatusV2Z("1 .M short\0")).toThrow(/unexpected output/);
+    expect(() => parseStatusV2Z("x what\0")).toThrow(/unexpected output/);
+  });
+});
+
+describe("parseRefList", () => {
+  it("reads names, object ids and symbolic targets", () => {
+    expect(
+      parseRefList(`refs/heads/main\0${SHA_A}\0\nrefs/remotes/o/HEAD\0${SHA_A}\0refs/remotes/o/main\n`),
+    ).toEqual([
+      { name: "refs/heads/main", oid: SHA_A },
+      { name: "refs/remotes/o/HEAD", oid: SHA_A, symref: "refs/remotes/o/main" },
+    ]);
+    expect(parseRefList("")).toEqual([]);
+    expect(() => parseRefList("refs/heads/x\n")).toThrow(/unexpected output/);
+  });
+});
+
+describe("parseGitlinksZ", () => {
+  it("picks submodule entries from ls-files --stage and ls-tree output", () => {
+    expect(parseGitlinksZ(`100644 ${SHA_A} 0\ta.txt\x00160000 ${SHA_B} 0\tdeps/lib one\x00`)).toEqual([
+      "deps/lib one",
+    ]);
+    expect(parseGitlinksZ(`160000 commit ${SHA_B}\tsub\x00040000 tree ${SHA_A}\tdir\x00`)).toEqual(["sub"]);
+    expect(parseGitlinksZ("")).toEqual([]);
   });
 });

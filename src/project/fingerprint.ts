@@ -1,0 +1,282 @@
+import { createHash } from "node:crypto";
+import { lstat, readdir, readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import type { RefEntry, StatusV2Entry } from "../git/parse.js";
+import { listRefs } from "../git/refs.js";
+import { gitCommonDir, statusPorcelain } from "../git/repo.js";
+
+/**
+ * What the agent could change in the repository outside its own worktree: the shared git dir (config,
+ * hooks, info/, refs) and the main checkout (HEAD and files). Taken before and after every agent turn;
+ * `diffFingerprints` names what differs. Plain JSON, so it can be stored or sent as it is.
+ */
+export interface RepoFingerprint {
+  /**
+   * Files under the common git dir, by path relative to it: `config`, `config.worktree`, `packed-refs`
+   * (without lines for excluded refs), `objects/info/alternates`, and everything under `hooks/` and
+   * `info/` (sample hooks included).
+   */
+  gitFiles: Record<string, GitFileState>;
+  /** Every ref outside the excluded prefixes, by full name. */
+  refs: Record<string, { oid: string; symref?: string | undefined }>;
+  /** HEAD of the main checkout: its branch (short name; null when detached) and commit (null when unborn). */
+  head: { branch: string | null; commit: string | null };
+  /** The main checkout's changed and untracked paths (outside `.omk/worktrees/`): git's record and the file's stat. */
+  checkout: Record<string, CheckoutEntry>;
+}
+
+export type GitFileState =
+  | { kind: "file"; mode: number; sha256: string }
+  | { kind: "symlink"; target: string }
+  | { kind: "other"; detail: string };
+
+export interface CheckoutEntry {
+  kind: StatusV2Entry["kind"];
+  xy: string;
+  origPath?: string | undefined;
+  /** git's fields (modes, object ids) and the work-tree file's type, size and times, in one string. */
+  state: string;
+}
+
+/** Single files read from the common git dir, beside the `hooks/` and `info/` trees. */
+const GIT_FILES = ["config", "config.worktree", "packed-refs", "objects/info/alternates"] as const;
+const GIT_TREES = ["hooks", "info"] as const;
+/** Run worktrees and gate workspaces live here; they change during every run by design. */
+const CHECKOUT_IGNORED_PREFIX = ".omk/worktrees/";
+
+/**
+ * Fingerprint the repository at `root` (the main checkout). Refs under `excludeRefPrefixes` (omk passes
+ * `refs/heads/omk/run/`: concurrent runs move their own branches) are left out, of `packed-refs` too.
+ * Three git processes, run in parallel with each other and with the file reads.
+ */
+export async function fingerprintRepo(
+  root: string,
+  opts: { excludeRefPrefixes: readonly string[] },
+): Promise<RepoFingerprint> {
+  const excluded = (name: string) => opts.excludeRefPrefixes.some((p) => name.startsWith(p));
+  const [gitFiles, refs, status] = await Promise.all([
+    gitCommonDir(root).then((dir) => readGitFiles(dir, excluded)),
+    listRefs(root),
+    statusPorcelain(root),
+  ]);
+  return {
+    gitFiles,
+    refs: refsRecord(refs, excluded),
+    head: { branch: status.head, commit: status.oid },
+    checkout: await checkoutRecord(root, status.entries),
+  };
+}
+
+function refsRecord(refs: readonly RefEntry[], excluded: (name: string) => boolean): RepoFingerprint["refs"] {
+  const out: RepoFingerprint["refs"] = {};
+  for (const r of refs) {
+    if (excluded(r.name)) continue;
+    out[r.name] = r.symref === undefined ? { oid: r.oid } : { oid: r.oid, symref: r.symref };
+  }
+  return out;
+}
+
+async function readGitFiles(
+  commonDir: string,
+  excluded: (name: string) => boolean,
+): Promise<Record<string, GitFileState>> {
+  const out: Record<string, GitFileState> = {};
+  await Promise.all([
+    ...GIT_FILES.map((rel) =>
+      stateOf(
+        commonDir,
+        rel,
+        out,
+        rel === "packed-refs" ? (b) => withoutExcludedRefs(b, excluded) : undefined,
+      ),
+    ),
+    ...GIT_TREES.map((rel) => stateOf(commonDir, rel, out)),
+  ]);
+  return out;
+}
+
+/** Record `rel` (a directory: everything under it) in `out`; nothing when it does not exist. */
+async function stateOf(
+  base: string,
+  rel: string,
+  out: Record<string, GitFileState>,
+  /** Returns the bytes that count, or null when the file counts as absent. */
+  transform?: (content: Buffer) => Buffer | null,
+): Promise<void> {
+  const path = join(base, rel);
+  try {
+    const st = await lstat(path);
+    if (st.isDirectory()) {
+      const names = await readdir(path);
+      await Promise.all(names.map((n) => stateOf(base, `${rel}/${n}`, out)));
+    } else if (st.isSymbolicLink()) {
+      out[rel] = { kind: "symlink", target: await readlink(path) };
+    } else if (st.isFile()) {
+      const raw = await readFile(path);
+      const content = transform === undefined ? raw : transform(raw);
+      if (content === null) return;
+      const sha256 = createHash("sha256").update(content).digest("hex");
+      out[rel] = { kind: "file", mode: st.mode & 0o7777, sha256 };
+    } else {
+      out[rel] = { kind: "other", detail: `mode ${(st.mode >>> 0).toString(8)}` };
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Gone (or never there): absent from the fingerprint. A file that cannot be read still counts.
+    if (code === "ENOENT" || code === "ENOTDIR") return;
+    out[rel] = { kind: "other", detail: `unreadable (${code ?? String(error)})` };
+  }
+}
+
+/**
+ * The ref lines of packed-refs, without those of excluded refs (and the peeled "^oid" lines that follow
+ * them); null when none is left. The header comment does not count: git writes a header-only file when
+ * it deletes a loose ref, which changes nothing.
+ */
+function withoutExcludedRefs(content: Buffer, excluded: (name: string) => boolean): Buffer | null {
+  const kept: string[] = [];
+  let skipping = false;
+  for (const line of content.toString("utf8").split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    if (line.startsWith("^")) {
+      if (!skipping) kept.push(line);
+      continue;
+    }
+    const space = line.indexOf(" ");
+    skipping = space > 0 && excluded(line.slice(space + 1));
+    if (!skipping) kept.push(line);
+  }
+  return kept.length === 0 ? null : Buffer.from(`${kept.join("\n")}\n`, "utf8");
+}
+
+async function checkoutRecord(
+  root: string,
+  entries: readonly StatusV2Entry[],
+): Promise<Record<string, CheckoutEntry>> {
+  const out: Record<string, CheckoutEntry> = {};
+  const kept = entries.filter(
+    (e) =>
+      !e.path.startsWith(CHECKOUT_IGNORED_PREFIX) &&
+      `${e.path}/` !== CHECKOUT_IGNORED_PREFIX &&
+      !(e.origPath?.startsWith(CHECKOUT_IGNORED_PREFIX) ?? false),
+  );
+  await Promise.all(
+    kept.map(async (e) => {
+      out[e.path] = {
+        kind: e.kind,
+        xy: e.xy,
+        ...(e.origPath === undefined ? {} : { origPath: e.origPath }),
+        // The stat catches a further edit to a file that was already changed (git's record stays the same).
+        state: `${e.fields}|${await fileStamp(join(root, e.path))}`,
+      };
+    }),
+  );
+  return out;
+}
+
+async function fileStamp(path: string): Promise<string> {
+  try {
+    const st = await lstat(path, { bigint: true });
+    return `${st.mode.toString(8)}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch (error) {
+    return `-${(error as NodeJS.ErrnoException).code ?? ""}`;
+  }
+}
+
+function short(oid: string | null): string {
+  return oid === null ? "(none)" : oid.slice(0, 10);
+}
+
+/** How a git-dir file is named in a message. */
+function gitFileName(rel: string): string {
+  if (rel.startsWith("hooks/")) return `hook ${rel.slice("hooks/".length)}`;
+  if (rel.startsWith("info/")) return rel;
+  return `.git/${rel}`;
+}
+
+function describeGitFileChange(rel: string, a: GitFileState, b: GitFileState): string {
+  const name = gitFileName(rel);
+  if (a.kind === "file" && b.kind === "file" && a.sha256 === b.sha256 && a.mode !== b.mode) {
+    const exec = (m: number) => (m & 0o111) !== 0;
+    if (!exec(a.mode) && exec(b.mode)) return `${name} made executable`;
+    return `${name} mode changed ${a.mode.toString(8)} → ${b.mode.toString(8)}`;
+  }
+  if (b.kind === "symlink") return `${name} changed (now a symlink to ${b.target})`;
+  return `${name} changed`;
+}
+
+function checkoutChange(e: CheckoutEntry, before: CheckoutEntry | undefined): string {
+  const existed = before !== undefined;
+  if (e.kind === "?") return existed ? "modified (untracked)" : "created (untracked)";
+  if (e.kind === "!") return "created (ignored)";
+  if (e.kind === "u") return "conflicted";
+  if (e.kind === "2") return `renamed from ${e.origPath ?? "?"}`;
+  if (e.xy.includes("D")) return "deleted";
+  if (e.xy.charAt(0) === "A" && (!existed || before.kind === "?")) return "added";
+  return "modified";
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sortedKeys(a: object, b: object): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+}
+
+/**
+ * What differs from `before` to `after`, one human-readable line per change, in a stable order: git-dir
+ * files (config, hooks, info/, …), refs, HEAD, then the main checkout. Empty when nothing changed.
+ */
+export function diffFingerprints(before: RepoFingerprint, after: RepoFingerprint): string[] {
+  const out: string[] = [];
+  for (const rel of sortedKeys(before.gitFiles, after.gitFiles)) {
+    const a = before.gitFiles[rel];
+    const b = after.gitFiles[rel];
+    if (a === undefined && b !== undefined) out.push(`${gitFileName(rel)} added`);
+    else if (a !== undefined && b === undefined) out.push(`${gitFileName(rel)} removed`);
+    else if (a !== undefined && b !== undefined && !same(a, b)) out.push(describeGitFileChange(rel, a, b));
+  }
+  for (const name of sortedKeys(before.refs, after.refs)) {
+    const a = before.refs[name];
+    const b = after.refs[name];
+    if (a === undefined && b !== undefined) {
+      out.push(`${name} created${b.symref === undefined ? ` at ${short(b.oid)}` : ` → ${b.symref}`}`);
+    } else if (a !== undefined && b === undefined) {
+      out.push(`${name} deleted (was ${a.symref ?? short(a.oid)})`);
+    } else if (a !== undefined && b !== undefined) {
+      if (a.symref !== b.symref)
+        out.push(`${name} now points to ${b.symref ?? short(b.oid)} (was ${a.symref ?? short(a.oid)})`);
+      else if (a.oid !== b.oid) out.push(`${name} moved ${short(a.oid)} → ${short(b.oid)}`);
+    }
+  }
+  const ha = before.head;
+  const hb = after.head;
+  if (ha.branch !== hb.branch) {
+    out.push(
+      `main checkout: HEAD switched from ${ha.branch ?? "(detached)"} to ${hb.branch ?? "(detached)"}`,
+    );
+  } else if (ha.commit !== hb.commit) {
+    // On a branch that is fingerprinted, that branch's own line above already says it moved.
+    const tracked = hb.branch !== null && after.refs[`refs/heads/${hb.branch}`] !== undefined;
+    if (!tracked) {
+      out.push(
+        `main checkout: HEAD (${hb.branch ?? "detached"}) moved ${short(ha.commit)} → ${short(hb.commit)}`,
+      );
+    }
+  }
+  for (const path of sortedKeys(before.checkout, after.checkout)) {
+    const a = before.checkout[path];
+    const b = after.checkout[path];
+    if (b !== undefined && (a === undefined || !same(a, b)))
+      out.push(`main checkout: ${path} ${checkoutChange(b, a)}`);
+    else if (a !== undefined && b === undefined) {
+      out.push(
+        a.kind === "?"
+          ? `main checkout: ${path} removed (was untracked)`
+          : `main checkout: ${path} no longer changed`,
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,176 @@
+import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { addWorktree } from "../../../src/git/worktree.js";
+import { diffFingerprints, fingerprintRepo, type RepoFingerprint } from "../../../src/project/fingerprint.js";
+import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
+
+const repos: TestRepo[] = [];
+afterEach(async () => {
+  await Promise.all(repos.splice(0).map((r) => r.cleanup()));
+});
+async function repo(): Promise<TestRepo> {
+  const r = await makeRepo({ "a.txt": "a\n", "src/b.ts": "export const b = 1;\n" });
+  repos.push(r);
+  return r;
+}
+
+const OPTS = { excludeRefPrefixes: ["refs/heads/omk/run/"] };
+const fp = (r: TestRepo): Promise<RepoFingerprint> => fingerprintRepo(r.root, OPTS);
+
+/** The differences `change` makes, as diffFingerprints names them. */
+async function changes(r: TestRepo, change: () => unknown): Promise<string[]> {
+  const before = await fp(r);
+  await change();
+  return diffFingerprints(before, await fp(r));
+}
+
+const short = (sha: string) => sha.slice(0, 10);
+
+describe("fingerprintRepo / diffFingerprints", () => {
+  it("finds no difference when nothing changed, dirty checkout included", async () => {
+    const r = await repo();
+    r.write({ "a.txt": "dirty\n", "notes.txt": "untracked\n" });
+    const a = await fp(r);
+    const b = await fp(r);
+    expect(diffFingerprints(a, b)).toEqual([]);
+    expect(a.head.branch).toBe("main");
+    expect(a.head.commit).toBe(r.git(["rev-parse", "HEAD"]));
+    expect(Object.keys(a.checkout).sort()).toEqual(["a.txt", "notes.txt"]);
+    expect(Object.keys(a.gitFiles)).toContain("config");
+    expect(Object.keys(a.gitFiles).some((k) => k.startsWith("hooks/") && k.endsWith(".sample"))).toBe(true);
+    expect(JSON.parse(JSON.stringify(a))).toEqual(a);
+  });
+
+  it("names a config change", async () => {
+    const r = await repo();
+    expect(await changes(r, () => r.git(["config", "core.fsmonitor", "/tmp/evil"]))).toEqual([
+      ".git/config changed",
+    ]);
+  });
+
+  it("names hooks added, changed, made executable and removed (samples included)", async () => {
+    const r = await repo();
+    const hooks = join(r.root, ".git", "hooks");
+    expect(
+      await changes(r, () => {
+        writeFileSync(join(hooks, "post-checkout"), "#!/bin/sh\necho hi\n", { mode: 0o755 });
+      }),
+    ).toEqual(["hook post-checkout added"]);
+    expect(
+      await changes(r, () => writeFileSync(join(hooks, "post-checkout"), "#!/bin/sh\necho bye\n")),
+    ).toEqual(["hook post-checkout changed"]);
+    expect(
+      await changes(r, () => {
+        writeFileSync(join(hooks, "pre-commit.sample"), "#!/bin/sh\nexit 0\n");
+        chmodSync(join(hooks, "pre-commit.sample"), 0o644);
+      }),
+    ).toEqual(["hook pre-commit.sample changed"]);
+    expect(await changes(r, () => chmodSync(join(hooks, "pre-commit.sample"), 0o755))).toEqual([
+      "hook pre-commit.sample made executable",
+    ]);
+    expect(await changes(r, () => rmSync(join(hooks, "post-checkout")))).toEqual([
+      "hook post-checkout removed",
+    ]);
+  });
+
+  it("names changes under info/", async () => {
+    const r = await repo();
+    expect(
+      await changes(r, () =>
+        writeFileSync(join(r.root, ".git", "info", "exclude"), "*.secret\n", { flag: "a" }),
+      ),
+    ).toEqual(["info/exclude changed"]);
+    expect(
+      await changes(r, () => writeFileSync(join(r.root, ".git", "info", "attributes"), "* filter=x\n")),
+    ).toEqual(["info/attributes added"]);
+  });
+
+  it("names refs moved, created and deleted, and packed-refs", async () => {
+    const r = await repo();
+    const first = r.git(["rev-parse", "HEAD"]);
+    r.git(["branch", "feature"]);
+    const moved = await changes(r, () => {
+      r.write({ "a.txt": "next\n" });
+      r.commitAll("next");
+    });
+    const second = r.git(["rev-parse", "HEAD"]);
+    expect(moved).toEqual([`refs/heads/main moved ${short(first)} → ${short(second)}`]);
+    expect(await changes(r, () => r.git(["tag", "v1"]))).toEqual([
+      `refs/tags/v1 created at ${short(second)}`,
+    ]);
+    expect(await changes(r, () => r.git(["branch", "-D", "feature"]))).toEqual([
+      `refs/heads/feature deleted (was ${short(first)})`,
+    ]);
+    expect(await changes(r, () => r.git(["pack-refs", "--all"]))).toEqual([".git/packed-refs added"]);
+    expect(await changes(r, () => r.git(["update-ref", "refs/tags/v1", first]))).toEqual([
+      `refs/tags/v1 moved ${short(second)} → ${short(first)}`,
+    ]);
+  });
+
+  it("names HEAD switching branches and moving while detached", async () => {
+    const r = await repo();
+    const first = r.git(["rev-parse", "HEAD"]);
+    r.git(["branch", "other"]);
+    expect(await changes(r, () => r.git(["checkout", "-q", "other"]))).toEqual([
+      "main checkout: HEAD switched from main to other",
+    ]);
+    expect(await changes(r, () => r.git(["checkout", "-q", "--detach"]))).toEqual([
+      "main checkout: HEAD switched from other to (detached)",
+    ]);
+    const moved = await changes(r, () => {
+      r.write({ "a.txt": "x\n" });
+      r.commitAll("detached commit");
+    });
+    expect(moved).toEqual([
+      `main checkout: HEAD (detached) moved ${short(first)} → ${short(r.git(["rev-parse", "HEAD"]))}`,
+    ]);
+  });
+
+  it("names changes to the main checkout, a further edit of an already changed file included", async () => {
+    const r = await repo();
+    expect(
+      await changes(r, () => {
+        r.write({ "a.txt": "edited\n", "new.txt": "new\n" });
+        rmSync(join(r.root, "src", "b.ts"));
+      }),
+    ).toEqual([
+      "main checkout: a.txt modified",
+      "main checkout: new.txt created (untracked)",
+      "main checkout: src/b.ts deleted",
+    ]);
+    expect(
+      await changes(r, () => {
+        r.write({ "a.txt": "edited again, longer\n", "new.txt": "changed\n" });
+      }),
+    ).toEqual(["main checkout: a.txt modified", "main checkout: new.txt modified (untracked)"]);
+    expect(await changes(r, () => r.git(["add", "new.txt"]))).toEqual(["main checkout: new.txt added"]);
+    expect(
+      await changes(r, () => {
+        r.git(["checkout", "--", "a.txt", "src/b.ts"]);
+      }),
+    ).toEqual(["main checkout: a.txt no longer changed", "main checkout: src/b.ts no longer changed"]);
+  });
+
+  it("ignores run branches (loose or packed) and everything under .omk/worktrees/", async () => {
+    const r = await repo();
+    const base = r.git(["rev-parse", "HEAD"]);
+    r.git(["branch", "omk/run/old"]);
+    r.git(["pack-refs", "--all"]);
+    expect(
+      await changes(r, async () => {
+        const wt = join(r.root, ".omk", "worktrees", "run-1");
+        await addWorktree(r.root, wt, "omk/run/run-1", base);
+        r.write({ "a.txt": "agent\n", "x.txt": "x\n" }, wt);
+        r.commitAll("agent commit", wt);
+        r.git(["update-ref", "refs/heads/omk/run/old", r.git(["rev-parse", "HEAD"], wt)]);
+        // Deleting a packed run branch rewrites packed-refs; only its own lines change.
+        r.git(["branch", "-D", "omk/run/old"]);
+      }),
+    ).toEqual([]);
+    // The same kind of change to a ref that is not excluded is seen.
+    expect(await changes(r, () => r.git(["branch", "omk/other"]))).toEqual([
+      `refs/heads/omk/other created at ${short(base)}`,
+    ]);
+  });
+});
