@@ -181,6 +181,8 @@ const RunEventSchemas = {
     patchBytes: count.nullable(),
   }),
   WriteSetViolation: z.looseObject({ attempt, path: z.string(), reason: z.string() }),
+  /** The repository outside the worktree changed during the attempt (hooks, config, refs, main checkout). */
+  RepoTampered: z.looseObject({ attempt, changes: z.array(z.string()) }),
   /** A protected path changed with the person's permission (`--allow-path`). */
   PathAllowed: z.looseObject({ attempt, path: z.string(), glob: z.string() }),
   SecurityFinding: z.looseObject({

@@ -28,6 +28,8 @@ export interface AttemptState {
   violations: { path: string; reason: string }[];
   /** Protected paths changed with the person's permission. */
   allowed: { path: string; glob: string }[];
+  /** What changed in the repository outside the worktree (RepoTampered). */
+  tampered: string[];
   findings: { path: string; line: number; rule: string }[];
   gates: GateRecord[];
   outcome: AttemptOutcome | null;
@@ -115,6 +117,7 @@ function freshAttempt(n: number): AttemptState {
     diff: null,
     violations: [],
     allowed: [],
+    tampered: [],
     findings: [],
     gates: [],
     outcome: null,
@@ -205,6 +208,9 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       break;
     case "WriteSetViolation":
       attemptOf(s, e.data.attempt).violations.push({ path: e.data.path, reason: e.data.reason });
+      break;
+    case "RepoTampered":
+      attemptOf(s, e.data.attempt).tampered.push(...e.data.changes);
       break;
     case "PathAllowed":
       attemptOf(s, e.data.attempt).allowed.push({ path: e.data.path, glob: e.data.glob });

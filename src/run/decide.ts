@@ -14,6 +14,7 @@ export function decideStatus(s: RunState): { status: RunStatus; reasons: string[
     return { status: "failed_infra", reasons: [`agent could not run: ${last.agent?.detail ?? "unknown"}`] };
   }
   const reasons: string[] = [];
+  for (const t of last.tampered) reasons.push(`the repository outside the worktree changed: ${t}`);
   for (const v of last.violations) reasons.push(`write to protected path ${v.path}: ${v.reason}`);
   for (const f of last.findings) reasons.push(`possible secret (${f.rule}) in ${f.path}:${f.line}`);
   if (reasons.length > 0) return { status: "blocked", reasons };

@@ -12,6 +12,7 @@ import { type AskFn, decideApproval } from "../policy/approval.js";
 import type { ProcessContext } from "../proc/context.js";
 import { killProcessesIn } from "../proc/orphans.js";
 import type { ProjectConfig } from "../project/config-schema.js";
+import { diffFingerprints, fingerprintRepo, type RepoFingerprint } from "../project/fingerprint.js";
 import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { ProjectLocation, RunLocation } from "../project/locate.js";
 import { ensureWorktree, prepareWorkspace } from "../project/workspace.js";
@@ -63,6 +64,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
   // Events appended from synchronous callbacks (gate progress, setup steps); awaited before moving on.
   const pending = new Set<Promise<unknown>>();
   let session: AgentSession | null = null;
+  let fingerprint: RepoFingerprint | null = null;
   const interrupted = async (phase: string, attempt: number | null): Promise<DriveResult> => {
     await journal.append("RunInterrupted", { phase, attempt, reason: "SIGINT" });
     return { state: state(), interrupted: true };
@@ -106,6 +108,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
       if (point.kind === "agent") {
         const n = point.attempt;
         await journal.append("AttemptStarted", { attempt: n, feedbackFrom: point.feedbackFrom });
+        // What the repository outside the worktree looks like before the agent may touch it.
+        fingerprint = await fingerprintRepo(s.root, { excludeRefPrefixes: [RUN_BRANCHES] });
         let feedbackFile: string | undefined;
         let prompt = s.task;
         if (point.feedbackFrom !== null) {
@@ -136,6 +140,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         // Nothing the turn started may change the worktree once omk looks at it (setsid escapees too).
         const killed = await killProcessesIn(s.worktree, session?.sessionPid ? [session.sessionPid] : []);
         await journal.append("AgentStopped", { attempt: n, killed });
+        fingerprint = await checkRepository(o, n, fingerprint);
         await journal.append("AgentFinished", {
           attempt: n,
           status: turn.result.status,
@@ -152,6 +157,12 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
 
       if (point.kind === "evaluate") {
         const n = point.attempt;
+        if ((state().attempts.find((a) => a.n === n)?.tampered.length ?? 0) > 0) {
+          // Nothing of the agent's runs once it reached outside its worktree: not even the snapshot.
+          await journal.append("AttemptFinished", { attempt: n, outcome: "blocked" });
+          continue;
+        }
+        fingerprint ??= await fingerprintRepo(s.root, { excludeRefPrefixes: [RUN_BRANCHES] });
         const gateWorkspace = await acquireGateWorkspace(o.project);
         let ev: Evaluation;
         try {
@@ -238,8 +249,10 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         await Promise.all(pending);
         pending.clear();
         if (ev.interrupted) return await interrupted("gates", n);
+        // Gate code is the agent's code too: the repository must be as it was after the turn.
+        const tampered = (await checkRepository(o, n, fingerprint)) === null;
         const outcome = decideAttemptOutcome({
-          blocked: ev.violations.length > 0 || ev.findings.length > 0,
+          blocked: tampered || ev.violations.length > 0 || ev.findings.length > 0,
           setupFailed: ev.setupFailed !== null,
           changedFiles: ev.files.length,
           gatesPassed: ev.gates !== null && gatesOk(ev.gates),
@@ -449,4 +462,25 @@ function commitMessage(s: RunState): string {
 /** omk's private index for snapshots of the run's worktree (a stat cache; see snapshotTree). */
 export function snapshotIndex(loc: RunLocation): string {
   return join(loc.dir, "snapshot.index");
+}
+
+/** Other runs move their own branches; everything else of the repository must hold still. */
+const RUN_BRANCHES = "refs/heads/omk/run/";
+
+/**
+ * Compares the repository outside the run's worktree with `before`; any change is a RepoTampered
+ * finding that blocks the attempt. Returns the fingerprint to compare against next, or null after
+ * tampering (there is nothing trustworthy to compare with any more).
+ */
+async function checkRepository(
+  o: DriveOptions,
+  attempt: number,
+  before: RepoFingerprint | null,
+): Promise<RepoFingerprint | null> {
+  const after = await fingerprintRepo(o.project.root, { excludeRefPrefixes: [RUN_BRANCHES] });
+  if (before === null) return after;
+  const changes = diffFingerprints(before, after);
+  if (changes.length === 0) return after;
+  await o.journal.append("RepoTampered", { attempt, changes });
+  return null;
 }

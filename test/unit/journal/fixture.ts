@@ -263,6 +263,7 @@ export function attemptState(n: number, over: Partial<AttemptState> = {}): Attem
     diff: diffState(["src/app.ts"]),
     violations: [],
     allowed: [],
+    tampered: [],
     findings: [],
     gates: [gateRecord("test")],
     outcome: "passed",
