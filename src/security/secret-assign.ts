@@ -178,20 +178,37 @@ function parseValue(
   return { start: at, end, keyStart, keyEnd, quoted: false };
 }
 
+/** Past blanks and a `]` (`env["API_KEY"] = …`) before the operator: where the key, or its closing quote, ends. */
+function quoteEndBefore(text: string, op: number): number {
+  let end = op;
+  for (let n = 0; n < MAX_BLANKS && end > 0 && isBlank(text.charCodeAt(end - 1)); n++) end--;
+  return text.charCodeAt(end - 1) === 0x5d ? end - 1 : end;
+}
+
+/** Where the key ends: before the closing quote (and the backslashes escaping it) that ends at `quoteEnd`. */
+function keyEndAt(text: string, quoteEnd: number): number {
+  const q = text.charCodeAt(quoteEnd - 1);
+  if (q !== 0x22 && q !== 0x27) return quoteEnd;
+  let keyEnd = quoteEnd - 1;
+  while (keyEnd > 0 && quoteEnd - 1 - keyEnd < MAX_BACKSLASHES && text.charCodeAt(keyEnd - 1) === 0x5c)
+    keyEnd--;
+  return keyEnd;
+}
+
+/**
+ * Cheap necessary condition for parseAssignmentAt: an operator at `op` and a key before it that may
+ * end in a secret noun. Rejects nearly every `=` and `:` of ordinary code in a few reads.
+ */
+export function mayBeAssignmentAt(text: string, op: number): boolean {
+  return operatorLength(text, op) > 0 && mayEndSecretKey(text, keyEndAt(text, quoteEndBefore(text, op)));
+}
+
 /** Judge the assignment whose operator (`=`, `:`, `:=`, `=>`, `==`) is at `op`; the key is read backwards. */
 export function parseAssignmentAt(text: string, op: number): AssignedValue | undefined {
   const opLength = operatorLength(text, op);
   if (opLength === 0) return undefined;
-  let keyEnd = op;
-  for (let n = 0; n < MAX_BLANKS && keyEnd > 0 && isBlank(text.charCodeAt(keyEnd - 1)); n++) keyEnd--;
-  if (text.charCodeAt(keyEnd - 1) === 0x5d) keyEnd--; // env["API_KEY"] = …
-  const quoteEnd = keyEnd;
-  const q = text.charCodeAt(keyEnd - 1);
-  if (q === 0x22 || q === 0x27) {
-    keyEnd--;
-    while (keyEnd > 0 && quoteEnd - 1 - keyEnd < MAX_BACKSLASHES && text.charCodeAt(keyEnd - 1) === 0x5c)
-      keyEnd--;
-  }
+  const quoteEnd = quoteEndBefore(text, op);
+  const keyEnd = keyEndAt(text, quoteEnd);
   if (!mayEndSecretKey(text, keyEnd)) return undefined;
   let keyStart = keyEnd;
   while (keyStart > 0 && isKeyChar(text.charCodeAt(keyStart - 1))) {

@@ -6,8 +6,6 @@
  * seen. Decoders take the file in chunks of any size.
  */
 
-import { StringDecoder } from "node:string_decoder";
-
 type TextEncoding = "utf8" | "utf16le" | "utf16be" | "utf32le" | "utf32be";
 type Sniffed = { kind: "text"; encoding: TextEncoding; bom: number } | { kind: "binary" };
 
@@ -61,40 +59,68 @@ export interface Decoder {
   end(): string;
 }
 
-/** Bytes left over when a chunk ends inside a code unit of `size` bytes. */
-class Units {
+/** Bytes held back when a chunk ends inside a character; `cut` says where the last whole one ends. */
+class Carry {
   #left: Uint8Array = new Uint8Array(0);
-  constructor(private readonly size: number) {}
+  constructor(private readonly cut: (bytes: Uint8Array) => number) {}
 
-  take(bytes: Uint8Array): Uint8Array {
+  take(bytes: Uint8Array): Buffer {
     const all = this.#left.length === 0 ? bytes : Buffer.concat([this.#left, bytes]);
-    const whole = all.length - (all.length % this.size);
+    const whole = this.cut(all);
     this.#left = all.slice(whole);
-    return all.subarray(0, whole);
+    return Buffer.from(all.buffer, all.byteOffset, whole);
+  }
+
+  rest(): Buffer {
+    const rest = Buffer.from(this.#left);
+    this.#left = new Uint8Array(0);
+    return rest;
   }
 }
 
-class Utf16BeDecoder implements Decoder {
-  readonly #units = new Units(2);
-  readonly #le = new StringDecoder("utf16le");
+const units = (size: number) => (bytes: Uint8Array) => bytes.length - (bytes.length % size);
+
+/** Where the last complete UTF-8 sequence ends (a lead byte in the last three bytes may still need more). */
+function utf8Cut(bytes: Uint8Array): number {
+  const n = bytes.length;
+  for (let k = 1; k <= Math.min(3, n); k++) {
+    const b = bytes[n - k] as number;
+    if ((b & 0xc0) === 0x80) continue;
+    if (b < 0xc0) return n;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+    return k < need ? n - k : n;
+  }
+  return n;
+}
+
+/** UTF-8 and UTF-16 through Buffer's native decoding (string_decoder is several times slower). */
+class NativeDecoder implements Decoder {
+  readonly #carry: Carry;
+  constructor(private readonly encoding: "utf8" | "utf16le" | "utf16be") {
+    this.#carry = new Carry(encoding === "utf8" ? utf8Cut : units(2));
+  }
+  #decode(bytes: Buffer): string {
+    if (this.encoding === "utf8") return bytes.toString("utf8");
+    return (this.encoding === "utf16be" ? Buffer.from(bytes).swap16() : bytes).toString("utf16le");
+  }
   write(bytes: Uint8Array): string {
-    const swapped = Buffer.from(this.#units.take(bytes));
-    return this.#le.write(swapped.swap16());
+    return this.#decode(this.#carry.take(bytes));
   }
   end(): string {
-    return this.#le.end();
+    const rest = this.#carry.rest();
+    return this.encoding === "utf8" ? rest.toString("utf8") : "";
   }
 }
 
 class Utf32Decoder implements Decoder {
-  readonly #units = new Units(4);
+  readonly #carry = new Carry(units(4));
   constructor(private readonly bigEndian: boolean) {}
   write(bytes: Uint8Array): string {
-    const units = this.#units.take(bytes);
-    const view = new DataView(units.buffer, units.byteOffset, units.byteLength);
+    const whole = this.#carry.take(bytes);
+    const view = new DataView(whole.buffer, whole.byteOffset, whole.byteLength);
     const parts: string[] = [];
     const codes: number[] = [];
-    for (let i = 0; i < units.length; i += 4) {
+    for (let i = 0; i < whole.length; i += 4) {
       const cp = view.getUint32(i, !this.bigEndian);
       codes.push(cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? cp : 0xfffd);
       if (codes.length === 4096) parts.push(String.fromCodePoint(...codes.splice(0)));
@@ -121,93 +147,114 @@ function skipping(decoder: Decoder, count: number): Decoder {
 }
 
 function textDecoder(encoding: TextEncoding): Decoder {
-  switch (encoding) {
-    case "utf8":
-    case "utf16le": {
-      const decoder = new StringDecoder(encoding);
-      return {
-        write: (bytes) => decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
-        end: () => decoder.end(),
-      };
-    }
-    case "utf16be":
-      return new Utf16BeDecoder();
-    case "utf32le":
-      return new Utf32Decoder(false);
-    case "utf32be":
-      return new Utf32Decoder(true);
-  }
+  if (encoding === "utf32le" || encoding === "utf32be") return new Utf32Decoder(encoding === "utf32be");
+  return new NativeDecoder(encoding);
 }
 
-/**
- * Printable runs of MIN_RUN or more characters, one per line. `width` 1 reads bytes; width 2 reads
- * byte pairs, where the character is the low (`le`) or high byte and the other is 0.
- */
-class PrintableRuns implements Decoder {
-  readonly #units: Units;
+/** Collects printable runs of MIN_RUN or more characters, one per line, across writes. */
+class Runs {
   /** Characters of a run not yet MIN_RUN long, held until it is (or dropped when it ends). */
   #pending: number[] = [];
   #inRun = false;
+  #out: Buffer = Buffer.alloc(0);
+  #o = 0;
 
-  constructor(
-    private readonly width: 1 | 2,
-    private readonly le = true,
-  ) {
-    this.#units = new Units(width);
+  begin(capacity: number): void {
+    this.#out = Buffer.allocUnsafe(capacity + MIN_RUN + 1);
+    this.#o = 0;
   }
 
-  write(bytes: Uint8Array): string {
-    const units = this.#units.take(bytes);
-    const out = Buffer.allocUnsafe(units.length / this.width + MIN_RUN + 1);
-    let o = 0;
-    const step = this.width;
-    for (let i = 0; i < units.length; i += step) {
-      let c: number;
-      if (step === 1) c = units[i] as number;
-      else {
-        const a = units[i] as number;
-        const b = units[i + 1] as number;
-        c = this.le ? (b === 0 ? a : -1) : a === 0 ? b : -1;
+  /** A printable character, or -1 for anything that ends a run. */
+  add(c: number): void {
+    if (c !== -1) {
+      if (this.#inRun) this.#out[this.#o++] = c;
+      else if (this.#pending.push(c) === MIN_RUN) {
+        for (const p of this.#pending) this.#out[this.#o++] = p;
+        this.#pending = [];
+        this.#inRun = true;
       }
-      if (c !== -1 && isPrintable(c)) {
-        if (this.#inRun) out[o++] = c;
-        else {
-          this.#pending.push(c);
-          if (this.#pending.length === MIN_RUN) {
-            for (const p of this.#pending) out[o++] = p;
-            this.#pending = [];
-            this.#inRun = true;
-          }
-        }
-      } else {
-        if (this.#inRun) out[o++] = 0x0a;
-        this.#inRun = false;
-        this.#pending.length = 0;
-      }
+      return;
     }
-    return out.toString("latin1", 0, o);
+    if (this.#inRun) this.#out[this.#o++] = 0x0a;
+    this.#inRun = false;
+    this.#pending.length = 0;
   }
 
+  done(): string {
+    return this.#out.toString("latin1", 0, this.#o);
+  }
+}
+
+/** Printable runs of single bytes (ASCII text in a binary), like `strings`. */
+class ByteRuns implements Decoder {
+  readonly #runs = new Runs();
+  write(bytes: Uint8Array): string {
+    this.#runs.begin(bytes.length);
+    for (const b of bytes) this.#runs.add(isPrintable(b) ? b : -1);
+    return this.#runs.done();
+  }
   end(): string {
-    this.#pending = [];
-    this.#inRun = false;
     return "";
   }
 }
 
 /**
+ * Printable runs of 16-bit text (UTF-16LE or BE) whose characters sit at byte offsets of one parity:
+ * a printable byte with a zero byte beside it. A little-endian string at even offsets reads the
+ * same as a big-endian one shifted by a byte, so two parities cover both byte orders without
+ * reporting one string twice.
+ */
+class WideRuns implements Decoder {
+  readonly #runs = new Runs();
+  /** Absolute offset of #held[0]. */
+  #pos = 0;
+  /** The byte before #held[0] (-1 at the start). */
+  #prev = -1;
+  /** The last byte seen: it cannot be judged before the byte after it arrives. */
+  #held: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly parity: 0 | 1) {}
+
+  /** Judge data[0, count): every byte there has its successor in data, or is the stream's last. */
+  #judge(data: Uint8Array, count: number): string {
+    this.#runs.begin(count >> 1);
+    for (let i = (this.#pos + this.parity) & 1; i < count; i += 2) {
+      const b = data[i] as number;
+      const prev = i === 0 ? this.#prev : (data[i - 1] as number);
+      const next = i + 1 < data.length ? (data[i + 1] as number) : -1;
+      this.#runs.add(isPrintable(b) && (prev === 0 || next === 0) ? b : -1);
+    }
+    return this.#runs.done();
+  }
+
+  write(bytes: Uint8Array): string {
+    const data = this.#held.length === 0 ? bytes : Buffer.concat([this.#held, bytes]);
+    if (data.length < 2) {
+      this.#held = Uint8Array.from(data);
+      return "";
+    }
+    const out = this.#judge(data, data.length - 1);
+    this.#prev = data[data.length - 2] as number;
+    this.#pos += data.length - 1;
+    this.#held = data.slice(data.length - 1);
+    return out;
+  }
+
+  end(): string {
+    const out = this.#judge(this.#held, this.#held.length);
+    this.#held = new Uint8Array(0);
+    return out;
+  }
+}
+
+/**
  * How to read a file that starts with `head`: its decoded text (`content`), or for a binary file the
- * printable runs of five views (`strings`) — bytes, and 16-bit little- and big-endian units at even
- * and odd offsets.
+ * printable runs (`strings`) of its bytes and of 16-bit text at even and at odd offsets.
  */
 export function decodersFor(head: Uint8Array): { where: "content" | "strings"; decoders: Decoder[] } {
   const sniffed = sniff(head.subarray(0, SNIFF_BYTES));
   if (sniffed.kind === "text") {
     return { where: "content", decoders: [skipping(textDecoder(sniffed.encoding), sniffed.bom)] };
   }
-  const wide = (le: boolean, skip: number) => skipping(new PrintableRuns(2, le), skip);
-  return {
-    where: "strings",
-    decoders: [new PrintableRuns(1), wide(true, 0), wide(true, 1), wide(false, 0), wide(false, 1)],
-  };
+  return { where: "strings", decoders: [new ByteRuns(), new WideRuns(0), new WideRuns(1)] };
 }

@@ -6,7 +6,7 @@
  * whole-text result.
  */
 
-import { parseAssignmentAt } from "./secret-assign.js";
+import { mayBeAssignmentAt, parseAssignmentAt } from "./secret-assign.js";
 import {
   ASSIGNMENT_RULE_ID,
   ASSIGNMENT_TRIGGERS,
@@ -111,6 +111,8 @@ const evaluatePem: Evaluator = (text, p, atEnd) => {
 };
 
 const evaluateAssignment: Evaluator = (text, p, atEnd) => {
+  // Decided by the text before the operator, which is all here: most `=` and `:` end right away.
+  if (!mayBeAssignmentAt(text, p)) return null;
   if (!atEnd && text.length < p + ASSIGNMENT_MAX_SPAN)
     return { resumeAt: p + ASSIGNMENT_MAX_SPAN, pem: false };
   const value = parseAssignmentAt(text, p);
@@ -139,6 +141,12 @@ interface Anchor {
    * one backward walk finds the single offset worth probing.
    */
   readonly words: readonly (Table | undefined)[];
+  /**
+   * 1 for each character that can sit right before the anchor in a word lead (`p` of `ghp_`), or
+   * that is not alphanumeric (a lead that starts at the anchor): any other character rules out
+   * every word trigger of this anchor with one read, before the backward walk.
+   */
+  readonly before: Uint8Array;
   /** Other triggers (`-----BEGIN`, `://`), probed at their fixed offset. */
   readonly fixed: readonly { readonly offset: number; readonly table: Table }[];
 }
@@ -146,8 +154,10 @@ interface Anchor {
 const ASCII = 128;
 const WORD_BOUNDARY = "(?<![A-Za-z0-9])";
 
-function isAlnum(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+/** 1 for ASCII letters and digits, indexed by UTF-16 code unit (a table read beats three range tests). */
+const ALNUM = new Uint8Array(65536);
+for (let c = 0; c < ASCII; c++) {
+  ALNUM[c] = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ? 1 : 0;
 }
 
 function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
@@ -216,10 +226,19 @@ function buildAnchors(): Anchor[] {
   for (const trigger of ASSIGNMENT_TRIGGERS) add(trigger, evaluateAssignment, false);
   return [...byLiteral].map(([literal, { direct, words, fixed }]) => {
     const maxWord = Math.max(-1, ...words.keys());
+    const before = new Uint8Array(65536);
+    for (let c = 0; c < before.length; c++) before[c] = ALNUM[c] === 1 ? 0 : 1;
+    for (const [offset, building] of words) {
+      for (const list of building.values()) {
+        for (const { leads } of list)
+          for (const lead of leads) if (offset > 0) before[lead.charCodeAt(offset - 1)] = 1;
+      }
+    }
     return {
       literal,
       maxOffset: Math.max(0, maxWord, ...fixed.keys()),
       direct,
+      before,
       words: Array.from({ length: maxWord + 1 }, (_, i) => {
         const building = words.get(i);
         return building === undefined ? undefined : toTable(building);
@@ -288,15 +307,18 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Detect
     return true;
   };
 
-  for (const { literal, maxOffset, direct, words, fixed } of ANCHORS) {
+  for (const { literal, maxOffset, direct, words, before, fixed } of ANCHORS) {
     const maxWord = words.length - 1;
     scan: for (let hit = text.indexOf(literal, from); hit !== -1; hit = text.indexOf(literal, hit + 1)) {
       if (hit - maxOffset >= limit) break;
-      if (hit < limit) for (const evaluate of direct) if (!judge(evaluate, hit, 0)) break scan;
-      if (maxWord >= 0) {
+      if (direct.length > 0 && hit < limit) {
+        for (const evaluate of direct) if (!judge(evaluate, hit, 0)) break scan;
+      }
+      if (maxWord >= 0 && before[hit > 0 ? text.charCodeAt(hit - 1) : 0] === 1) {
         // The alphanumeric run ending at the anchor: a word trigger can only start where it starts.
         let p = hit;
-        while (p > 0 && hit - p <= maxWord && isAlnum(text.charCodeAt(p - 1))) p--;
+        const stop = Math.max(0, hit - maxWord - 1);
+        while (p > stop && ALNUM[text.charCodeAt(p - 1)] === 1) p--;
         const table = hit - p <= maxWord ? words[hit - p] : undefined;
         if (table !== undefined && p >= from && p < limit && !probe(table, p)) break;
       }
