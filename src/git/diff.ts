@@ -1,4 +1,4 @@
-import { type ChangedFile, parseRawNumstatZ } from "./parse.js";
+import { type ChangedFile, parseDiffSummary } from "./parse.js";
 import { checkRevArg, git } from "./runner.js";
 import { gitlinksInIndex, stageAll } from "./stage.js";
 
@@ -39,12 +39,5 @@ export async function stageAndDiff(
     base,
     "--",
   ]);
-  const files = parseRawNumstatZ(r.stdout);
-  let added = 0;
-  let deleted = 0;
-  for (const f of files) {
-    added += f.added ?? 0;
-    deleted += f.deleted ?? 0;
-  }
-  return { files, added, deleted };
+  return parseDiffSummary(r.stdout);
 }

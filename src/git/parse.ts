@@ -300,3 +300,15 @@ export function parseRefList(out: string): RefEntry[] {
   }
   return refs;
 }
+
+/** The files of a `--raw --numstat -z` diff and their summed line counts (binary files count 0). */
+export function parseDiffSummary(stdout: string): { files: ChangedFile[]; added: number; deleted: number } {
+  const files = parseRawNumstatZ(stdout);
+  let added = 0;
+  let deleted = 0;
+  for (const f of files) {
+    added += f.added ?? 0;
+    deleted += f.deleted ?? 0;
+  }
+  return { files, added, deleted };
+}

@@ -3,7 +3,7 @@ import { OmkError } from "../core/errors.js";
 import { pathExists } from "../core/fs.js";
 import { PINNED_DIFF_ARGS } from "./diff.js";
 import { identityArgs } from "./identity.js";
-import { type ChangedFile, parseRawNumstatZ } from "./parse.js";
+import { type ChangedFile, parseDiffSummary } from "./parse.js";
 import { checkRevArg, git } from "./runner.js";
 import { gitlinksInIndex, stageAll } from "./stage.js";
 
@@ -64,14 +64,7 @@ export async function diffTrees(root: string, from: string, to: string): Promise
     to,
     "--",
   ]);
-  const files = parseRawNumstatZ(r.stdout);
-  let added = 0;
-  let deleted = 0;
-  for (const f of files) {
-    added += f.added ?? 0;
-    deleted += f.deleted ?? 0;
-  }
-  return { files, added, deleted };
+  return parseDiffSummary(r.stdout);
 }
 
 /** The tree a commit records. */

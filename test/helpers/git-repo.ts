@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { isOmkError, type OmkError } from "../../src/core/errors.js";
 
 /**
  * Real git repositories in temp dirs for tests. Fixed branch `main`, no signing, no background gc or
@@ -98,4 +99,15 @@ export async function makeRepo(
     commitAll,
     cleanup: () => rm(parent, { recursive: true, force: true, maxRetries: 3 }),
   };
+}
+
+/** The OmkError `p` rejects with; fails the test when it resolves or rejects with something else. */
+export async function caught(p: Promise<unknown>): Promise<OmkError> {
+  try {
+    await p;
+  } catch (error) {
+    if (isOmkError(error)) return error;
+    throw error;
+  }
+  throw new Error("expected an OmkError");
 }

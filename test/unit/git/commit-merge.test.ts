@@ -1,12 +1,18 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isOmkError, type OmkError } from "../../../src/core/errors.js";
 import { commitStaged } from "../../../src/git/commit.js";
 import { stageAndDiff } from "../../../src/git/diff.js";
 import { mergeInto, mergeTreeCheck } from "../../../src/git/merge.js";
 import { isDirty } from "../../../src/git/repo.js";
 import { addWorktree } from "../../../src/git/worktree.js";
-import { makeRepo, makeTempDir, TEST_EMAIL, TEST_NAME, type TestRepo } from "../../helpers/git-repo.js";
+import {
+  caught,
+  makeRepo,
+  makeTempDir,
+  TEST_EMAIL,
+  TEST_NAME,
+  type TestRepo,
+} from "../../helpers/git-repo.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -16,15 +22,6 @@ async function repo(files: Record<string, string>, identity = true): Promise<Tes
   const r = await makeRepo(files, { identity });
   cleanups.push(r.cleanup);
   return r;
-}
-async function caught(p: Promise<unknown>): Promise<OmkError> {
-  try {
-    await p;
-  } catch (error) {
-    if (isOmkError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected an OmkError");
 }
 
 /** Point git's global/system config at nothing, as on a fresh CI machine, for the duration of fn. */

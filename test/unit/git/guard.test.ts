@@ -2,7 +2,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { isOmkError, type OmkError } from "../../../src/core/errors.js";
 import { commitStaged } from "../../../src/git/commit.js";
 import { stageAndDiff } from "../../../src/git/diff.js";
 import { fastForwardTo, mergeInto, mergeTreeCheck } from "../../../src/git/merge.js";
@@ -25,7 +24,7 @@ import {
   attachWorktree,
   removeWorktree,
 } from "../../../src/git/worktree.js";
-import { makeRepo, makeTempDir, runGit, type TestRepo } from "../../helpers/git-repo.js";
+import { caught, makeRepo, makeTempDir, runGit, type TestRepo } from "../../helpers/git-repo.js";
 
 /**
  * Everything the agent can plant in the repository — hooks, fsmonitor, filter/diff/merge drivers,
@@ -85,16 +84,6 @@ function control(p: Plant, cwd: string, args: string[]): void {
   }
   expect(p.fired().length).toBeGreaterThan(0);
   p.reset();
-}
-
-async function caught(p: Promise<unknown>): Promise<OmkError> {
-  try {
-    await p;
-  } catch (error) {
-    if (isOmkError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected an OmkError");
 }
 
 const HOOKS = [

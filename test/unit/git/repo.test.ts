@@ -1,11 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isOmkError, type OmkError } from "../../../src/core/errors.js";
 import { branchExists, currentBranch, deleteBranch, headCommit, isAncestor } from "../../../src/git/refs.js";
 import { addToInfoExclude, findRepoRoot, isDirty, requireRepoRoot } from "../../../src/git/repo.js";
 import { addWorktree } from "../../../src/git/worktree.js";
-import { makeRepo, makeTempDir, type TestRepo } from "../../helpers/git-repo.js";
+import { caught, makeRepo, makeTempDir, type TestRepo } from "../../helpers/git-repo.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -23,15 +22,6 @@ function tempDir(): string {
     await rm(dir, { recursive: true, force: true });
   });
   return dir;
-}
-async function caught(p: Promise<unknown>): Promise<OmkError> {
-  try {
-    await p;
-  } catch (error) {
-    if (isOmkError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected an OmkError");
 }
 
 describe("findRepoRoot / requireRepoRoot", () => {

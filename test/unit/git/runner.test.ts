@@ -1,9 +1,9 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isOmkError, OmkError } from "../../../src/core/errors.js";
+import { OmkError } from "../../../src/core/errors.js";
 import { checkRevArg, git, isTransientLockError, subcommandOf } from "../../../src/git/runner.js";
-import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
+import { caught, makeRepo, type TestRepo } from "../../helpers/git-repo.js";
 
 const repos: TestRepo[] = [];
 afterEach(async () => {
@@ -13,16 +13,6 @@ async function repo(files: Record<string, string> = { "a.txt": "a\n" }): Promise
   const r = await makeRepo(files);
   repos.push(r);
   return r;
-}
-
-async function caught(p: Promise<unknown>): Promise<OmkError> {
-  try {
-    await p;
-  } catch (error) {
-    if (isOmkError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected an OmkError");
 }
 
 describe("isTransientLockError", () => {
