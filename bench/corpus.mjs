@@ -1,20 +1,13 @@
 // A deterministic mixed corpus for the redactor benchmark: source code, logs, JSON and prose with a
 // small fraction of planted secrets of every shape the redactor knows. Same seed → same bytes.
+
+import { picker, rng } from "./util.mjs";
+
 export function makeCorpus(totalBytes, seed = 42) {
-  let x = seed >>> 0;
-  const rnd = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
+  const rnd = rng(seed);
   const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  const pick = (set, n) => {
-    let s = "";
-    for (let i = 0; i < n; i++) s += set[Math.floor(rnd() * set.length)];
-    return s;
-  };
+  const pick = picker(rnd);
   const secrets = [
     () => `ghp_${pick(alnum, 36)}`,
     () => `AKIA${pick(upper, 16)}`,

@@ -1,10 +1,16 @@
 #!/usr/bin/env node
-// `npm run bench [-- foundation|run|output]`: ratios against baselines measured in the same run; results in bench/results/.
+// `npm run bench [-- foundation|scan|run|output]`: ratios against baselines measured in the same run; results in bench/results/.
+// `foundation` includes the secret-scan benchmarks (`scan` runs them alone).
 const which = process.argv[2] ?? "all";
 if (which === "all" || which === "foundation") {
   process.stderr.write("bench: foundation\n");
   const { benchFoundation } = await import("./foundation.mjs");
   await benchFoundation();
+}
+if (which === "all" || which === "foundation" || which === "scan") {
+  process.stderr.write("bench: secret scan\n");
+  const { benchScan } = await import("./scan.mjs");
+  await benchScan();
 }
 if (which === "all" || which === "run") {
   process.stderr.write("bench: run overhead\n");

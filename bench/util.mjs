@@ -1,5 +1,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import v8 from "node:v8";
+import vm from "node:vm";
+
+v8.setFlagsFromString("--expose-gc");
+/** A full garbage collection, so one contender's garbage is not collected on another's clock. */
+export const collectGarbage = vm.runInNewContext("gc");
 
 export function timeIt(fn) {
   const t = performance.now();
@@ -28,4 +34,24 @@ export function writeResults(name, results) {
     results,
   };
   writeFileSync(new URL(`${name}.json`, dir), `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/** Deterministic xorshift32 in [0, 1): same seed → same sequence. */
+export function rng(seed) {
+  let x = seed >>> 0;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+/** `pick(alphabet, n)`: n characters of the alphabet drawn with `random`. */
+export function picker(random) {
+  return (alphabet, n) => {
+    let s = "";
+    for (let i = 0; i < n; i++) s += alphabet[Math.floor(random() * alphabet.length)];
+    return s;
+  };
 }

@@ -99,10 +99,17 @@ function sanitizeLine(line: string): string {
   return line.replace(/\t/g, " ").replace(/[\x00-\x1f\x7f]/g, "?");
 }
 
+/**
+ * Characters of a long line kept on either side of a finding before the preview is cut from it:
+ * more than any token's length, so a secret cut at the region's edge cannot reach the preview.
+ */
+const PREVIEW_REGION = 4096;
+
 function buildPreview(text: string, at: number, matches: readonly SecretMatch[]): string {
-  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
   const nl = text.indexOf("\n", at);
-  const lineEnd = nl === -1 ? text.length : nl;
+  const fullLineStart = text.lastIndexOf("\n", at - 1) + 1;
+  const lineStart = Math.max(fullLineStart, at - PREVIEW_REGION);
+  const lineEnd = Math.min(nl === -1 ? text.length : nl, at + PREVIEW_REGION);
   const inLine = matches.filter((m) => m.start < lineEnd && m.end > lineStart);
   const ranges = mergeRanges(inLine.map((m) => [Math.max(m.start, lineStart), Math.min(m.end, lineEnd)]));
   let out = "";
@@ -120,7 +127,8 @@ function buildPreview(text: string, at: number, matches: readonly SecretMatch[])
   if (safe.length <= PREVIEW_MAX) return safe.trimEnd();
   const from = safe === sanitizeLine(out) ? Math.max(0, marker - PREVIEW_LEAD) : 0;
   const window = safe.slice(from, from + PREVIEW_MAX);
-  return `${from > 0 ? "…" : ""}${window}${from + PREVIEW_MAX < safe.length ? "…" : ""}`;
+  const cutBefore = from > 0 || lineStart > fullLineStart;
+  return `${cutBefore ? "…" : ""}${window}${from + PREVIEW_MAX < safe.length ? "…" : ""}`;
 }
 
 interface Found extends TextFinding {
@@ -173,8 +181,8 @@ export class TextScanner {
   /** All findings, in text order, one per run of overlapping matches, named by the most specific rule. */
   finish(): TextFinding[] {
     if (!this.#finished) {
-      this.#judge(this.#base + this.#text.length);
       this.#finished = true;
+      this.#judge(this.#base + this.#text.length);
       this.#text = "";
     }
     return group(this.#found);
@@ -196,7 +204,7 @@ export class TextScanner {
     }
     this.#judged = to;
     const keep = Math.max(0, to - base - LEFT_CONTEXT);
-    if (keep > 0) {
+    if (keep > 0 && !this.#finished) {
       this.#line += countNewlines(text, 0, keep);
       this.#text = text.slice(keep);
       this.#base = base + keep;

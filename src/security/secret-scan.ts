@@ -185,10 +185,11 @@ async function scanOpenFile(
   keep: boolean,
 ): Promise<{ findings: SecretFinding[]; content?: Buffer }> {
   if (size <= WHOLE_MAX) {
-    // One byte more than fstat said: a file that grew since is streamed instead.
+    // Ask for one byte more than fstat said: a file that grew since is streamed instead. Like
+    // readFile, stop once `size` bytes are in (one read for nearly every file).
     const buffer = Buffer.allocUnsafe(size + 1);
     let length = 0;
-    while (length < buffer.length) {
+    while (length < size) {
       const n = await read(fd, buffer, length, buffer.length - length, length);
       if (n === 0) break;
       length += n;

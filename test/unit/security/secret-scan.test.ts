@@ -302,3 +302,16 @@ describe("findSecretsInText", () => {
     expect(findSecretsInText(`id AKIAIOSFODNN7EXAMPLE\njwt ${jwtIo}\n`)).toEqual([]);
   });
 });
+
+describe("previews on long lines", () => {
+  it("stay short and leak nothing of neighbouring secrets, at bounded cost", () => {
+    const minified = `${"a=1;".repeat(50_000)}k="${ghp}";${"b=2;".repeat(50_000)}x="${akia}";`;
+    const findings = findSecretsInText(minified);
+    expect(findings.map((f) => f.rule)).toEqual(["github-token", "aws-access-key-id"]);
+    for (const f of findings) {
+      expect(f.preview.length).toBeLessThanOrEqual(162);
+      expect(f.preview).not.toContain(ghp.slice(4));
+      expect(f.preview).not.toContain(akia.slice(4));
+    }
+  });
+});
