@@ -16,7 +16,12 @@ export function decideStatus(s: RunState): { status: RunStatus; reasons: string[
   const reasons: string[] = [];
   for (const t of last.tampered) reasons.push(`the repository outside the worktree changed: ${t}`);
   for (const v of last.violations) reasons.push(`write to protected path ${v.path}: ${v.reason}`);
-  for (const f of last.findings) reasons.push(`possible secret (${f.rule}) in ${f.path}:${f.line}`);
+  for (const f of last.findings)
+    reasons.push(
+      f.rule === "unscannable"
+        ? `${f.path} could not be scanned for secrets (a change omk cannot vouch for)`
+        : `possible secret (${f.rule}) in ${f.path}${f.line > 0 ? `:${f.line}` : ""}`,
+    );
   if (reasons.length > 0) return { status: "blocked", reasons };
   if (!last.diff || last.diff.files.length === 0) {
     return { status: "not_ready", reasons: ["the agent made no changes"] };

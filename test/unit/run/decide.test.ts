@@ -188,6 +188,26 @@ describe("decideStatus", () => {
   });
 });
 
+describe("decideStatus wording", () => {
+  it("names an unscannable change as such, and a path finding without a line", () => {
+    const s = runState([
+      attemptState(1, {
+        findings: [
+          { path: "blob.bin", line: 0, rule: "unscannable" },
+          { path: "keys/x.txt", line: 0, rule: "github-token" },
+        ],
+      }),
+    ]);
+    expect(decideStatus(s)).toEqual({
+      status: "blocked",
+      reasons: [
+        "blob.bin could not be scanned for secrets (a change omk cannot vouch for)",
+        "possible secret (github-token) in keys/x.txt",
+      ],
+    });
+  });
+});
+
 describe("decideAttemptOutcome", () => {
   type Row = [boolean, number, boolean, TurnStatus | null, string];
   const rows: Row[] = [
