@@ -1,27 +1,26 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { AgentAdapter, AgentSession, ApprovalRequest, TurnResult } from "../agents/types.js";
+import type { AgentAdapter, AgentSession } from "../agents/types.js";
 import { isOmkError } from "../core/errors.js";
 import { gatesOk } from "../gates/evidence.js";
 import type { GateSpec } from "../gates/schema.js";
 import { commitTree, seedSnapshotIndex, setBranch, treeOf } from "../git/snapshot.js";
-import type { RunEventInput } from "../journal/events.js";
 import type { RunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
-import { type AskFn, decideApproval } from "../policy/approval.js";
+import type { AskFn } from "../policy/approval.js";
 import type { ProcessContext } from "../proc/context.js";
 import { killProcessesIn } from "../proc/orphans.js";
 import type { ProjectConfig } from "../project/config-schema.js";
-import { diffFingerprints, fingerprintRepo, type RepoFingerprint } from "../project/fingerprint.js";
+import type { RepoFingerprint } from "../project/fingerprint.js";
 import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { ProjectLocation, RunLocation } from "../project/locate.js";
 import { ensureWorktree, prepareWorkspace } from "../project/workspace.js";
-import { KNOBS, readIntKnob } from "../security/bounded-env.js";
 import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
+import { runAgentTurn, type TurnOutcome } from "./agent-turn.js";
 import { decideAttemptOutcome, decideStatus } from "./decide.js";
 import { type Evaluation, evaluateAttempt } from "./evaluate.js";
 import { buildFeedback } from "./feedback.js";
-import { AgentOutputRecorder, type OutputFraming } from "./output.js";
+import { checkRepository, repoFingerprint } from "./repo-check.js";
 import { resumePoint } from "./resume-point.js";
 
 export interface DriveOptions {
@@ -40,12 +39,6 @@ export interface DriveOptions {
   proc: ProcessContext;
   signal: AbortSignal;
   ask: AskFn | null;
-}
-
-interface TurnOutcome {
-  result: TurnResult;
-  session: AgentSession | null;
-  infra: boolean;
 }
 
 export interface DriveResult {
@@ -109,7 +102,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         const n = point.attempt;
         await journal.append("AttemptStarted", { attempt: n, feedbackFrom: point.feedbackFrom });
         // What the repository outside the worktree looks like before the agent may touch it.
-        fingerprint = await fingerprintRepo(s.root, { excludeRefPrefixes: [RUN_BRANCHES] });
+        fingerprint = await repoFingerprint(s.root);
         let feedbackFile: string | undefined;
         let prompt = s.task;
         if (point.feedbackFrom !== null) {
@@ -140,7 +133,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         // Nothing the turn started may change the worktree once omk looks at it (setsid escapees too).
         const killed = await killProcessesIn(s.worktree, session?.sessionPid ? [session.sessionPid] : []);
         await journal.append("AgentStopped", { attempt: n, killed });
-        fingerprint = await checkRepository(o, n, fingerprint);
+        fingerprint = await checkRepository(o.journal, o.project.root, n, fingerprint);
         await journal.append("AgentFinished", {
           attempt: n,
           status: turn.result.status,
@@ -162,7 +155,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
           await journal.append("AttemptFinished", { attempt: n, outcome: "blocked" });
           continue;
         }
-        fingerprint ??= await fingerprintRepo(s.root, { excludeRefPrefixes: [RUN_BRANCHES] });
+        fingerprint ??= await repoFingerprint(s.root);
         const gateWorkspace = await acquireGateWorkspace(o.project);
         let ev: Evaluation;
         try {
@@ -250,7 +243,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         pending.clear();
         if (ev.interrupted) return await interrupted("gates", n);
         // Gate code is the agent's code too: the repository must be as it was after the turn.
-        const tampered = (await checkRepository(o, n, fingerprint)) === null;
+        const tampered = (await checkRepository(o.journal, o.project.root, n, fingerprint)) === null;
         const outcome = decideAttemptOutcome({
           blocked: tampered || ev.violations.length > 0 || ev.findings.length > 0,
           setupFailed: ev.setupFailed !== null,
@@ -297,163 +290,6 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
   }
 }
 
-async function runAgentTurn(
-  o: DriveOptions,
-  s: RunState,
-  attempt: number,
-  prompt: string,
-  feedbackFile: string | undefined,
-  existing: AgentSession | null,
-): Promise<TurnOutcome> {
-  const { journal } = o;
-  // A kept session (kimi) was started by an earlier turn: its callbacks reach this turn through the router.
-  const out = outputRouter(o);
-  out.begin(attempt);
-  try {
-    let session = existing;
-    if (!session) {
-      session = await o.adapter.start({
-        worktree: s.worktree,
-        runId: s.runId,
-        parentEnv: o.parentEnv,
-        cwd: o.cwd,
-        proc: o.proc,
-        agentBin: s.agent.bin ?? undefined,
-        agentArgs: s.agent.args,
-        model: s.agent.model ?? undefined,
-        signal: o.signal,
-        timeoutMs: o.config.run.agent_timeout_secs * 1000,
-        approve: async (req: ApprovalRequest) => {
-          const n = out.attempt;
-          await journal.append("ApprovalAsked", {
-            attempt: n,
-            requestId: req.requestId,
-            tool: req.tool,
-            action: req.action,
-            paths: req.paths,
-          });
-          const d = await decideApproval(s.execution, req, s.worktree, o.ask);
-          await journal.append("ApprovalDecided", {
-            attempt: n,
-            requestId: req.requestId,
-            tool: req.tool,
-            decision: d.decision,
-            reason: d.reason,
-            mode: s.execution,
-          });
-          return d;
-        },
-        onEvent: (event) => {
-          // Approvals are recorded by the policy wrapper above, with the decision's reason.
-          if (event.type === "approval") return;
-          // Text goes to the attempt's output artifact and a few coalesced AgentOutput batches.
-          if (event.type === "text" || event.type === "thinking") {
-            out.text(event.text, event.type);
-            return;
-          }
-          out.breakLine();
-          out.record("AgentEvent", { attempt: out.attempt, event });
-        },
-      });
-    }
-    await journal.append("AgentStarted", {
-      attempt,
-      adapter: o.adapter.name,
-      resumedSession: existing !== null,
-      version: session.version,
-    });
-    const onAbort = () => {
-      void session?.interrupt().catch(() => {});
-    };
-    o.signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      const result = await session.prompt(prompt, attempt, feedbackFile);
-      await out.end();
-      return { result, session, infra: false };
-    } finally {
-      o.signal.removeEventListener("abort", onAbort);
-    }
-  } finally {
-    await out.end();
-  }
-}
-
-/** Per drive: which attempt the agent's callbacks belong to, its output recorder, the appends in flight. */
-interface OutputRouter {
-  readonly attempt: number;
-  begin(attempt: number): void;
-  text(text: string, kind: "text" | "thinking"): void;
-  breakLine(): void;
-  record<K extends "AgentEvent" | "AgentOutput" | "AgentOutputSaved">(kind: K, data: RunEventInput<K>): void;
-  /** Saves the attempt's output (AgentOutputSaved) and waits for every append; idempotent. */
-  end(): Promise<void>;
-}
-
-const routers = new WeakMap<DriveOptions, OutputRouter>();
-
-function outputRouter(o: DriveOptions): OutputRouter {
-  const known = routers.get(o);
-  if (known) return known;
-  const { journal } = o;
-  const capBytes = readIntKnob(o.parentEnv, KNOBS.agentOutputCapBytes, (message) =>
-    router.record("AgentEvent", { attempt: router.attempt, event: { type: "status", message } }),
-  );
-  const framing: OutputFraming = o.adapter.name === "kimi" ? "chunks" : "lines";
-  const inFlight = new Set<Promise<unknown>>();
-  let failure: { error: unknown } | null = null;
-  let current = 1;
-  let recorder: AgentOutputRecorder | null = null;
-  const router: OutputRouter = {
-    get attempt() {
-      return current;
-    },
-    begin(attempt) {
-      current = attempt;
-      recorder = new AgentOutputRecorder({
-        runDir: o.loc.dir,
-        attempt,
-        capBytes,
-        framing,
-        onBatch: (b) => router.record("AgentOutput", { attempt, ...b }),
-      });
-    },
-    text(text, kind) {
-      // Text between turns (no recorder) has no attempt to belong to; it is dropped.
-      recorder?.text(text, kind);
-    },
-    breakLine() {
-      recorder?.breakLine();
-    },
-    record(kind, data) {
-      const p = journal.append(kind, data);
-      inFlight.add(p);
-      p.then(
-        () => inFlight.delete(p),
-        (error: unknown) => {
-          inFlight.delete(p);
-          failure ??= { error };
-        },
-      );
-    },
-    async end() {
-      const r = recorder;
-      recorder = null;
-      if (r !== null) {
-        const saved = r.finish();
-        router.record("AgentOutputSaved", { ...saved });
-      }
-      await Promise.allSettled([...inFlight]);
-      if (failure !== null) {
-        const { error } = failure;
-        failure = null;
-        throw error;
-      }
-    },
-  };
-  routers.set(o, router);
-  return router;
-}
-
 function commitMessage(s: RunState): string {
   const first = s.task.split("\n")[0]!.slice(0, 72);
   return `omk: ${first}\n\n${s.task}\n\nOmk-Run: ${s.runId}\n`;
@@ -462,25 +298,4 @@ function commitMessage(s: RunState): string {
 /** omk's private index for snapshots of the run's worktree (a stat cache; see snapshotTree). */
 export function snapshotIndex(loc: RunLocation): string {
   return join(loc.dir, "snapshot.index");
-}
-
-/** Other runs move their own branches; everything else of the repository must hold still. */
-const RUN_BRANCHES = "refs/heads/omk/run/";
-
-/**
- * Compares the repository outside the run's worktree with `before`; any change is a RepoTampered
- * finding that blocks the attempt. Returns the fingerprint to compare against next, or null after
- * tampering (there is nothing trustworthy to compare with any more).
- */
-async function checkRepository(
-  o: DriveOptions,
-  attempt: number,
-  before: RepoFingerprint | null,
-): Promise<RepoFingerprint | null> {
-  const after = await fingerprintRepo(o.project.root, { excludeRefPrefixes: [RUN_BRANCHES] });
-  if (before === null) return after;
-  const changes = diffFingerprints(before, after);
-  if (changes.length === 0) return after;
-  await o.journal.append("RepoTampered", { attempt, changes });
-  return null;
 }

@@ -1,0 +1,29 @@
+import type { RunJournal } from "../journal/run-journal.js";
+import { diffFingerprints, fingerprintRepo, type RepoFingerprint } from "../project/fingerprint.js";
+
+/** Other runs move their own branches; everything else of the repository must hold still. */
+const RUN_BRANCHES = "refs/heads/omk/run/";
+
+/**
+ * Compares the repository outside the run's worktree with `before`; any change is a RepoTampered
+ * finding that blocks the attempt. Returns the fingerprint to compare against next, or null after
+ * tampering (there is nothing trustworthy to compare with any more).
+ */
+export async function checkRepository(
+  journal: RunJournal,
+  root: string,
+  attempt: number,
+  before: RepoFingerprint | null,
+): Promise<RepoFingerprint | null> {
+  const after = await repoFingerprint(root);
+  if (before === null) return after;
+  const changes = diffFingerprints(before, after);
+  if (changes.length === 0) return after;
+  await journal.append("RepoTampered", { attempt, changes });
+  return null;
+}
+
+/** The repository as the run must leave it: everything but the runs' own branches. */
+export function repoFingerprint(root: string): Promise<RepoFingerprint> {
+  return fingerprintRepo(root, { excludeRefPrefixes: [RUN_BRANCHES] });
+}
