@@ -103,5 +103,3 @@ export function gatesFileSchema(defaultTimeoutSecs: number) {
       });
     });
 }
-
-export type GatesFile = z.output<ReturnType<typeof gatesFileSchema>>;
