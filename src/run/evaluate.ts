@@ -70,8 +70,17 @@ export async function evaluateAttempt(opts: {
 }): Promise<Evaluation> {
   const { worktree, base, hooks } = opts;
   const tree = await snapshotTree(worktree, base, opts.snapshotIndex);
-  await hooks.onSnapshot?.({ tree, agentCommits: await commitsSince(worktree, base, "HEAD") });
-  const diff = await diffTrees(worktree, base, tree);
+  const gw = opts.gateWorkspace;
+  // Independent once the tree exists, so in parallel (each is a git process): the agent's own commits,
+  // the diff, and the gate workspace checkout of the tree. The gate workspace then holds exactly the
+  // tree: the checks read what is committed, not what the agent's worktree holds at this moment, and
+  // nothing runs there before they pass.
+  const [agentCommits, diff] = await Promise.all([
+    commitsSince(worktree, base, "HEAD"),
+    diffTrees(worktree, base, tree),
+    gw.checkout(tree, opts.workspace),
+  ]);
+  await hooks.onSnapshot?.({ tree, agentCommits });
   const violations: Evaluation["violations"] = [];
   for (const f of diff.files) {
     for (const p of f.oldPath ? [f.path, f.oldPath] : [f.path]) {
@@ -79,17 +88,14 @@ export async function evaluateAttempt(opts: {
       if (!v.ok) violations.push({ path: p, reason: v.reason });
     }
   }
-  // The gate workspace now holds exactly the tree: the checks read what is committed, not what the
-  // agent's worktree holds at this moment. Nothing runs there before the checks pass.
-  const gw = opts.gateWorkspace;
   const changed = diff.files.length > 0;
-  if (changed) await gw.checkout(tree, opts.workspace);
-  const scanRoot = changed ? gw.dir : worktree;
-  const allowed = await checkProtected(opts, diff.files, scanRoot, violations);
   const present = diff.files.filter((f) => f.status !== "D").map((f) => f.path);
   // One pass reads each changed file once: secret shapes in content (any size and encoding) and in
   // the path itself, whatever cannot be scanned (a finding, never a silent skip), and symlinks out.
-  const scan = await scanFiles(scanRoot, present);
+  const [allowed, scan] = await Promise.all([
+    checkProtected(opts, diff.files, gw.dir, violations),
+    scanFiles(gw.dir, present),
+  ]);
   for (const p of scan.symlinksOutside) violations.push({ path: p, reason: SYMLINK_OUTSIDE_REASON });
   let patch: Evaluation["patch"] = null;
   // A patch with a secret in it would persist the secret: keep patches only for clean changes.
