@@ -266,9 +266,15 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
       // finalize: commit exactly the tree that was judged, on the base; the agent's commits stay out.
       const verdict = decideStatus(s);
       let head: string = s.base;
-      const judged = s.attempts[s.attempts.length - 1]?.tree ?? null;
+      const last = s.attempts[s.attempts.length - 1];
+      const judged = last?.tree ?? null;
       const commits = verdict.status === "ready" || verdict.status === "not_ready";
-      if (commits && judged !== null && judged !== (await treeOf(s.root, s.base))) {
+      // The recorded diff says whether the tree differs from the base (every difference of two trees
+      // is a file entry in it); only without one does git have to compare.
+      const differs =
+        judged !== null &&
+        (last?.diff ? last.diff.files.length > 0 : judged !== (await treeOf(s.root, s.base)));
+      if (commits && judged !== null && differs) {
         head = await commitTree(s.root, judged, s.base, commitMessage(s));
         await journal.append("Committed", { commit: head, branch: s.branch, tree: judged, parent: s.base });
       } else if (commits) {
