@@ -19,7 +19,7 @@ import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
 import { runAgentTurn, type TurnOutcome } from "./agent-turn.js";
 import { decideAttemptOutcome, decideStatus } from "./decide.js";
 import { type Evaluation, evaluateAttempt } from "./evaluate.js";
-import { buildFeedback } from "./feedback.js";
+import { buildFeedback, promptWithFeedback } from "./feedback.js";
 import { checkRepository, repoFingerprint } from "./repo-check.js";
 import { resumePoint } from "./resume-point.js";
 
@@ -108,9 +108,10 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         if (point.feedbackFrom !== null) {
           const prev = s.attempts.find((a) => a.n === point.feedbackFrom);
           if (prev) {
-            prompt = buildFeedback(s.task, prev, s.maxAttempts);
+            const feedback = buildFeedback(prev, s);
+            prompt = promptWithFeedback(s.task, feedback);
             feedbackFile = join(o.loc.artifacts, `feedback-${n}.md`);
-            await writeFile(feedbackFile, prompt, { mode: PRIVATE_FILE_MODE });
+            await writeFile(feedbackFile, feedback, { mode: PRIVATE_FILE_MODE });
           }
         }
         const turn: TurnOutcome = await runAgentTurn(o, s, n, prompt, feedbackFile, session).catch(
