@@ -69,13 +69,19 @@ function gateSection(g: GateRecord, clean: (text: string) => string): string[] {
     "",
   ];
   const tail = clean(g.tail).trimEnd();
-  const report = extractTestFailures(tail);
+  // Recorded at the gate from a longer stretch of output than the tail; older ledgers lack it.
+  const report = g.failures
+    ? { format: g.failures.format, total: g.failures.total, failures: g.failures.tests }
+    : extractTestFailures(tail);
   if (report !== null) {
     const n = report.total;
     out.push(`Failing tests (${n}, from its ${report.format} output):`, "");
     report.failures.slice(0, MAX_LISTED_TESTS).forEach((f, i) => {
-      out.push(`${i + 1}. ${f.name}${f.location === null ? "" : ` (${f.location})`}`);
-      if (f.message !== "") out.push(...fenced(f.message).map((l) => (l === "" ? "" : `   ${l}`)));
+      const name = clean(f.name);
+      const location = f.location === null ? null : clean(f.location);
+      const message = clean(f.message);
+      out.push(`${i + 1}. ${name}${location === null ? "" : ` (${location})`}`);
+      if (message !== "") out.push(...fenced(message).map((l) => (l === "" ? "" : `   ${l}`)));
     });
     if (n > MAX_LISTED_TESTS) out.push(`… and ${n - MAX_LISTED_TESTS} more failing tests`);
     out.push("", `Last lines of its output:`, "");
