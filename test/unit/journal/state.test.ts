@@ -243,3 +243,31 @@ describe("projectRun", () => {
     expect(incremental).toEqual(projectRun(events));
   });
 });
+
+describe("confinement", () => {
+  it("is null before any turn, then the last Confinement event, exactly in its shape", () => {
+    expect(project([ev.started()]).confinement).toBeNull();
+    const s = project([
+      ev.started(),
+      ev.attemptStarted(1),
+      ["Confinement", { attempt: 1, mode: "none", requested: "auto", network: "none", reason: "no bwrap" }],
+      ev.attemptStarted(2, 1),
+      ["Confinement", { attempt: 2, mode: "bwrap", requested: "required", network: "host", extra: 1 }],
+    ]);
+    expect(s.confinement).toStrictEqual({
+      attempt: 2,
+      mode: "bwrap",
+      requested: "required",
+      network: "host",
+    });
+  });
+
+  it("refuses a Confinement payload outside its vocabulary", () => {
+    expect(() =>
+      project([
+        ev.started(),
+        ["Confinement", { attempt: 1, mode: "docker", requested: "auto", network: "none" }],
+      ]),
+    ).toThrow(/invalid Confinement payload: mode/);
+  });
+});
