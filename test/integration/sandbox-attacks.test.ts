@@ -97,7 +97,7 @@ writeFileSync("ok.txt", "ok\\n");
     mkdirSync(home);
     writeFileSync(join(home, ".bashrc"), "# mine\n");
     const root = p.repo.root;
-    const state = p.sb.env.XDG_STATE_HOME;
+    const state = p.sb.env["XDG_STATE_HOME"] ?? "";
     const targets = {
       hook: join(root, ".git", "hooks", "pre-commit"),
       config: join(root, ".git", "config"),

@@ -3,6 +3,7 @@ import { applyRunEvent, projectRun } from "../../../src/journal/state.js";
 import {
   attemptEntries,
   changedFile,
+  type Entry,
   ev,
   gateRecord,
   hex64,
@@ -266,7 +267,11 @@ describe("confinement", () => {
     expect(() =>
       project([
         ev.started(),
-        ["Confinement", { attempt: 1, mode: "docker", requested: "auto", network: "none" }],
+        // A hand-written ledger line, as a tampered or foreign ledger would hold it.
+        [
+          "Confinement",
+          { attempt: 1, mode: "docker", requested: "auto", network: "none" },
+        ] as unknown as Entry,
       ]),
     ).toThrow(/invalid Confinement payload: mode/);
   });
