@@ -51,8 +51,7 @@ export async function benchSandbox() {
     const patch = join(work, "fixed.patch");
     sh(repo, "git", "diff", `--output=${patch}`);
     sh(repo, "git", "checkout", "-q", "--", ".");
-    // Inside the sandbox /tmp is private: the agent reads its patch from stdin-free argv, so it is
-    // handed over as the agent's own (read-only bound) executable's sibling would not be: inline it.
+    // /tmp is private inside the sandbox, so the patch travels inside the agent script (which is bound in).
     const agent = join(work, "agent.sh");
     writeFileSync(
       agent,
