@@ -68,7 +68,8 @@ export async function benchSandbox() {
           { cwd: repo, env, encoding: "utf8" },
         );
         const doc = JSON.parse(r.stdout);
-        if (doc.status !== "ready") throw new Error(`omk run (--sandbox ${mode}) was ${doc.status}: ${r.stderr}`);
+        if (doc.status !== "ready")
+          throw new Error(`omk run (--sandbox ${mode}) was ${doc.status}: ${r.stderr}`);
       });
     // Warm-up: the first run creates the gate workspace.
     run("off");
