@@ -5,6 +5,7 @@ import { registerInit } from "./commands/init.js";
 import { registerLand } from "./commands/land.js";
 import { registerProof } from "./commands/proof.js";
 import { registerRun } from "./commands/run.js";
+import { registerSandbox } from "./commands/sandbox.js";
 import { registerVerify } from "./commands/verify.js";
 import { examples } from "./context.js";
 import { writeOut } from "./output.js";
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerProof(program);
   registerLand(program);
   registerCleanup(program);
+  registerSandbox(program);
   return program;
 }
 

@@ -148,6 +148,17 @@ const RunEventSchemas = {
     cutBytes: count,
     batches: count,
   }),
+  /**
+   * How the agent's turn is confined, before each turn: `bwrap` or `none` (with why), what was
+   * requested (`--sandbox`), and the agent's network inside.
+   */
+  Confinement: z.looseObject({
+    attempt,
+    mode: z.enum(["bwrap", "none"]),
+    requested: z.enum(["auto", "required", "off"]),
+    network: z.enum(["none", "host"]),
+    reason: z.string().optional(),
+  }),
   /** The turn's leftovers were stopped before omk looked at the worktree. */
   AgentStopped: z.looseObject({ attempt, killed: z.array(int) }),
   /** The worktree as a tree (private index); commits the agent made itself are noted, never used. */

@@ -80,5 +80,6 @@ export function buildProof(s: RunState, events: readonly RunJournalEvent[], omkV
     },
     usage: s.usage.inputTokens + s.usage.outputTokens > 0 || s.usage.costUsd > 0 ? s.usage : null,
     omk: { version: omkVersion },
+    ...(s.confinement === null ? {} : { confinement: s.confinement }),
   };
 }

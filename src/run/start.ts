@@ -8,6 +8,7 @@ import type { RunJournalEvent } from "../journal/events.js";
 import { assertWritable, RunJournal, readRunJournal } from "../journal/run-journal.js";
 import type { AskFn } from "../policy/approval.js";
 import type { ExecutionMode } from "../policy/execution-mode.js";
+import type { SandboxMode, SandboxNetwork } from "../proc/sandbox.js";
 import { gateWorkspaceDirs } from "../project/gate-workspace.js";
 import { gatesAtCommit, type TreeGates } from "../project/gates.js";
 import { type RunLocation, resolveRunId, runLocation } from "../project/locate.js";
@@ -16,6 +17,7 @@ import { writeProof } from "../proof/write.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
 import { resolveAgent } from "./adapters.js";
 import { reapOrphans, runProcessContext } from "./children.js";
+import { planSandbox, type RunSandbox } from "./confinement.js";
 import { type DriveResult, driveRun } from "./driver.js";
 import { startHeartbeat } from "./live.js";
 import { assertHasCommits } from "./preflight.js";
@@ -29,6 +31,9 @@ export interface RunCommonOptions {
   ask: AskFn | null;
   /** Observers of the run's journal (progress view): each event once it is durable. */
   onEvent?: ((e: RunJournalEvent) => void) | undefined;
+  /** `--sandbox` and `--network`; unset: the run's recorded choice (resume), else the config's. */
+  sandbox?: SandboxMode | undefined;
+  network?: SandboxNetwork | undefined;
 }
 
 export interface StartRunOptions extends RunCommonOptions {
@@ -85,6 +90,14 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     agentBin: o.agentBin,
     preflight: true,
   });
+  const sandbox = await planSandbox({
+    mode: o.sandbox,
+    network: o.network,
+    config,
+    needs: agent.descriptor.sandbox,
+    env: o.parentEnv,
+    dirs: project.dirs,
+  });
   // Judged by the gates as committed at the base: an uncommitted gates.toml does not count (and makes
   // the tree dirty), so the agent's run cannot be judged by rules nobody committed.
   const runGates = await gatesAtCommit(root, base, o.parentEnv);
@@ -120,7 +133,14 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   );
   try {
     o.onRunId?.(loc);
-    const r = await driveAndFinish(journal, { ...o, project, loc, gates: runGates, adapter: agent.adapter });
+    const r = await driveAndFinish(journal, {
+      ...o,
+      project,
+      loc,
+      gates: runGates,
+      adapter: agent.adapter,
+      plan: sandbox,
+    });
     return { ...r, project, loc };
   } finally {
     await journal.close();
@@ -156,6 +176,15 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
       agentBin: before.agent.bin ?? undefined,
       preflight: false,
     });
+    const sandbox = await planSandbox({
+      mode: o.sandbox,
+      network: o.network,
+      prior: before.confinement,
+      config: project.config,
+      needs: agent.descriptor.sandbox,
+      env: o.parentEnv,
+      dirs: project.dirs,
+    });
     // A SIGKILLed omk leaves its agent or gate running in the worktree: stop them before starting anew.
     const reaped = await reapOrphans(loc.dir, [before.worktree, ...(await gateWorkspaceDirs(project.root))]);
     await journal.append("RunResumed", {
@@ -164,7 +193,14 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
       reapedGroups: reaped.length,
     });
     const gates = await gatesAtCommit(project.root, before.base, o.parentEnv);
-    const r = await driveAndFinish(journal, { ...o, project, loc, gates, adapter: agent.adapter });
+    const r = await driveAndFinish(journal, {
+      ...o,
+      project,
+      loc,
+      gates,
+      adapter: agent.adapter,
+      plan: sandbox,
+    });
     return { ...r, project, loc };
   } finally {
     await journal.close();
@@ -172,10 +208,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
 }
 
 /** The loop in the run's own process context, then — when it finished — the proof. */
-async function driveAndFinish(
-  journal: RunJournal,
-  o: RunCommonOptions & { project: Project; loc: RunLocation; gates: TreeGates; adapter: RunOutcomeAdapter },
-): Promise<DriveResult> {
+async function driveAndFinish(journal: RunJournal, o: DriveContext): Promise<DriveResult> {
   // Who is driving the run right now (live.json, outside the ledger): `run list` tells running from crashed.
   const before = journal.state;
   const live = await startHeartbeat(o.loc.dir, {
@@ -192,10 +225,7 @@ async function driveAndFinish(
   }
 }
 
-async function drive(
-  journal: RunJournal,
-  o: RunCommonOptions & { project: Project; loc: RunLocation; gates: TreeGates; adapter: RunOutcomeAdapter },
-): Promise<DriveResult> {
+async function drive(journal: RunJournal, o: DriveContext): Promise<DriveResult> {
   const r = await driveRun({
     journal,
     project: o.project,
@@ -209,11 +239,20 @@ async function drive(
     proc: runProcessContext(o.loc.dir),
     signal: o.signal,
     ask: o.ask,
+    sandbox: o.plan,
   });
   return finish(journal, o.loc, r);
 }
 
 type RunOutcomeAdapter = Parameters<typeof driveRun>[0]["adapter"];
+
+type DriveContext = RunCommonOptions & {
+  project: Project;
+  loc: RunLocation;
+  gates: TreeGates;
+  adapter: RunOutcomeAdapter;
+  plan: RunSandbox;
+};
 
 /** A finished run always ends with its proof, whoever started it. */
 async function finish(journal: RunJournal, loc: RunLocation, r: DriveResult): Promise<DriveResult> {
