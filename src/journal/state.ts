@@ -275,13 +275,14 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
     case "Landed":
       s.landed = { commit: e.data.commit, fastForward: e.data.fastForward };
       break;
-    case "RunStarted":
-    case "WorkspaceSetup":
     case "Committed": {
       const { commit, tree, parent } = e.data as { commit: string | null; tree?: string; parent?: string };
       s.committed = commit === null ? null : { commit, tree: tree ?? null, parent: parent ?? null };
       break;
     }
+    // RunStarted only opens a ledger (initialRunState); WorkspaceSetup steps are progress only.
+    case "RunStarted":
+    case "WorkspaceSetup":
     case "ApprovalAsked":
     case "AgentStopped":
       break;

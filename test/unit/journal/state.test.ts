@@ -148,6 +148,19 @@ describe("projectRun", () => {
     expect(again.attempts[0]?.output).toBeNull();
   });
 
+  it("workspace setup steps are progress, not a commit", () => {
+    const s = project([
+      ev.started(),
+      [
+        "WorkspaceSetup",
+        { step: { kind: "setup", what: "npm ci", ok: true, detail: "" }, ok: true, detail: "" },
+      ],
+      ev.workspaceReady(),
+      ...attemptEntries(1, { outcome: "blocked" }),
+    ]);
+    expect(s.committed).toBeNull();
+  });
+
   it("starts a restarted attempt clean", () => {
     const s = project([
       ev.started(),
