@@ -69,7 +69,8 @@ export function buildProof(s: RunState, events: readonly RunJournalEvent[], omkV
       violations: last?.violations ?? [],
       allowed: last?.allowed ?? [],
     },
-    security: { findings: last?.findings ?? [] },
+    // The proof names each finding; its preview stays in the ledger.
+    security: { findings: (last?.findings ?? []).map(({ path, line, rule }) => ({ path, line, rule })) },
     approvals: s.approvals,
     artifacts,
     ledger: { headHash: head.hash, events: events.length, headSeq: head.seq },

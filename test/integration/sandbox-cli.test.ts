@@ -131,6 +131,10 @@ writeFileSync("ok.txt", process.env.OMK_ATTEMPT === "1" ? "bad\\n" : "ok\\n");
     const json = await p.omk(["proof", "show", doc.runId, "--format", "json"]);
     expect(JSON.parse(json.stdout).confinement).toMatchObject({ mode: "bwrap" });
     expect((await p.proofVerify(doc.runId)).doc.ok).toBe(true);
+    const show = await p.omk(["run", "show", doc.runId]);
+    expect(show.stdout).toContain("confined: bubblewrap sandbox, network none (--sandbox required)");
+    const showJson = await p.omk(["run", "show", doc.runId, "--json"]);
+    expect(showJson.json()["confinement"]).toMatchObject({ mode: "bwrap", attempt: 2 });
   });
 
   it("off records an unconfined run with the reason, and says nothing about it", async () => {
