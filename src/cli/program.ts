@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { VERSION } from "../core/version.js";
 import { registerCleanup } from "./commands/cleanup.js";
 import { registerInit } from "./commands/init.js";
+import { registerKey } from "./commands/key.js";
 import { registerLand } from "./commands/land.js";
 import { registerProof } from "./commands/proof.js";
 import { registerRun } from "./commands/run.js";
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerProof(program);
   registerLand(program);
   registerCleanup(program);
+  registerKey(program);
   return program;
 }
 

@@ -119,6 +119,14 @@ const RunEventSchemas = {
     resumedSession: z.boolean(),
     version: z.string().nullable().optional(),
   }),
+  /** How attempt N's agent (and what it started) was confined; a run without one was unconfined. */
+  Confinement: z.looseObject({
+    attempt,
+    mode: z.enum(["bwrap", "none"]),
+    requested: z.enum(["auto", "required", "off"]),
+    network: z.enum(["none", "host"]),
+    reason: z.string().optional(),
+  }),
   AgentEvent: z.looseObject({ attempt, event: AgentEventRecordSchema }),
   /**
    * A batch of the agent's text output (exec's stdout lines, kimi's text and thinking), coalesced by
@@ -223,6 +231,10 @@ const RunEventSchemas = {
     regated: z.boolean().optional(),
     /** `land --no-regate`: the gates were not re-run before the fast-forward. */
     regateSkipped: z.boolean().optional(),
+    /** What the land rested on: gates re-run, a signed receipt of a confined run, or --no-regate. */
+    trust: z.enum(["regate", "receipt", "no-regate"]).optional(),
+    /** The receipt's signing key (trust "receipt"), or why the receipt was not enough (trust "regate"). */
+    receipt: z.looseObject({ keyid: z.string().optional(), refused: z.string().optional() }).optional(),
     onto: z.string().nullable().optional(),
     mode: z.string().optional(),
   }),

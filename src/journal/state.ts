@@ -71,6 +71,8 @@ export interface RunState {
   committed: { commit: string; tree: string | null; parent: string | null } | null;
   proofWritten: boolean;
   landed: { commit: string; fastForward: boolean } | null;
+  /** The last Confinement recorded (null: none, i.e. unconfined). */
+  confinement: RunEventData<"Confinement"> | null;
   lastTs: string;
   events: number;
 }
@@ -103,6 +105,7 @@ export function initialRunState(first: TypedEvent<"RunStarted">): RunState {
     committed: null,
     proofWritten: false,
     landed: null,
+    confinement: null,
     lastTs: first.ts,
     events: 1,
   };
@@ -248,6 +251,9 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       break;
     case "Landed":
       s.landed = { commit: e.data.commit, fastForward: e.data.fastForward };
+      break;
+    case "Confinement":
+      s.confinement = e.data;
       break;
     case "RunStarted":
     case "WorkspaceSetup":

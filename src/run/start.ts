@@ -19,6 +19,7 @@ import { reapOrphans, runProcessContext } from "./children.js";
 import { type DriveResult, driveRun } from "./driver.js";
 import { startHeartbeat } from "./live.js";
 import { assertHasCommits } from "./preflight.js";
+import { ensureReceipt } from "./receipt.js";
 
 /** What a fresh run and a resumed one share: where, the environment, the interrupt, the policy's ask. */
 export interface RunCommonOptions {
@@ -145,7 +146,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
     }
     const before = journal.state;
     if (before.finished) {
-      const r = await finish(journal, loc, { state: before, interrupted: false });
+      const r = await finish(journal, project, loc, { state: before, interrupted: false });
       return { ...r, project, loc };
     }
     const agent = await resolveAgent(before.agent.name, {
@@ -210,14 +211,20 @@ async function drive(
     signal: o.signal,
     ask: o.ask,
   });
-  return finish(journal, o.loc, r);
+  return finish(journal, o.project, o.loc, r);
 }
 
 type RunOutcomeAdapter = Parameters<typeof driveRun>[0]["adapter"];
 
-/** A finished run always ends with its proof, whoever started it. */
-async function finish(journal: RunJournal, loc: RunLocation, r: DriveResult): Promise<DriveResult> {
-  if (r.interrupted || !r.state.finished || r.state.proofWritten) return r;
-  await writeProof(journal, loc.proofFile, VERSION);
+/** A finished run always ends with its proof and its signed receipt, whoever started it. */
+async function finish(
+  journal: RunJournal,
+  project: Project,
+  loc: RunLocation,
+  r: DriveResult,
+): Promise<DriveResult> {
+  if (r.interrupted || !r.state.finished) return r;
+  if (!r.state.proofWritten) await writeProof(journal, loc.proofFile, VERSION);
+  await ensureReceipt(journal, project, loc);
   return { ...r, state: journal.state };
 }
