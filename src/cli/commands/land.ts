@@ -7,7 +7,8 @@ export function registerLand(program: Command): void {
     .description(
       "Merge a ready run into the branch it started from. Before anything moves, the project's gates " +
         "re-run on the run's exact commit in a gate workspace (a same-uid agent could have rewritten the " +
-        "run's ledger). Fast-forward only by default; with --merge, a moved base is checked with " +
+        "run's ledger) — unless every attempt ran confined and the run's signed receipt verifies with this " +
+        "machine's key and names that commit; the ledger records which. Fast-forward only by default; with --merge, a moved base is checked with " +
         "git merge-tree and the gates re-run on the merge result instead. A run that already landed is nothing to do (exit 0).",
     )
     .addOption(
@@ -58,7 +59,7 @@ export function registerLand(program: Command): void {
           out.info(
             out.paint(
               "green",
-              `landed ${r.runId} on ${r.branch ?? "HEAD"} at ${r.commit.slice(0, 12)}${r.fastForward ? " (fast-forward)" : " (merge, gates re-run)"}`,
+              `landed ${r.runId} on ${r.branch ?? "HEAD"} at ${r.commit.slice(0, 12)} (${landedHow(r)})`,
             ),
           );
         } finally {
@@ -66,4 +67,10 @@ export function registerLand(program: Command): void {
         }
       },
     );
+}
+
+function landedHow(r: { fastForward: boolean; trust: "regate" | "receipt" | "no-regate" }): string {
+  if (!r.fastForward) return "merge, gates re-run";
+  if (r.trust === "receipt") return "fast-forward, on the signed receipt of a confined run";
+  return r.trust === "regate" ? "fast-forward, gates re-run" : "fast-forward, gates not re-run";
 }
