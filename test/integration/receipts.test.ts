@@ -1,5 +1,13 @@
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { omk, sandbox } from "../helpers/cli.js";
@@ -252,6 +260,38 @@ writeFileSync("seen.json", JSON.stringify({ env: process.env, files: readdirSync
     expect(r.doc.checks[3]?.detail).toMatch(
       /names sha256 000000000000 for \.omk\/gates\.toml; the base commit [0-9a-f]{12} has sha256 [0-9a-f]{12}/,
     );
+  });
+
+  it("omk proof verify <run> checks the run's receipt with the local key against the ledger", async () => {
+    const run = await readyRun();
+    const ok = await p.proofVerify(run.runId, ["--no-gates"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.doc.checks.find((c) => c.name === "receipt")).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^2 statement\(s\) signed by key [0-9a-f]{16}, unconfined run$/),
+    });
+    const file = join(p.runDir(run.runId), RECEIPT);
+    const original = readFileSync(file);
+    // Re-signed by another key; then signed by the right key but claiming a confined run.
+    resign(file, generateKeyPairSync("ed25519").privateKey);
+    const other = await p.proofVerify(run.runId, ["--no-gates"]);
+    expect(other.code).toBe(1);
+    expect(other.doc.checks.find((c) => c.name === "receipt")?.detail).toMatch(/no signature verifies/);
+    writeFileSync(file, original);
+    const { privateKeyFile } = await keyShow();
+    resign(file, createPrivateKey(readFileSync(privateKeyFile)), (st) => {
+      const conf = st.predicate.runDetails?.byproducts.find((b) => b.name === "confinement");
+      for (const a of (conf?.annotations?.attempts ?? []) as { mode: string }[]) a.mode = "bwrap";
+      return st;
+    });
+    const lying = await p.proofVerify(run.runId, ["--no-gates"]);
+    expect(lying.code).toBe(1);
+    expect(lying.doc.checks.find((c) => c.name === "receipt")?.detail).toBe(
+      "its confinement differs from the ledger's",
+    );
+    rmSync(file);
+    const gone = await p.proofVerify(run.runId, ["--no-gates"]);
+    expect(gone.doc.checks.find((c) => c.name === "receipt")).toMatchObject({ ok: false });
   });
 
   it("--bundle needs --key; a run and --bundle together is a usage error; a bad key file is named", async () => {
