@@ -38,6 +38,8 @@ export async function landRun(o: {
   mode: "ff-only" | "merge";
   /** Skip re-running the gates on the exact commit before a fast-forward (recorded in Landed). */
   noRegate?: boolean | undefined;
+  /** `--no-receipt`: re-run the gates even when a signed receipt of a confined run would do. */
+  ignoreReceipt?: boolean | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((line: string) => void) | undefined;
 }): Promise<LandResult> {
@@ -104,7 +106,9 @@ export async function landRun(o: {
     // An unconfined same-uid agent can rewrite its run's whole ledger, chain and all: the record alone
     // is not evidence. A confined one could reach neither the ledger nor the key its receipt is signed
     // with, so that receipt is; otherwise the project's own gates (the clean checkout's) judge the commit.
-    const verdict = await receiptTrust({ dirs: o.project.dirs, runDir: o.loc.dir, read, commit: runHead });
+    const verdict = o.ignoreReceipt
+      ? ({ trusted: false, reason: "--no-receipt" } as const)
+      : await receiptTrust({ dirs: o.project.dirs, runDir: o.loc.dir, read, commit: runHead });
     if (verdict.trusted) {
       o.onProgress?.(
         `signed receipt of a confined run verifies (key ${verdict.keyid.slice(0, 16)}): gates not re-run`,

@@ -104,6 +104,20 @@ if (existsSync(${JSON.stringify(failFlag)})) { console.error("failing now"); pro
     ]);
   });
 
+  it("--no-receipt re-runs the gates even on a receipt that would do", async () => {
+    const run = await readyRun("b.txt");
+    await recordConfined(p, run.runId);
+    const before = gateRuns();
+    const r = await p.omk(["land", run.runId, "--json", "--no-receipt"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(gateRuns()).toBe(before + 1);
+    expect(r.json<LandDoc>()).toMatchObject({
+      regated: true,
+      trust: "regate",
+      receipt: { refused: "--no-receipt" },
+    });
+  });
+
   it("a receipt signed by another key is not trusted: the gates re-run, and a failing one refuses the land", async () => {
     const run = await readyRun("b.txt");
     await recordConfined(p, run.runId);

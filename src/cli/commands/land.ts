@@ -22,9 +22,14 @@ export function registerLand(program: Command): void {
       "--no-regate",
       "do not re-run the gates on the run's commit before a fast-forward (recorded in the ledger; the ledger alone is then the evidence)",
     )
+    .option("--no-receipt", "re-run the gates even when a signed receipt of a confined run would do")
     .addHelpText("after", examples(["omk land last", "omk land run-mf3k2x9a0-7q --merge --json"]))
     .action(
-      async (id: string, flags: { ffOnly?: boolean; merge?: boolean; regate: boolean }, cmd: Command) => {
+      async (
+        id: string,
+        flags: { ffOnly?: boolean; merge?: boolean; regate: boolean; receipt: boolean },
+        cmd: Command,
+      ) => {
         const { landRun } = await import("../../run/land.js");
         const { landPrecheck } = await import("../../run/land-precheck.js");
         const { openProject } = await import("../../project/open.js");
@@ -52,6 +57,7 @@ export function registerLand(program: Command): void {
             loc,
             mode,
             noRegate: !flags.regate,
+            ignoreReceipt: !flags.receipt,
             signal: intr.signal,
             onProgress: (l) => out.info(l),
           });
