@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync } from "node:crypto";
+import { createHash, createPrivateKey, generateKeyPairSync } from "node:crypto";
 import {
   copyFileSync,
   existsSync,
@@ -159,6 +159,30 @@ writeFileSync("seen.json", JSON.stringify({ env: process.env, files: readdirSync
       name: "ledger",
       digest: { sha256: proofWritten?.hash },
     });
+  });
+
+  it("a secret in the task reaches the receipt neither as text nor through its digest", async () => {
+    // Built from parts so this file itself does not trip a secret scanner.
+    const token = ["ghp", "Zx8Qw3Er5Ty7Ui9Op1As2Df4Gh6Jk8Lz0Xccanary"].join("_");
+    const { doc } = await p.execRun(p.writerAgent("w", { "b.txt": "ok b\n" }), {
+      task: `use the token ${token} to fetch it`,
+    });
+    expect(doc.status).toBe("ready");
+    const file = join(p.runDir(doc.runId), RECEIPT);
+    const text = readFileSync(file, "utf8");
+    const decoded = JSON.stringify(statements(file));
+    expect(text).not.toContain(token);
+    expect(decoded).not.toContain(token);
+    expect(decoded).not.toContain("fetch it");
+    // The digest is of the task as recorded (redacted), so it is no oracle for guessing the secret.
+    const recorded = p.proof(doc.runId).task as string;
+    expect(recorded).not.toContain(token);
+    const params = statements(file)[0]?.predicate.buildDefinition?.externalParameters as
+      | { task: { digest: { sha256: string } } }
+      | undefined;
+    const digest = params?.task.digest.sha256;
+    expect(digest).toBe(createHash("sha256").update(recorded).digest("hex"));
+    expect(digest).not.toBe(createHash("sha256").update(`use the token ${token} to fetch it`).digest("hex"));
   });
 
   it("the signing key never reaches the agent: not in its environment, not in its worktree", async () => {
