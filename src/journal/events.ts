@@ -119,14 +119,6 @@ const RunEventSchemas = {
     resumedSession: z.boolean(),
     version: z.string().nullable().optional(),
   }),
-  /** How attempt N's agent (and what it started) was confined; a run without one was unconfined. */
-  Confinement: z.looseObject({
-    attempt,
-    mode: z.enum(["bwrap", "none"]),
-    requested: z.enum(["auto", "required", "off"]),
-    network: z.enum(["none", "host"]),
-    reason: z.string().optional(),
-  }),
   AgentEvent: z.looseObject({ attempt, event: AgentEventRecordSchema }),
   /**
    * A batch of the agent's text output (exec's stdout lines, kimi's text and thinking), coalesced by
@@ -148,6 +140,17 @@ const RunEventSchemas = {
     lines: count,
     cutBytes: count,
     batches: count,
+  }),
+  /**
+   * How the agent's turn is confined, before each turn: `bwrap` or `none` (with why), what was
+   * requested (`--sandbox`), and the agent's network inside.
+   */
+  Confinement: z.looseObject({
+    attempt,
+    mode: z.enum(["bwrap", "none"]),
+    requested: z.enum(["auto", "required", "off"]),
+    network: z.enum(["none", "host"]),
+    reason: z.string().optional(),
   }),
   /** The turn's leftovers were stopped before omk looked at the worktree. */
   AgentStopped: z.looseObject({ attempt, killed: z.array(int) }),

@@ -45,6 +45,14 @@ export interface AttemptOutput {
   saved: { file: string; sha256: string; bytes: number; cutBytes: number } | null;
 }
 
+export interface Confinement {
+  attempt: number;
+  mode: "bwrap" | "none";
+  requested: "auto" | "required" | "off";
+  network: "none" | "host";
+  reason?: string;
+}
+
 export interface RunState {
   runId: string;
   task: string;
@@ -71,8 +79,8 @@ export interface RunState {
   committed: { commit: string; tree: string | null; parent: string | null } | null;
   proofWritten: boolean;
   landed: { commit: string; fastForward: boolean } | null;
-  /** The last Confinement recorded (null: none, i.e. unconfined). */
-  confinement: RunEventData<"Confinement"> | null;
+  /** How the last agent turn was confined (the last Confinement event), null before any. */
+  confinement: Confinement | null;
   lastTs: string;
   events: number;
 }
@@ -249,11 +257,17 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
     case "ProofWritten":
       s.proofWritten = true;
       break;
+    case "Confinement":
+      s.confinement = {
+        attempt: e.data.attempt,
+        mode: e.data.mode,
+        requested: e.data.requested,
+        network: e.data.network,
+        ...(e.data.reason === undefined ? {} : { reason: e.data.reason }),
+      };
+      break;
     case "Landed":
       s.landed = { commit: e.data.commit, fastForward: e.data.fastForward };
-      break;
-    case "Confinement":
-      s.confinement = e.data;
       break;
     case "RunStarted":
     case "WorkspaceSetup":
