@@ -45,9 +45,9 @@ export function buildProgram(): Command {
   registerVerify(program);
   registerRun(program);
   registerProof(program);
+  registerKey(program);
   registerLand(program);
   registerCleanup(program);
-  registerKey(program);
   return program;
 }
 

@@ -146,7 +146,12 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
     }
     const before = journal.state;
     if (before.finished) {
-      const r = await finish(journal, project, loc, { state: before, interrupted: false });
+      const r = await receipted(
+        journal,
+        project,
+        loc,
+        await finish(journal, loc, { state: before, interrupted: false }),
+      );
       return { ...r, project, loc };
     }
     const agent = await resolveAgent(before.agent.name, {
@@ -211,20 +216,20 @@ async function drive(
     signal: o.signal,
     ask: o.ask,
   });
-  return finish(journal, o.project, o.loc, r);
+  return receipted(journal, o.project, o.loc, await finish(journal, o.loc, r));
 }
 
 type RunOutcomeAdapter = Parameters<typeof driveRun>[0]["adapter"];
 
-/** A finished run always ends with its proof and its signed receipt, whoever started it. */
-async function finish(
-  journal: RunJournal,
-  project: Project,
-  loc: RunLocation,
-  r: DriveResult,
-): Promise<DriveResult> {
-  if (r.interrupted || !r.state.finished) return r;
-  if (!r.state.proofWritten) await writeProof(journal, loc.proofFile, VERSION);
-  await ensureReceipt(journal, project, loc);
+/** A finished run always ends with its proof, whoever started it. */
+async function finish(journal: RunJournal, loc: RunLocation, r: DriveResult): Promise<DriveResult> {
+  if (r.interrupted || !r.state.finished || r.state.proofWritten) return r;
+  await writeProof(journal, loc.proofFile, VERSION);
   return { ...r, state: journal.state };
+}
+
+/** …and its signed receipt (also when a crash came between the proof and the receipt). */
+async function receipted(journal: RunJournal, project: Project, loc: RunLocation, r: DriveResult) {
+  if (!r.interrupted && r.state.finished && r.state.proofWritten) await ensureReceipt(journal, project, loc);
+  return r;
 }
