@@ -316,6 +316,11 @@ writeFileSync("seen.json", JSON.stringify({ env: process.env, files: readdirSync
     rmSync(file);
     const gone = await p.proofVerify(run.runId, ["--no-gates"]);
     expect(gone.doc.checks.find((c) => c.name === "receipt")).toMatchObject({ ok: false });
+    // A crash between the proof and the receipt: resume writes it, byte for byte what it would have been.
+    const resumed = await p.omk(["run", "resume", run.runId]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readFileSync(file)).toEqual(original);
+    expect((await p.proofVerify(run.runId, ["--no-gates"])).code).toBe(0);
   });
 
   it("--bundle needs --key; a run and --bundle together is a usage error; a bad key file is named", async () => {
