@@ -33,7 +33,9 @@ export interface OpenedReceipt {
   gates: { name: string; result: string }[];
 }
 
-export type ReceiptOpen = { ok: true; receipt: OpenedReceipt } | { ok: false; check: string; reason: string };
+export type ReceiptOpen =
+  | { ok: true; receipt: OpenedReceipt }
+  | { ok: false; check: "signature" | "statements"; reason: string };
 
 /**
  * Every line of the file must be a DSSE envelope of an in-toto statement signed by `publicKey`; the

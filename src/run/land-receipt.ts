@@ -25,8 +25,8 @@ export async function receiptTrust(o: {
   const no = (reason: string): ReceiptTrust => ({ trusted: false, reason });
   const s = o.read.state;
   if (s === null) return no("the ledger has no run");
-  const unconfined = confinementByAttempt(s, o.read.events).find((a) => a.mode !== "bwrap");
   if (s.attempts.length === 0) return no("the run recorded no attempt");
+  const unconfined = confinementByAttempt(s, o.read.events).find((a) => a.mode !== "bwrap");
   if (unconfined !== undefined)
     return no(`attempt ${unconfined.attempt} ran unconfined (${unconfined.reason ?? "sandbox off"})`);
   const key = await loadSigningKey(o.dirs).catch((e: unknown) => e as Error);

@@ -84,7 +84,8 @@ export async function loadSigningKey(dirs: OmkDirs): Promise<SigningKey | null> 
   let pem: Buffer;
   try {
     const st = await stat(file);
-    if ((st.mode & 0o077) !== 0) {
+    // Windows reports no POSIX modes worth checking; its ACLs are the user profile's.
+    if (process.platform !== "win32" && (st.mode & 0o077) !== 0) {
       throw new OmkError(
         "CONFIG_INVALID",
         `the signing key ${file} is accessible to others (mode ${(st.mode & 0o777).toString(8)})`,
@@ -121,7 +122,10 @@ export async function loadSigningKey(dirs: OmkDirs): Promise<SigningKey | null> 
  */
 export async function loadOrCreateSigningKey(dirs: OmkDirs): Promise<SigningKey & { created: boolean }> {
   const existing = await loadSigningKey(dirs);
-  if (existing !== null) return { ...existing, created: await ensurePublicFile(existing) };
+  if (existing !== null) {
+    await ensurePublicFile(existing);
+    return { ...existing, created: false };
+  }
   const { dir, file } = keyFiles(dirs);
   await ensurePrivateDir(dir);
   const { privateKey } = generateKeyPairSync("ed25519");
@@ -144,9 +148,8 @@ export async function loadOrCreateSigningKey(dirs: OmkDirs): Promise<SigningKey 
   return { ...key, created };
 }
 
-/** Writes the public copy when it is missing or stale; returns false (never "created"). */
-async function ensurePublicFile(key: SigningKey): Promise<false> {
+/** Writes the public copy when it is missing or stale (it is derived, never read as the truth). */
+async function ensurePublicFile(key: SigningKey): Promise<void> {
   const current = await readFile(key.publicFile, "utf8").catch(() => null);
   if (current !== key.pem) await writePrivateFile(key.publicFile, key.pem);
-  return false;
 }
