@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { VERSION } from "../core/version.js";
 import { registerCleanup } from "./commands/cleanup.js";
 import { registerInit } from "./commands/init.js";
+import { registerKey } from "./commands/key.js";
 import { registerLand } from "./commands/land.js";
 import { registerProof } from "./commands/proof.js";
 import { registerRun } from "./commands/run.js";
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerVerify(program);
   registerRun(program);
   registerProof(program);
+  registerKey(program);
   registerLand(program);
   registerCleanup(program);
   registerSandbox(program);

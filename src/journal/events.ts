@@ -241,6 +241,10 @@ const RunEventSchemas = {
     regated: z.boolean().optional(),
     /** `land --no-regate`: the gates were not re-run before the fast-forward. */
     regateSkipped: z.boolean().optional(),
+    /** What the land rested on: gates re-run, a signed receipt of a confined run, or --no-regate. */
+    trust: z.enum(["regate", "receipt", "no-regate"]).optional(),
+    /** The receipt's signing key (trust "receipt"), or why the receipt was not enough (trust "regate"). */
+    receipt: z.looseObject({ keyid: z.string().optional(), refused: z.string().optional() }).optional(),
     onto: z.string().nullable().optional(),
     mode: z.string().optional(),
   }),

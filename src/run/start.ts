@@ -21,6 +21,7 @@ import { planSandbox, type RunSandbox } from "./confinement.js";
 import { type DriveResult, driveRun } from "./driver.js";
 import { startHeartbeat } from "./live.js";
 import { assertHasCommits } from "./preflight.js";
+import { ensureReceipt } from "./receipt.js";
 
 /** What a fresh run and a resumed one share: where, the environment, the interrupt, the policy's ask. */
 export interface RunCommonOptions {
@@ -165,7 +166,12 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
     }
     const before = journal.state;
     if (before.finished) {
-      const r = await finish(journal, loc, { state: before, interrupted: false });
+      const r = await receipted(
+        journal,
+        project,
+        loc,
+        await finish(journal, loc, { state: before, interrupted: false }),
+      );
       return { ...r, project, loc };
     }
     const agent = await resolveAgent(before.agent.name, {
@@ -241,7 +247,7 @@ async function drive(journal: RunJournal, o: DriveContext): Promise<DriveResult>
     ask: o.ask,
     sandbox: o.plan,
   });
-  return finish(journal, o.loc, r);
+  return receipted(journal, o.project, o.loc, await finish(journal, o.loc, r));
 }
 
 type RunOutcomeAdapter = Parameters<typeof driveRun>[0]["adapter"];
@@ -259,4 +265,10 @@ async function finish(journal: RunJournal, loc: RunLocation, r: DriveResult): Pr
   if (r.interrupted || !r.state.finished || r.state.proofWritten) return r;
   await writeProof(journal, loc.proofFile, VERSION);
   return { ...r, state: journal.state };
+}
+
+/** …and its signed receipt (also when a crash came between the proof and the receipt). */
+async function receipted(journal: RunJournal, project: Project, loc: RunLocation, r: DriveResult) {
+  if (!r.interrupted && r.state.finished && r.state.proofWritten) await ensureReceipt(journal, project, loc);
+  return r;
 }
