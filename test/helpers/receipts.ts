@@ -1,8 +1,9 @@
 /**
  * Receipts in tests: decoding proof.intoto.json, re-signing it (a forger with some key), and recording
- * a run as confined the way a sandboxed omk would (until the sandbox is on main, nothing else writes a
- * Confinement event, so a test that needs a confined run rewrites the run's ledger and re-finalizes it
- * through omk's own writers — the path a real confined run takes from RunFinished on).
+ * a run as confined the way a sandboxed omk would: a test whose gates must write outside the sandbox
+ * (to count their runs) runs unconfined, rewrites the run's ledger and re-finalizes it through omk's
+ * own writers — the path a real confined run takes from RunFinished on. receipts-land.test.ts also
+ * lands a really confined run.
  */
 import { type KeyObject, sign } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -87,7 +88,8 @@ export async function recordConfined(
     .filter(Boolean)
     .map((l) => JSON.parse(l) as LedgerEvent);
   const fields = old
-    .filter((e) => e.kind !== "ProofWritten")
+    // A real run already recorded how each turn was confined (unconfined, in these tests): replaced.
+    .filter((e) => e.kind !== "ProofWritten" && e.kind !== "Confinement")
     .flatMap((e) => {
       const f = { id: e.id, ts: e.ts, run: e.run, kind: e.kind, actor: e.actor, data: e.data };
       if (e.kind !== "AttemptStarted") return [f];

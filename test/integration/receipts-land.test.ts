@@ -64,7 +64,7 @@ if (existsSync(${JSON.stringify(failFlag)})) { console.error("failing now"); pro
     expect(r.code, r.stderr).toBe(0);
     expect(gateRuns()).toBe(before + 1);
     expect(r.doc).toMatchObject({ ok: true, regated: true, trust: "regate" });
-    expect(r.doc.receipt?.refused).toMatch(/attempt 1 ran unconfined \(no confinement recorded\)/);
+    expect(r.doc.receipt?.refused).toMatch(/attempt 1 ran unconfined \(--sandbox off\)/);
     expect(r.stderr).toMatch(/re-running the gates on \w+ before landing \(attempt 1 ran unconfined/);
     expect(r.stderr).toContain("(fast-forward, gates re-run)");
     expect(landed(run.runId)).toEqual([
@@ -102,6 +102,25 @@ if (existsSync(${JSON.stringify(failFlag)})) { console.error("failing now"); pro
         receipt: { keyid },
       }),
     ]);
+  });
+
+  it("a run made under --sandbox required lands on its own receipt", async () => {
+    // A confined gate cannot reach this test's log under /tmp (the sandbox has a private /tmp): a
+    // plain gate, and the ledger's Landed says which way the land went.
+    p.repo.write({ "gate.mjs": "process.exit(0);\n" });
+    p.repo.commitAll("plain gate");
+    const { doc } = await p.execRun(p.writerAgent("agent-c", { "c.txt": "ok\n" }), {
+      task: "add c.txt",
+      args: ["--sandbox", "required"],
+    });
+    expect(doc.status, doc.reasons.join("; ")).toBe("ready");
+    const conf = p.ledger(doc.runId).filter((l) => l.kind === "Confinement");
+    expect(conf.map((l) => l.data["mode"])).toEqual(["bwrap"]);
+    const r = await land(doc.runId);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.doc).toMatchObject({ ok: true, regated: false, trust: "receipt" });
+    expect(head()).toBe(doc.headCommit);
+    expect(landed(doc.runId)).toEqual([expect.objectContaining({ regated: false, trust: "receipt" })]);
   });
 
   it("--no-receipt re-runs the gates even on a receipt that would do", async () => {
