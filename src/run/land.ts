@@ -7,11 +7,14 @@ import { isDirty } from "../git/repo.js";
 import { treeOf } from "../git/snapshot.js";
 import { finishedRunProblems } from "../journal/integrity.js";
 import { journalProblem, RunJournal, readRunJournal } from "../journal/run-journal.js";
+import { defaultSpawner } from "../proc/context.js";
 import { killProcessesIn } from "../proc/orphans.js";
+import type { SandboxMode } from "../proc/sandbox.js";
 import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
 import { withThrowawayWorktree } from "../project/throwaway.js";
+import { gateSpawner, planSandbox } from "./confinement.js";
 import { receiptTrust } from "./land-receipt.js";
 
 export interface LandResult {
@@ -40,6 +43,8 @@ export async function landRun(o: {
   noRegate?: boolean | undefined;
   /** `--no-receipt`: re-run the gates even when a signed receipt of a confined run would do. */
   ignoreReceipt?: boolean | undefined;
+  /** How the re-run gates are confined (default: `[sandbox] mode`, else auto). */
+  sandbox?: SandboxMode | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((line: string) => void) | undefined;
 }): Promise<LandResult> {
@@ -188,10 +193,22 @@ async function regate(
         `workspace setup failed on ${what}: ${setup.detail}`,
         "fix [workspace] setup in .omk/config.toml",
       );
+    // The gates run the run's code (its tests too): confined as a run's gates are, when bwrap is here.
+    const sandbox = await planSandbox({
+      mode: o.sandbox,
+      config: project.config,
+      needs: { network: project.config.gates.network, home: [] },
+      env: project.env,
+      dirs: project.dirs,
+    });
+    const proc = await gateSpawner(sandbox, defaultSpawner, project.root, gw.dir);
+    if (sandbox.bwrap === null && sandbox.requested !== "off")
+      o.onProgress?.(`  the gates run unconfined: ${sandbox.reason ?? "no sandbox"}`);
     const result = await runGates(project.gates.gates, {
       root: gw.dir,
       parentEnv: project.env,
       signal: o.signal,
+      proc,
       onGateResult: (e) => o.onProgress?.(`  ${e.status} ${e.name}`),
     });
     if (!result.ok) {

@@ -23,11 +23,23 @@ export function registerLand(program: Command): void {
       "do not re-run the gates on the run's commit before a fast-forward (recorded in the ledger; the ledger alone is then the evidence)",
     )
     .option("--no-receipt", "re-run the gates even when a signed receipt of a confined run would do")
+    .addOption(
+      new Option(
+        "--sandbox <mode>",
+        "confine the re-run gates with bubblewrap, network as [gates] network: auto (when it works here), required, off (default: OMK_SANDBOX, else [sandbox] mode in .omk/config.toml, else auto)",
+      ).choices(["auto", "required", "off"]),
+    )
     .addHelpText("after", examples(["omk land last", "omk land run-mf3k2x9a0-7q --merge --json"]))
     .action(
       async (
         id: string,
-        flags: { ffOnly?: boolean; merge?: boolean; regate: boolean; receipt: boolean },
+        flags: {
+          ffOnly?: boolean;
+          merge?: boolean;
+          regate: boolean;
+          receipt: boolean;
+          sandbox?: "auto" | "required" | "off";
+        },
         cmd: Command,
       ) => {
         const { landRun } = await import("../../run/land.js");
@@ -35,6 +47,7 @@ export function registerLand(program: Command): void {
         const { openProject } = await import("../../project/open.js");
         const { resolveRunId } = await import("../../project/locate.js");
         const { interruptController } = await import("../interrupt.js");
+        const { sandboxFlags } = await import("./run.js");
         const out = outputFor(cmd);
         const project = await openProject(process.cwd(), process.env);
         const loc = await resolveRunId(project, id);
@@ -58,6 +71,7 @@ export function registerLand(program: Command): void {
             mode,
             noRegate: !flags.regate,
             ignoreReceipt: !flags.receipt,
+            sandbox: sandboxFlags(flags.sandbox === undefined ? {} : { sandbox: flags.sandbox }).sandbox,
             signal: intr.signal,
             onProgress: (l) => out.info(l),
           });

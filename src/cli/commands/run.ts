@@ -154,7 +154,7 @@ function addSandboxOptions(cmd: Command, otherwise: string): Command {
     );
 }
 
-function sandboxFlags(flags: Pick<RunFlags, "sandbox" | "network">): {
+export function sandboxFlags(flags: Pick<RunFlags, "sandbox" | "network">): {
   sandbox: SandboxMode | undefined;
   network: SandboxNetwork | undefined;
 } {
