@@ -63,14 +63,21 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     throw new OmkError("USAGE", "the task is empty", { hint: 'omk run "describe the change you want"' });
   const project = await openProject(o.cwd, o.parentEnv);
   const { root, config } = project;
-  if (o.base === undefined) await assertHasCommits(root);
-  // Independent reads of the repository, in parallel: each is a git process.
+  // Independent reads of the repository, in parallel: each is a git process. The base's gates are
+  // read as soon as the base is known; their errors still surface in order, after the checks below.
   const checkDirty = o.base === undefined && !o.allowDirty;
+  const baseP = headCommit(root, o.base ?? "HEAD").catch(async (err: unknown) => {
+    // A branch with no commits yet gets its own usage error.
+    if (o.base === undefined) await assertHasCommits(root);
+    throw err;
+  });
+  const gatesP = baseP.then((b) => gatesAtCommit(root, b, o.parentEnv));
+  gatesP.catch(() => {});
   const [dirty, base, baseBranch] = await Promise.all([
     checkDirty
       ? isDirty(root, { ignore: [".omk/worktrees/"] })
       : Promise.resolve({ dirty: false, entries: [] as string[] }),
-    headCommit(root, o.base ?? "HEAD"),
+    baseP,
     currentBranch(root),
   ]);
   if (dirty.dirty) {
@@ -101,7 +108,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   });
   // Judged by the gates as committed at the base: an uncommitted gates.toml does not count (and makes
   // the tree dirty), so the agent's run cannot be judged by rules nobody committed.
-  const runGates = await gatesAtCommit(root, base, o.parentEnv);
+  const runGates = await gatesP;
   // A gate that cannot run would burn every attempt and be blamed on the agent: refuse now.
   assertGatesRunnable(runGates.gates, root, o.parentEnv, runGates.source);
   await ensurePrivateDir(loc.artifacts);
