@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Ledger } from "../../src/store/ledger/writer.js";
 import type { RunDoc } from "../helpers/cli.js";
-import { checkOf, kinds, ledgerLines, ofKind, type Project, project } from "../helpers/project.js";
+import { checkOf, kinds, ledgerLines, ofKind, type Project, project, waitFor } from "../helpers/project.js";
 
 /** Writes "bad" on attempt 1 and "ok" from attempt 2 on: the txt gate fails, then passes. */
 const TWO_STEP = `import { writeFileSync } from "node:fs";
@@ -132,6 +132,53 @@ describe("omk run resume --max-attempts: more attempts for a finished not_ready 
     // The worktree came back from the branch (attempt 1's judged tree), then attempt 2 ran in it.
     const diff = await p.omk(["run", "diff", doc.runId, "--attempt", "2"]);
     expect(diff.stdout).toContain("+ok");
+    expect((await p.proofVerify(doc.runId, ["--no-gates"])).code).toBe(0);
+  });
+
+  it("a reopened run interrupted mid-attempt resumes within its new budget, and its proof agrees", async () => {
+    const go = join(p.sb.dir, "go");
+    const agent = p.script(
+      "slow-second",
+      `import { existsSync, writeFileSync } from "node:fs";
+if (process.env.OMK_ATTEMPT === "1") writeFileSync("a.txt", "bad\\n");
+else {
+  writeFileSync("a.txt", "ok\\n");
+  while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 50));
+}
+`,
+    );
+    const doc = await notReady(agent);
+    let pid = 0;
+    const reopening = p.omk(["run", "resume", doc.runId, "--max-attempts", "4"], {
+      onSpawn: (x) => {
+        pid = x;
+      },
+    });
+    await waitFor("attempt 2's agent", () =>
+      ofKind(p.ledger(doc.runId), "AgentStarted").some((e) => e.data["attempt"] === 2),
+    );
+    process.kill(pid, "SIGINT");
+    expect((await reopening).code).toBe(130);
+    const listed = (await p.omk(["run", "list"])).stdout;
+    expect(listed).toContain(`interrupted — omk run resume ${doc.runId}`);
+
+    // A plain resume goes on within the budget the reopen recorded (4, not the 1 the run started with).
+    writeFileSync(go, "");
+    const r = await resume([doc.runId, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("reopened: 4 attempts in all");
+    expect(r.stderr).toContain("attempt 2/4: agent working (with gate feedback)");
+    expect(r.json<RunDoc>()).toMatchObject({ status: "ready", attempts: 2 });
+    const events = p.ledger(doc.runId);
+    expect(kinds(events).filter((k) => ["RunReopened", "RunInterrupted", "RunResumed"].includes(k))).toEqual([
+      "RunReopened",
+      "RunInterrupted",
+      "RunResumed",
+    ]);
+    expect(p.proof(doc.runId)).toMatchObject({
+      status: "ready",
+      reasons: ["all required gates passed on attempt 2"],
+    });
     expect((await p.proofVerify(doc.runId, ["--no-gates"])).code).toBe(0);
   });
 
