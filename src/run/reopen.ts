@@ -1,9 +1,11 @@
 import { lstat } from "node:fs/promises";
 import { OmkError } from "../core/errors.js";
 import { branchExists } from "../git/refs.js";
+import { setBranch } from "../git/snapshot.js";
 import type { RunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
 import type { ProjectLocation } from "../project/locate.js";
+import { ensureWorktree } from "../project/workspace.js";
 import { type ResolvedAgent, resolveAgent } from "./adapters.js";
 
 /** The most attempts a run may have, however often it is reopened (as `--max-attempts` and config). */
@@ -120,5 +122,17 @@ export async function reopenRun(
     rebuildWorkspace,
     pid: process.pid,
   });
+  await restoreMidRun(o.project.root, s, rebuildWorkspace);
   return resolved;
+}
+
+/**
+ * Puts the worktree back as it was between two attempts: the last attempt's files (re-attached from
+ * the branch, which holds the judged tree, when cleanup removed them), on a branch at the base — the
+ * branch's commits are the agent's until omk commits the next judged tree, and an agent that starts
+ * from the base (replay applies its cumulative patch there) must find the base at HEAD.
+ */
+async function restoreMidRun(root: string, s: RunState, rebuild: boolean): Promise<void> {
+  if (rebuild) await ensureWorktree(root, s.worktree, s.branch, s.base);
+  await setBranch(root, s.branch, s.base, `omk: run ${s.runId} reopened`);
 }

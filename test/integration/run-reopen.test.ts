@@ -1,14 +1,9 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Ledger } from "../../src/store/ledger/writer.js";
 import type { RunDoc } from "../helpers/cli.js";
 import { checkOf, kinds, ledgerLines, ofKind, type Project, project, waitFor } from "../helpers/project.js";
-
-/** Writes "bad" on attempt 1 and "ok" from attempt 2 on: the txt gate fails, then passes. */
-const TWO_STEP = `import { writeFileSync } from "node:fs";
-writeFileSync("a.txt", process.env.OMK_ATTEMPT === "1" ? "bad\\n" : "ok\\n");
-`;
 
 describe("omk run resume --max-attempts: more attempts for a finished not_ready run (built CLI)", () => {
   let p: Project;
@@ -119,7 +114,19 @@ describe("omk run resume --max-attempts: more attempts for a finished not_ready 
   });
 
   it("after cleanup removed the worktree, the run's own agent goes on in a worktree rebuilt from its branch", async () => {
-    const doc = await notReady(p.script("two-step", TWO_STEP));
+    // What the agent finds when it starts: the previous attempt's file, and HEAD.
+    const seen = join(p.sb.dir, "seen");
+    const agent = p.script(
+      "two-step",
+      `import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+const found = existsSync("a.txt") ? readFileSync("a.txt", "utf8") : "(none)";
+const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+writeFileSync(${JSON.stringify(seen)} + "-" + process.env.OMK_ATTEMPT, JSON.stringify({ found, head }));
+writeFileSync("a.txt", process.env.OMK_ATTEMPT === "1" ? "bad\\n" : "ok\\n");
+`,
+    );
+    const doc = await notReady(agent);
     expect((await p.omk(["cleanup"])).code).toBe(0);
     expect(existsSync(doc.worktree)).toBe(false);
 
@@ -128,10 +135,46 @@ describe("omk run resume --max-attempts: more attempts for a finished not_ready 
     expect(r.json<RunDoc>()).toMatchObject({ status: "ready", attempts: 2 });
     const events = p.ledger(doc.runId);
     expect(ofKind(events, "RunReopened")[0]!.data).toMatchObject({ agent: null, rebuildWorkspace: true });
-    expect(ofKind(events, "WorkspaceReady").map((e) => e.data["how"])).toEqual(["created", "reattached"]);
+    // Re-attached from the branch by the reopen itself, then set up again by the run.
+    expect(ofKind(events, "WorkspaceReady").map((e) => e.data["how"])).toEqual(["created", "existing"]);
+    expect(existsSync(doc.worktree)).toBe(true);
     // The worktree came back from the branch (attempt 1's judged tree), then attempt 2 ran in it.
+    // As between any two attempts: the last attempt's files, on the base.
+    expect(JSON.parse(readFileSync(`${seen}-2`, "utf8"))).toEqual({ found: "bad\n", head: p.base });
     const diff = await p.omk(["run", "diff", doc.runId, "--attempt", "2"]);
     expect(diff.stdout).toContain("+ok");
+    expect((await p.proofVerify(doc.runId, ["--no-gates"])).code).toBe(0);
+  });
+
+  it("handed from one replay to another, the new recording plays, not the one the run kept", async () => {
+    const bad = await notReady();
+    const good = (await p.execRun(p.writerAgent("good", { "a.txt": "ok\n" }), { task: "write a.txt" })).doc;
+    const file = join(p.sb.dir, "good.recording.json");
+    expect((await p.omk(["run", "export", good.runId, "-o", file])).code).toBe(0);
+
+    // A replay of the bad run keeps its recording in its run dir, for resume.
+    const replayed = await p.omk([
+      "run",
+      "--json",
+      "--agent",
+      `replay:${bad.runId}`,
+      "-n",
+      "1",
+      "write a.txt",
+    ]);
+    const doc = replayed.json<RunDoc>();
+    expect(doc.status).toBe("not_ready");
+    const kept = join(p.runDir(doc.runId), "replay-source.json");
+    expect(existsSync(kept)).toBe(true);
+
+    const r = await resume([doc.runId, "--max-attempts", "2", "--agent", `replay:${file}`, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<RunDoc>().status).toBe("ready");
+    expect(ofKind(p.ledger(doc.runId), "RunReopened")[0]!.data["agent"]).toMatchObject({
+      name: `replay:${file}`,
+    });
+    // The old recording is gone, so a later resume cannot play it either.
+    expect(existsSync(kept)).toBe(false);
     expect((await p.proofVerify(doc.runId, ["--no-gates"])).code).toBe(0);
   });
 
@@ -139,7 +182,7 @@ describe("omk run resume --max-attempts: more attempts for a finished not_ready 
     const go = join(p.sb.dir, "go");
     const agent = p.script(
       "slow-second",
-      `import { existsSync, writeFileSync } from "node:fs";
+      `import { existsSync, readFileSync, writeFileSync } from "node:fs";
 if (process.env.OMK_ATTEMPT === "1") writeFileSync("a.txt", "bad\\n");
 else {
   writeFileSync("a.txt", "ok\\n");
@@ -187,7 +230,7 @@ else {
     const go = join(p.sb.dir, "go");
     const waiting = p.script(
       "waiting",
-      `import { existsSync, writeFileSync } from "node:fs";
+      `import { existsSync, readFileSync, writeFileSync } from "node:fs";
 writeFileSync("a.txt", "ok\\n");
 while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 50));
 `,
