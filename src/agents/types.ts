@@ -60,6 +60,8 @@ export interface ApprovalDecision {
 export interface AgentStartContext {
   worktree: string;
   runId: string;
+  /** The run's task as the person gave it; a retry's prompt is this task followed by the feedback. */
+  task?: string | undefined;
   parentEnv: Readonly<Record<string, string | undefined>>;
   /** Where the user invoked omk: a relative agent executable is found from here. */
   cwd: string;

@@ -48,6 +48,13 @@ const GateRecordSchema = z.looseObject({
   stdoutSha256: sha256,
   stderrSha256: sha256,
   tail: z.string(),
+  failures: z
+    .object({
+      format: z.string(),
+      total: count,
+      tests: z.array(z.object({ name: z.string(), location: z.string().nullable(), message: z.string() })),
+    })
+    .optional(),
   error: z.string().optional(),
 });
 export type GateRecord = z.infer<typeof GateRecordSchema>;

@@ -30,7 +30,8 @@ export interface AttemptState {
   allowed: { path: string; glob: string }[];
   /** What changed in the repository outside the worktree (RepoTampered). */
   tampered: string[];
-  findings: { path: string; line: number; rule: string }[];
+  /** `preview` is the redacted line, or for `unscannable` why the path could not be scanned. */
+  findings: { path: string; line: number; rule: string; preview?: string | undefined }[];
   gates: GateRecord[];
   outcome: AttemptOutcome | null;
   /** The agent's text output: counted from AgentOutput batches, then as saved (AgentOutputSaved). */
@@ -222,7 +223,12 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       attemptOf(s, e.data.attempt).allowed.push({ path: e.data.path, glob: e.data.glob });
       break;
     case "SecurityFinding":
-      attemptOf(s, e.data.attempt).findings.push({ path: e.data.path, line: e.data.line, rule: e.data.rule });
+      attemptOf(s, e.data.attempt).findings.push({
+        path: e.data.path,
+        line: e.data.line,
+        rule: e.data.rule,
+        preview: e.data.preview,
+      });
       break;
     case "GateStarted": {
       // A re-run of the same gate (after resume) replaces the earlier result.

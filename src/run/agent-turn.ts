@@ -30,6 +30,7 @@ export async function runAgentTurn(
       session = await o.adapter.start({
         worktree: s.worktree,
         runId: s.runId,
+        task: s.task,
         parentEnv: o.parentEnv,
         cwd: o.cwd,
         proc: o.proc,

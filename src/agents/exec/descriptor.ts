@@ -3,7 +3,7 @@ import type { AgentDescriptor } from "../types.js";
 export const execDescriptor: AgentDescriptor = {
   name: "exec",
   summary:
-    "any command (--agent-bin, --agent-arg): the task on stdin and in OMK_TASK; its exit code is its verdict",
+    "any command (--agent-bin, --agent-arg): the task in OMK_TASK and on stdin (on retries the feedback follows it there, and is in OMK_FEEDBACK_FILE); its exit code is its verdict",
   arg: null,
   agentBin: "required",
   capabilities: ["read", "write", "shell"],

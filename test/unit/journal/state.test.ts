@@ -98,7 +98,7 @@ describe("projectRun", () => {
         violations: [{ path: ".github/ci.yml", reason: "outside the write set" }],
         allowed: [],
         tampered: [],
-        findings: [{ path: "src/key.ts", line: 7, rule: "aws-access-key" }],
+        findings: [{ path: "src/key.ts", line: 7, rule: "aws-access-key", preview: "AKIA****" }],
         gates: [gateRecord("test", "fail")],
         outcome: "gates_failed",
         output: null,
