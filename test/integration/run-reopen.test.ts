@@ -26,6 +26,9 @@ describe("omk run resume --max-attempts: more attempts for a finished not_ready 
 
   it("continues with another agent from the last attempt's feedback; land's hint names the command; the proof verifies", async () => {
     const doc = await notReady();
+    const show = await p.omk(["run", "show", doc.runId]);
+    expect(show.stdout).toContain("  agent:    exec, 1 of 1 attempt(s)\n");
+    expect(show.stdout).toContain(`  more:     omk run resume ${doc.runId} --max-attempts 3\n`);
     const land = await p.omk(["land", doc.runId]);
     expect(land.code).toBe(1);
     expect(land.stderr).toContain(
@@ -88,6 +91,10 @@ describe("omk run resume --max-attempts: more attempts for a finished not_ready 
     expect(existsSync(join(p.runDir(doc.runId), "artifacts", "feedback-2.md"))).toBe(true);
     expect(ofKind(events, "RunFinished").map((e) => e.data["status"])).toEqual(["not_ready", "ready"]);
     expect(p.repo.git(["show", `${after.headCommit}:a.txt`])).toBe("ok");
+    const shown = await p.omk(["run", "show", doc.runId]);
+    expect(shown.stdout).toContain("  agent:    exec, 2 of 2 attempt(s) (budget raised after attempt 1)\n");
+    expect(shown.stdout).not.toContain("more:");
+    expect((await p.omk(["run", "show", doc.runId, "--json"])).json()).toMatchObject({ maxAttempts: 2 });
 
     // The proof is the new ending's, and it verifies (gates re-run) with the event counts agreeing.
     const proof = p.proof(doc.runId);
