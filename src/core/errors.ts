@@ -13,6 +13,7 @@ const ErrorCodes = {
   UNSAFE_PATH: ExitCode.usage,
   DIRTY_TREE: ExitCode.usage,
   RUN_NOT_FOUND: ExitCode.usage,
+  SANDBOX_UNAVAILABLE: ExitCode.usage,
   // runtime (exit 1)
   GATE_FAILED: ExitCode.failure,
   LEDGER_CORRUPT: ExitCode.failure,

@@ -46,6 +46,14 @@ export interface AttemptOutput {
   saved: { file: string; sha256: string; bytes: number; cutBytes: number } | null;
 }
 
+export interface Confinement {
+  attempt: number;
+  mode: "bwrap" | "none";
+  requested: "auto" | "required" | "off";
+  network: "none" | "host";
+  reason?: string;
+}
+
 export interface RunState {
   runId: string;
   task: string;
@@ -77,6 +85,8 @@ export interface RunState {
   committed: { commit: string; tree: string | null; parent: string | null } | null;
   proofWritten: boolean;
   landed: { commit: string; fastForward: boolean } | null;
+  /** How the last agent turn was confined (the last Confinement event), null before any. */
+  confinement: Confinement | null;
   lastTs: string;
   events: number;
 }
@@ -110,6 +120,7 @@ export function initialRunState(first: TypedEvent<"RunStarted">): RunState {
     committed: null,
     proofWritten: false,
     landed: null,
+    confinement: null,
     lastTs: first.ts,
     events: 1,
   };
@@ -268,16 +279,26 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
     case "ProofWritten":
       s.proofWritten = true;
       break;
+    case "Confinement":
+      s.confinement = {
+        attempt: e.data.attempt,
+        mode: e.data.mode,
+        requested: e.data.requested,
+        network: e.data.network,
+        ...(e.data.reason === undefined ? {} : { reason: e.data.reason }),
+      };
+      break;
     case "Landed":
       s.landed = { commit: e.data.commit, fastForward: e.data.fastForward };
       break;
-    case "RunStarted":
-    case "WorkspaceSetup":
     case "Committed": {
       const { commit, tree, parent } = e.data as { commit: string | null; tree?: string; parent?: string };
       s.committed = commit === null ? null : { commit, tree: tree ?? null, parent: parent ?? null };
       break;
     }
+    // RunStarted only opens a ledger (initialRunState); WorkspaceSetup steps are progress only.
+    case "RunStarted":
+    case "WorkspaceSetup":
     case "ApprovalAsked":
     case "AgentStopped":
       break;

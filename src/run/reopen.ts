@@ -1,4 +1,5 @@
-import { lstat } from "node:fs/promises";
+import { lstat, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { OmkError } from "../core/errors.js";
 import { branchExists } from "../git/refs.js";
 import { setBranch } from "../git/snapshot.js";
@@ -6,7 +7,11 @@ import type { RunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
 import type { ProjectLocation } from "../project/locate.js";
 import { ensureWorktree } from "../project/workspace.js";
+import { RECEIPT_FILE } from "../proof/write.js";
 import { type ResolvedAgent, resolveAgent } from "./adapters.js";
+
+/** proof.json, relative to the run dir (as ProofWritten names it). */
+const PROOF_FILE = "proof.json";
 
 /** The most attempts a run may have, however often it is reopened (as `--max-attempts` and config). */
 export const MAX_ATTEMPTS = 20;
@@ -82,11 +87,13 @@ export function reopenRefusal(s: RunState, maxAttempts: number): OmkError | null
  * written. Then one RunReopened records the budget, the agent and whether the worktree must be
  * rebuilt, so the projection, the next proof and any later resume all read the same thing.
  */
-export async function reopenRun(
+export async function reopenRun<T>(
   journal: RunJournal,
   req: ReopenRequest,
   o: { project: ProjectLocation; cwd: string; env: Readonly<Record<string, string | undefined>> },
-): Promise<ResolvedAgent> {
+  /** The rest of what the run needs before it may go on (its sandbox plan): may refuse, before the event. */
+  prepare: (agent: ResolvedAgent) => Promise<T>,
+): Promise<{ agent: ResolvedAgent; prepared: T }> {
   const s = journal.state;
   const refusal = reopenRefusal(s, req.maxAttempts);
   if (refusal) throw refusal;
@@ -110,6 +117,7 @@ export async function reopenRun(
     preflight: true,
     fresh: req.agent !== null,
   });
+  const prepared = await prepare(resolved);
   const rebuildWorkspace = (await lstat(s.worktree).catch(() => null)) === null;
   await journal.append("RunReopened", {
     previousStatus: s.finished!.status,
@@ -122,8 +130,10 @@ export async function reopenRun(
     rebuildWorkspace,
     pid: process.pid,
   });
+  // The superseded ending's proof and receipt go: the next ending writes its own.
+  await Promise.all([PROOF_FILE, RECEIPT_FILE].map((f) => rm(join(journal.dir, f), { force: true })));
   await restoreMidRun(o.project.root, s, rebuildWorkspace);
-  return resolved;
+  return { agent: resolved, prepared };
 }
 
 /**

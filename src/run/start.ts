@@ -8,6 +8,7 @@ import type { RunJournalEvent } from "../journal/events.js";
 import { assertWritable, RunJournal, readRunJournal } from "../journal/run-journal.js";
 import type { AskFn } from "../policy/approval.js";
 import type { ExecutionMode } from "../policy/execution-mode.js";
+import type { SandboxMode, SandboxNetwork } from "../proc/sandbox.js";
 import { gateWorkspaceDirs } from "../project/gate-workspace.js";
 import { gatesAtCommit, type TreeGates } from "../project/gates.js";
 import { type RunLocation, resolveRunId, runLocation } from "../project/locate.js";
@@ -16,9 +17,11 @@ import { writeProof } from "../proof/write.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
 import { type ResolvedAgent, resolveAgent } from "./adapters.js";
 import { reapOrphans, runProcessContext } from "./children.js";
+import { planSandbox, type RunSandbox } from "./confinement.js";
 import { type DriveResult, driveRun } from "./driver.js";
 import { startHeartbeat } from "./live.js";
 import { assertHasCommits } from "./preflight.js";
+import { ensureReceipt } from "./receipt.js";
 import { type ReopenRequest, reopenRun } from "./reopen.js";
 
 /** What a fresh run and a resumed one share: where, the environment, the interrupt, the policy's ask. */
@@ -30,6 +33,9 @@ export interface RunCommonOptions {
   ask: AskFn | null;
   /** Observers of the run's journal (progress view): each event once it is durable. */
   onEvent?: ((e: RunJournalEvent) => void) | undefined;
+  /** `--sandbox` and `--network`; unset: the run's recorded choice (resume), else the config's. */
+  sandbox?: SandboxMode | undefined;
+  network?: SandboxNetwork | undefined;
 }
 
 export interface StartRunOptions extends RunCommonOptions {
@@ -86,6 +92,14 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     agentBin: o.agentBin,
     preflight: true,
   });
+  const sandbox = await planSandbox({
+    mode: o.sandbox,
+    network: o.network,
+    config,
+    needs: agent.descriptor.sandbox,
+    env: o.parentEnv,
+    dirs: project.dirs,
+  });
   // Judged by the gates as committed at the base: an uncommitted gates.toml does not count (and makes
   // the tree dirty), so the agent's run cannot be judged by rules nobody committed.
   const runGates = await gatesAtCommit(root, base, o.parentEnv);
@@ -122,7 +136,14 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     // After the ledger (and its lock) exists: a run dir without a ledger is a leftover `cleanup --all` removes.
     await ensurePrivateDir(loc.artifacts);
     o.onRunId?.(loc);
-    const r = await driveAndFinish(journal, { ...o, project, loc, gates: runGates, adapter: agent.adapter });
+    const r = await driveAndFinish(journal, {
+      ...o,
+      project,
+      loc,
+      gates: runGates,
+      adapter: agent.adapter,
+      plan: sandbox,
+    });
     return { ...r, project, loc };
   } finally {
     await journal.close();
@@ -143,9 +164,19 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
   const journal = await RunJournal.open(loc.dir, loc.runId);
   try {
     const before = journal.state;
-    // Refused or recorded before the progress view hears of the run.
+    const plan = (agent: ResolvedAgent) =>
+      planSandbox({
+        mode: o.sandbox,
+        network: o.network,
+        prior: before.confinement,
+        config: project.config,
+        needs: agent.descriptor.sandbox,
+        env: o.parentEnv,
+        dirs: project.dirs,
+      });
+    // Refused, or recorded, before the progress view hears of the run.
     const reopened = o.reopen
-      ? await reopenRun(journal, o.reopen, { project, cwd: o.cwd, env: o.parentEnv })
+      ? await reopenRun(journal, o.reopen, { project, cwd: o.cwd, env: o.parentEnv }, plan)
       : null;
     if (o.onEvent) {
       // The progress view learns the run's shape (and its latest budget) as if it had watched from the start.
@@ -155,11 +186,17 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
       journal.subscribe(o.onEvent);
     }
     let agent: ResolvedAgent;
+    let sandbox: RunSandbox;
     if (reopened) {
-      agent = reopened;
+      ({ agent, prepared: sandbox } = reopened);
     } else {
       if (before.finished) {
-        const r = await finish(journal, loc, { state: before, interrupted: false });
+        const r = await receipted(
+          journal,
+          project,
+          loc,
+          await finish(journal, loc, { state: before, interrupted: false }),
+        );
         return { ...r, project, loc };
       }
       agent = await resolveAgent(before.agent.name, {
@@ -170,6 +207,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
         agentBin: before.agent.bin ?? undefined,
         preflight: false,
       });
+      sandbox = await plan(agent);
       // A SIGKILLed omk leaves its agent or gate running in the worktree: stop them before starting anew.
       const reaped = await reapOrphans(loc.dir, [
         before.worktree,
@@ -182,7 +220,14 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
       });
     }
     const gates = await gatesAtCommit(project.root, before.base, o.parentEnv);
-    const r = await driveAndFinish(journal, { ...o, project, loc, gates, adapter: agent.adapter });
+    const r = await driveAndFinish(journal, {
+      ...o,
+      project,
+      loc,
+      gates,
+      adapter: agent.adapter,
+      plan: sandbox,
+    });
     return { ...r, project, loc };
   } finally {
     await journal.close();
@@ -190,10 +235,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
 }
 
 /** The loop in the run's own process context, then — when it finished — the proof. */
-async function driveAndFinish(
-  journal: RunJournal,
-  o: RunCommonOptions & { project: Project; loc: RunLocation; gates: TreeGates; adapter: RunOutcomeAdapter },
-): Promise<DriveResult> {
+async function driveAndFinish(journal: RunJournal, o: DriveContext): Promise<DriveResult> {
   // Who is driving the run right now (live.json, outside the ledger): `run list` tells running from crashed.
   const before = journal.state;
   const live = await startHeartbeat(o.loc.dir, {
@@ -210,10 +252,7 @@ async function driveAndFinish(
   }
 }
 
-async function drive(
-  journal: RunJournal,
-  o: RunCommonOptions & { project: Project; loc: RunLocation; gates: TreeGates; adapter: RunOutcomeAdapter },
-): Promise<DriveResult> {
+async function drive(journal: RunJournal, o: DriveContext): Promise<DriveResult> {
   const r = await driveRun({
     journal,
     project: o.project,
@@ -227,15 +266,30 @@ async function drive(
     proc: runProcessContext(o.loc.dir),
     signal: o.signal,
     ask: o.ask,
+    sandbox: o.plan,
   });
-  return finish(journal, o.loc, r);
+  return receipted(journal, o.project, o.loc, await finish(journal, o.loc, r));
 }
 
 type RunOutcomeAdapter = Parameters<typeof driveRun>[0]["adapter"];
+
+type DriveContext = RunCommonOptions & {
+  project: Project;
+  loc: RunLocation;
+  gates: TreeGates;
+  adapter: RunOutcomeAdapter;
+  plan: RunSandbox;
+};
 
 /** A finished run always ends with its proof, whoever started it. */
 async function finish(journal: RunJournal, loc: RunLocation, r: DriveResult): Promise<DriveResult> {
   if (r.interrupted || !r.state.finished || r.state.proofWritten) return r;
   await writeProof(journal, loc.proofFile, VERSION);
   return { ...r, state: journal.state };
+}
+
+/** …and its signed receipt (also when a crash came between the proof and the receipt). */
+async function receipted(journal: RunJournal, project: Project, loc: RunLocation, r: DriveResult) {
+  if (!r.interrupted && r.state.finished && r.state.proofWritten) await ensureReceipt(journal, project, loc);
+  return r;
 }

@@ -80,6 +80,7 @@ export function registerRunInspect(run: Command): void {
           approvals: s.approvals,
           maxAttempts: s.maxAttempts,
           agent: s.agent.name,
+          confinement: s.confinement,
           ledger: {
             ok: verify.ok,
             events: verify.events,
@@ -105,6 +106,13 @@ export function registerRunInspect(run: Command): void {
       out.result(
         `  agent:    ${s.agent.name}, ${s.attempts.length} of ${s.maxAttempts} attempt(s)${s.reopenedAfter === null ? "" : ` (budget raised after attempt ${s.reopenedAfter})`}`,
       );
+      const c = s.confinement;
+      if (c !== null)
+        out.result(
+          c.mode === "bwrap"
+            ? `  confined: bubblewrap sandbox, network ${c.network} (--sandbox ${c.requested})`
+            : `  confined: no, the agent ran unconfined${c.reason ? ` (${c.reason})` : ""} (--sandbox ${c.requested})`,
+        );
       for (const r of s.finished?.reasons ?? []) out.result(`  reason:   ${r}`);
       const more = s.finished?.status === "not_ready" && !s.landed ? moreAttemptsCommand(s) : null;
       if (more !== null) out.result(`  more:     ${more}`);
