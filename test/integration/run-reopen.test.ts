@@ -102,6 +102,8 @@ describe("omk run resume --max-attempts: more attempts for a finished not_ready 
     expect((proof["attempts"] as unknown[]).length).toBe(2);
     const v = await p.proofVerify(doc.runId);
     expect(v.code, JSON.stringify(v.doc.checks)).toBe(0);
+    // The receipt is the new ending's too (the superseded one said not_ready).
+    expect(checkOf(v.doc, "receipt")).toMatchObject({ ok: true });
     const covered = (proof["ledger"] as { events: number }).events;
     expect(checkOf(v.doc, "ledger").detail).toContain(
       `the proof covers the first ${covered}, then ProofWritten`,
@@ -211,6 +213,11 @@ else {
     expect((await reopening).code).toBe(130);
     const listed = (await p.omk(["run", "list"])).stdout;
     expect(listed).toContain(`interrupted — omk run resume ${doc.runId}`);
+    // The superseded ending's proof and receipt went with the reopen.
+    const noProof = await p.omk(["proof", "show", doc.runId]);
+    expect(noProof.code).toBe(2);
+    expect(noProof.stderr).toMatch(/has no proof yet/);
+    expect(existsSync(join(p.runDir(doc.runId), "proof.intoto.json"))).toBe(false);
 
     // A plain resume goes on within the budget the reopen recorded (4, not the 1 the run started with).
     writeFileSync(go, "");
