@@ -1,0 +1,186 @@
+import { join } from "node:path";
+import { isOmkError, OmkError } from "../core/errors.js";
+import { newId } from "../core/ids.js";
+import { VERSION } from "../core/version.js";
+import { casBranch } from "../git/goal.js";
+import { currentBranch, headCommit } from "../git/refs.js";
+import { isDirty } from "../git/repo.js";
+import type { AgentChoice, GoalJournalEvent } from "../journal/goal-events.js";
+import { gatesAtCommit } from "../project/gates.js";
+import { openProject, type Project } from "../project/open.js";
+import { assertHasCommits } from "../run/preflight.js";
+import { driveGoal } from "./drive.js";
+import { assertGoalWritable, GoalJournal, readGoalJournal } from "./journal.js";
+import { type GoalLocation, goalLocation, resolveGoalId } from "./locate.js";
+import { type PlanText, planFromFile, planWithAgent } from "./planner.js";
+import { validateProposals } from "./proposals.js";
+import type { GoalState } from "./state.js";
+
+export interface GoalCommonOptions {
+  cwd: string;
+  parentEnv: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  onEvent?: ((e: GoalJournalEvent) => void) | undefined;
+  /** Tie-break seed of the scheduler (deterministic given the seed). */
+  seed?: number | undefined;
+}
+
+export interface StartGoalOptions extends GoalCommonOptions {
+  goal: string;
+  lanes: number;
+  agent: AgentChoice;
+  /** Null: the plan comes from `planFile`. */
+  planner: AgentChoice | null;
+  planFile?: string | undefined;
+  acceptPartial: boolean;
+  maxAttempts?: number | undefined;
+  portBase: number;
+  portSpan: number;
+  onGoalId?: ((loc: GoalLocation) => void) | undefined;
+}
+
+export interface GoalOutcome {
+  project: Project;
+  loc: GoalLocation;
+  state: GoalState;
+  interrupted: boolean;
+}
+
+/**
+ * `omk goal run`: the goal's ledger and integration branch, the plan (a planner agent or --plan),
+ * validation (each rejection recorded with its rule; any rejection stops the goal before any work
+ * unless --accept-partial), then the lanes.
+ */
+export async function startGoal(o: StartGoalOptions): Promise<GoalOutcome> {
+  if (o.goal.trim() === "" && o.planFile === undefined)
+    throw new OmkError("USAGE", "the goal is empty", { hint: 'omk goal run "describe the goal"' });
+  const project = await openProject(o.cwd, o.parentEnv);
+  const { root } = project;
+  await assertHasCommits(root);
+  const dirty = await isDirty(root, { ignore: [".omk/worktrees/"] });
+  if (dirty.dirty) {
+    throw new OmkError(
+      "DIRTY_TREE",
+      `the working tree has uncommitted changes (${dirty.entries.slice(0, 3).join(", ")})`,
+      {
+        hint: "commit or stash them first: a goal's tasks start from a commit",
+      },
+    );
+  }
+  const [base, baseBranch] = await Promise.all([headCommit(root), currentBranch(root)]);
+  const loc = goalLocation(project, newId("goal"));
+  const { protect } = await gatesAtCommit(root, base, o.parentEnv);
+  const journal = await GoalJournal.create(loc.dir, loc.goalId, {
+    goalId: loc.goalId,
+    goal: o.goal,
+    root,
+    projectId: project.projectId,
+    base,
+    baseBranch,
+    integrationBranch: loc.integrationBranch,
+    lanes: o.lanes,
+    agent: o.agent,
+    planner: o.planner,
+    planFile: o.planFile ?? null,
+    acceptPartial: o.acceptPartial,
+    portBase: o.portBase,
+    portSpan: o.portSpan,
+    maxAttempts: o.maxAttempts ?? null,
+    omkVersion: VERSION,
+  });
+  if (o.onEvent) journal.subscribe(o.onEvent);
+  try {
+    o.onGoalId?.(loc);
+    if (!(await casBranch(root, loc.integrationBranch, base, null, "omk goal: integration branch"))) {
+      throw new OmkError("GIT_FAILED", `branch ${loc.integrationBranch} already exists`, {
+        hint: "a goal id is never reused; delete the stray branch",
+      });
+    }
+    let plan: PlanText;
+    try {
+      plan =
+        o.planFile !== undefined
+          ? await planFromFile(o.planFile)
+          : await planWithAgent({
+              project,
+              goal: o.goal,
+              base,
+              planner: o.planner ?? o.agent,
+              plannerDir: join(loc.dir, "planner"),
+              cwd: o.cwd,
+              parentEnv: o.parentEnv,
+              signal: o.signal,
+            });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const status = isOmkError(err) && err.code === "INTERRUPTED" ? "cancelled" : "blocked";
+      await journal.append("GoalFinished", { status, reasons: [`planning failed: ${reason}`], head: base });
+      throw err;
+    }
+    await journal.append("PlanReceived", {
+      source: o.planFile !== undefined ? "file" : "planner",
+      sha256: plan.sha256,
+      bytes: Buffer.byteLength(plan.text, "utf8"),
+      repaired: plan.repaired,
+    });
+    const { accepted, rejected } = validateProposals(plan.tasks, protect);
+    for (const r of rejected) await journal.append("TaskRejected", { ...r });
+    for (const [index, task] of accepted.entries())
+      await journal.append("TaskAccepted", { index, task: { ...task } });
+    if (accepted.length === 0 || (rejected.length > 0 && !o.acceptPartial)) {
+      const reasons = rejected.map((r) => `task ${r.id} rejected (${r.rule}): ${r.detail}`);
+      if (accepted.length === 0) reasons.push("no task of the plan was accepted");
+      await journal.append("GoalFinished", { status: "blocked", reasons, head: base });
+      throw new OmkError(
+        "PLAN_INVALID",
+        `the plan was refused: ${reasons[0]}${reasons.length > 1 ? ` (and ${reasons.length - 1} more)` : ""}`,
+        {
+          hint:
+            accepted.length === 0
+              ? "fix the plan (or the planner prompt in .omk/prompts/plan.md) and start again"
+              : "fix the plan, or run with --accept-partial to go ahead with the valid tasks only",
+          details: { goalId: loc.goalId, rejected },
+        },
+      );
+    }
+    const r = await driveGoal(journal, { ...o, project, loc });
+    return { project, loc, state: journal.state, interrupted: r.interrupted };
+  } finally {
+    await journal.close();
+  }
+}
+
+/** `omk goal resume`: continue an interrupted or crashed goal from its ledger. */
+export async function resumeGoal(o: GoalCommonOptions & { goal: string }): Promise<GoalOutcome> {
+  const project = await openProject(o.cwd, o.parentEnv);
+  const loc = await resolveGoalId(project, o.goal);
+  assertGoalWritable(await readGoalJournal(loc.dir), loc.goalId);
+  const journal = await GoalJournal.open(loc.dir, loc.goalId);
+  if (o.onEvent) journal.subscribe(o.onEvent);
+  try {
+    if (journal.state.finished) return { project, loc, state: journal.state, interrupted: false };
+    if (!journal.state.planned) {
+      await journal.append("GoalFinished", {
+        status: "failed_infra",
+        reasons: ["the goal stopped before its plan was recorded; start it again"],
+        head: journal.state.base,
+      });
+      return { project, loc, state: journal.state, interrupted: false };
+    }
+    await journal.append("GoalResumed", { pid: process.pid });
+    const s = journal.state;
+    const r = await driveGoal(journal, {
+      ...o,
+      project,
+      loc,
+      lanes: s.lanes,
+      agent: s.agent,
+      maxAttempts: s.maxAttempts ?? undefined,
+      portBase: s.portBase,
+      portSpan: s.portSpan,
+    });
+    return { project, loc, state: journal.state, interrupted: r.interrupted };
+  } finally {
+    await journal.close();
+  }
+}
