@@ -5,11 +5,12 @@ import { gatesAtCommit } from "../project/gates.js";
 import type { Project } from "../project/open.js";
 import { startRun } from "../run/start.js";
 import { estimateWeight, TaskDag } from "./dag.js";
-import { integrateTask, outsideWriteSet, recoverIntegration, runIntegrationGates } from "./integrate.js";
+import { integrateTask, outsideWriteSet, runIntegrationGates } from "./integrate.js";
 import type { GoalJournal } from "./journal.js";
 import { laneEnv, prepareLane, removeLanes, taskPrompt } from "./lanes.js";
 import type { GoalLocation } from "./locate.js";
 import { writeGoalProof } from "./proof.js";
+import { recoverGoal } from "./recover.js";
 import { Scheduler } from "./scheduler.js";
 
 /** A task whose merge conflicts is re-run on the new integration head this many times, then blocked. */
@@ -58,7 +59,7 @@ export async function driveGoal(
   o.signal.addEventListener("abort", onAbort, { once: true });
   const usedLanes = new Set<number>();
   try {
-    await recoverIntegration(journal, root);
+    await recoverGoal(journal, o);
     const s0 = journal.state;
     const dag = new TaskDag(
       s0.order.map((id) => s0.tasks.get(id)!.task),

@@ -13,6 +13,7 @@ import { driveGoal } from "./drive.js";
 import { assertGoalWritable, GoalJournal, readGoalJournal } from "./journal.js";
 import { type GoalLocation, goalLocation, resolveGoalId } from "./locate.js";
 import { type PlanText, planFromFile, planWithAgent } from "./planner.js";
+import { writeGoalProof } from "./proof.js";
 import { validateProposals } from "./proposals.js";
 import type { GoalState } from "./state.js";
 
@@ -115,6 +116,7 @@ export async function startGoal(o: StartGoalOptions): Promise<GoalOutcome> {
       const reason = err instanceof Error ? err.message : String(err);
       const status = isOmkError(err) && err.code === "INTERRUPTED" ? "cancelled" : "blocked";
       await journal.append("GoalFinished", { status, reasons: [`planning failed: ${reason}`], head: base });
+      await writeGoalProof(journal, project, loc.proofFile, VERSION);
       throw err;
     }
     await journal.append("PlanReceived", {
@@ -131,6 +133,7 @@ export async function startGoal(o: StartGoalOptions): Promise<GoalOutcome> {
       const reasons = rejected.map((r) => `task ${r.id} rejected (${r.rule}): ${r.detail}`);
       if (accepted.length === 0) reasons.push("no task of the plan was accepted");
       await journal.append("GoalFinished", { status: "blocked", reasons, head: base });
+      await writeGoalProof(journal, project, loc.proofFile, VERSION);
       throw new OmkError(
         "PLAN_INVALID",
         `the plan was refused: ${reasons[0]}${reasons.length > 1 ? ` (and ${reasons.length - 1} more)` : ""}`,
@@ -158,7 +161,11 @@ export async function resumeGoal(o: GoalCommonOptions & { goal: string }): Promi
   const journal = await GoalJournal.open(loc.dir, loc.goalId);
   if (o.onEvent) journal.subscribe(o.onEvent);
   try {
-    if (journal.state.finished) return { project, loc, state: journal.state, interrupted: false };
+    if (journal.state.finished) {
+      // Killed between the verdict and the proof: the proof is all that is missing.
+      if (journal.state.proofSha256 === null) await writeGoalProof(journal, project, loc.proofFile, VERSION);
+      return { project, loc, state: journal.state, interrupted: false };
+    }
     if (!journal.state.planned) {
       await journal.append("GoalFinished", {
         status: "failed_infra",
