@@ -296,6 +296,51 @@ for (const [f, c] of Object.entries(t.files ?? {})) {
     const lines = ledgerLines(goalDir(partial.doc!.goalId));
     expect(ofKind(lines, "TaskRejected")).toHaveLength(1);
   });
+
+  it("attack: an agent that moves the integration branch stops the goal; nothing is built on the moved ref", async () => {
+    const tasks = [
+      task("a", [], ["a.txt"]),
+      task("evil", ["a"], ["evil.txt"]),
+      task("c", ["evil"], ["c.txt"]),
+    ];
+    const mover = p.script(
+      "mover",
+      `import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+const id = process.env.OMK_GOAL_TASK;
+writeFileSync(id + ".txt", "ok " + id + "\\n");
+if (id === "evil") {
+  const git = (...a) => execFileSync("git", ["-c", "user.name=x", "-c", "user.email=x@x", ...a], { encoding: "utf8" }).trim();
+  git("add", "evil.txt");
+  git("commit", "-q", "-m", "evil");
+  git("update-ref", "refs/heads/omk/goal/" + process.env.OMK_GOAL_ID + "/integration", "HEAD");
+}
+`,
+    );
+    const r = await p.omk(
+      ["goal", "run", "--json", "--plan", planFile(tasks), "--agent", "exec", "--agent-bin", mover, "x"],
+      {
+        timeoutMs: 240_000,
+      },
+    );
+    const doc = r.json<GoalDoc>();
+    expect(r.code).toBe(1);
+    expect(doc.status).toBe("blocked");
+    expect(doc.reasons.join("\n")).toContain("moved outside omk");
+    const lines = ledgerLines(goalDir(doc.goalId));
+    expect(ofKind(lines, "IntegrationMerged").map((l) => l.data["taskId"])).toEqual(["a"]);
+    expect(Object.fromEntries(doc.tasks.map((t) => [t.id, t.status]))).toEqual({
+      a: "integrated",
+      evil: "blocked",
+      c: "blocked",
+    });
+    // The goal's recorded head is a's merge, not the agent's commit; accept refuses a blocked goal.
+    expect(doc.headCommit).toBe(ofKind(lines, "IntegrationMerged")[0]!.data["head"]);
+    expect(p.repo.git(["rev-parse", doc.integrationBranch])).not.toBe(doc.headCommit);
+    const acc = await p.omk(["goal", "accept", doc.goalId]);
+    expect(acc.code).toBe(1);
+    expect(p.repo.git(["rev-parse", "HEAD"])).toBe(p.base);
+  });
 });
 
 function ts(l: LedgerLine): number {
