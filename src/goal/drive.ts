@@ -4,6 +4,8 @@ import type { AgentChoice } from "../journal/goal-events.js";
 import { gatesAtCommit } from "../project/gates.js";
 import type { Project } from "../project/open.js";
 import { startRun } from "../run/start.js";
+import { KNOBS, readIntKnob } from "../security/bounded-env.js";
+import { clearControl, watchControl } from "./control.js";
 import { estimateWeight, TaskDag } from "./dag.js";
 import { integrateTask, outsideWriteSet, runIntegrationGates } from "./integrate.js";
 import type { GoalJournal } from "./journal.js";
@@ -52,12 +54,22 @@ interface LaneResult {
 export async function driveGoal(
   journal: GoalJournal,
   o: DriveGoalOptions,
-): Promise<{ interrupted: boolean }> {
+): Promise<{ interrupted: boolean; paused: boolean }> {
   const root = o.project.root;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   o.signal.addEventListener("abort", onAbort, { once: true });
   const usedLanes = new Set<number>();
+  // `omk goal pause` lets the running tasks finish and starts no more; `omk goal cancel` stops them.
+  let paused = false;
+  let cancelled = false;
+  const unwatch = watchControl(o.loc.dir, readIntKnob(o.parentEnv, KNOBS.goalInterruptPollMs), (action) => {
+    if (action === "pause") paused = true;
+    else {
+      cancelled = true;
+      stop.abort();
+    }
+  });
   try {
     await recoverGoal(journal, o);
     const s0 = journal.state;
@@ -99,7 +111,7 @@ export async function driveGoal(
     }
 
     while (halted === null && !stop.signal.aborted) {
-      for (const id of sched.pick(free.length)) {
+      for (const id of paused ? [] : sched.pick(free.length)) {
         const lane = free.shift()!;
         usedLanes.add(lane);
         inflight.set(lane, runOnLane(journal, o, stop.signal, lane, id));
@@ -116,13 +128,28 @@ export async function driveGoal(
     // Whatever still runs was interrupted: let each run record it before the goal does.
     await Promise.all(inflight.values());
 
+    if (cancelled) {
+      await journal.append("GoalFinished", {
+        status: "cancelled",
+        reasons: ["cancelled with omk goal cancel"],
+        head: journal.state.head,
+      });
+      await writeGoalProof(journal, o.project, o.loc.proofFile, VERSION);
+      return { interrupted: false, paused: false };
+    }
     if (o.signal.aborted) {
       await journal.append("GoalInterrupted", { reason: "SIGINT" });
-      return { interrupted: true };
+      return { interrupted: true, paused: false };
+    }
+    if (paused && halted === null && !sched.finished) {
+      await journal.append("GoalPaused", { requestedAt: null });
+      return { interrupted: false, paused: true };
     }
     await finishGoal(journal, o, halted);
-    return { interrupted: false };
+    return { interrupted: false, paused: false };
   } finally {
+    unwatch();
+    await clearControl(o.loc.dir).catch(() => {});
     o.signal.removeEventListener("abort", onAbort);
     await removeLanes(
       root,

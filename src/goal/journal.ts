@@ -47,8 +47,9 @@ export class GoalJournal {
     return j;
   }
 
-  static async open(dir: string, goalId: string): Promise<GoalJournal> {
-    const ledger = await Ledger.open(dir, { runId: goalId, redact: redactValue });
+  /** `lockWaitMs`: how long to wait for another omk driving the goal (default: the ledger's). */
+  static async open(dir: string, goalId: string, lockWaitMs?: number): Promise<GoalJournal> {
+    const ledger = await Ledger.open(dir, { runId: goalId, redact: redactValue, lockWaitMs });
     try {
       const read = await readGoalJournal(dir);
       assertGoalWritable(read, goalId);

@@ -45,6 +45,8 @@ export interface GoalOutcome {
   loc: GoalLocation;
   state: GoalState;
   interrupted: boolean;
+  /** Stopped by `omk goal pause` (after its running tasks); `omk goal resume` continues. */
+  paused: boolean;
 }
 
 /**
@@ -147,7 +149,7 @@ export async function startGoal(o: StartGoalOptions): Promise<GoalOutcome> {
       );
     }
     const r = await driveGoal(journal, { ...o, project, loc });
-    return { project, loc, state: journal.state, interrupted: r.interrupted };
+    return { project, loc, state: journal.state, ...r };
   } finally {
     await journal.close();
   }
@@ -164,7 +166,7 @@ export async function resumeGoal(o: GoalCommonOptions & { goal: string }): Promi
     if (journal.state.finished) {
       // Killed between the verdict and the proof: the proof is all that is missing.
       if (journal.state.proofSha256 === null) await writeGoalProof(journal, project, loc.proofFile, VERSION);
-      return { project, loc, state: journal.state, interrupted: false };
+      return { project, loc, state: journal.state, interrupted: false, paused: false };
     }
     if (!journal.state.planned) {
       await journal.append("GoalFinished", {
@@ -172,7 +174,7 @@ export async function resumeGoal(o: GoalCommonOptions & { goal: string }): Promi
         reasons: ["the goal stopped before its plan was recorded; start it again"],
         head: journal.state.base,
       });
-      return { project, loc, state: journal.state, interrupted: false };
+      return { project, loc, state: journal.state, interrupted: false, paused: false };
     }
     await journal.append("GoalResumed", { pid: process.pid });
     const s = journal.state;
@@ -186,7 +188,7 @@ export async function resumeGoal(o: GoalCommonOptions & { goal: string }): Promi
       portBase: s.portBase,
       portSpan: s.portSpan,
     });
-    return { project, loc, state: journal.state, interrupted: r.interrupted };
+    return { project, loc, state: journal.state, ...r };
   } finally {
     await journal.close();
   }

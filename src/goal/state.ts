@@ -47,6 +47,8 @@ export interface GoalState {
   proofSha256: string | null;
   accepted: { commit: string; onto: string | null } | null;
   rejectedByUser: string | null;
+  /** Paused (`omk goal pause`) and not resumed since. */
+  paused: boolean;
   lastTs: string;
 }
 
@@ -78,6 +80,7 @@ export function initialGoalState(e: GoalJournalEvent & { kind: "GoalStarted" }):
     proofSha256: null,
     accepted: null,
     rejectedByUser: null,
+    paused: false,
     lastTs: e.ts,
   };
 }
@@ -176,6 +179,12 @@ export function applyGoalEvent(s: GoalState, e: GoalJournalEvent): void {
       break;
     case "GoalAccepted":
       s.accepted = { commit: e.data.commit, onto: e.data.onto };
+      break;
+    case "GoalPaused":
+      s.paused = true;
+      break;
+    case "GoalResumed":
+      s.paused = false;
       break;
     case "GoalRejected":
       s.rejectedByUser = e.data.reason;

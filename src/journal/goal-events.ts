@@ -93,6 +93,7 @@ const GoalEventSchemas = {
     gates: z.array(z.looseObject({ name: z.string(), status: z.string(), exitCode: int.nullable() })),
   }),
   GoalInterrupted: z.looseObject({ reason: z.string() }),
+  GoalPaused: z.looseObject({ requestedAt: z.string().nullable() }),
   GoalResumed: z.looseObject({ pid: int }),
   GoalFinished: z.looseObject({ status: GoalStatusSchema, reasons: z.array(z.string()), head: sha }),
   GoalProofWritten: z.looseObject({ sha256: sha }),

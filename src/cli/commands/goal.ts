@@ -7,6 +7,7 @@ import type { GoalOutcome } from "../../goal/runner.js";
 import type { AgentChoice, GoalJournalEvent } from "../../journal/goal-events.js";
 import { collect, examples, outputFor } from "../context.js";
 import type { Output } from "../output.js";
+import { registerGoalControl } from "./goal-control.js";
 import { registerGoalInspect } from "./goal-inspect.js";
 
 interface GoalRunFlags {
@@ -162,6 +163,7 @@ export function registerGoal(program: Command): void {
     });
 
   registerGoalInspect(goal);
+  registerGoalControl(goal);
 }
 
 function intFlag(name: string, value: string, min: number, max: number): number {
@@ -220,7 +222,7 @@ async function withGoal(
 
 function report(out: Output, r: GoalOutcome): void {
   const s = r.state;
-  const status = r.interrupted ? "interrupted" : (s.finished?.status ?? "unfinished");
+  const status = r.interrupted ? "interrupted" : r.paused ? "paused" : (s.finished?.status ?? "unfinished");
   if (out.opts.json) {
     out.json({
       goalId: s.goalId,
@@ -234,8 +236,13 @@ function report(out: Output, r: GoalOutcome): void {
       rejected: s.rejected,
     });
   }
-  if (r.interrupted) {
-    out.info(out.paint("yellow", `goal ${s.goalId} interrupted; continue with: omk goal resume ${s.goalId}`));
+  if (r.interrupted || r.paused) {
+    out.info(
+      out.paint(
+        "yellow",
+        `goal ${s.goalId} ${r.paused ? "paused" : "interrupted"}; continue with: omk goal resume ${s.goalId}`,
+      ),
+    );
     process.exitCode = ExitCode.interrupted;
     return;
   }
