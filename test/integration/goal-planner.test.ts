@@ -41,6 +41,18 @@ writeFileSync(process.env.OMK_GOAL_TASK + ".txt", "ok\\n");
     );
   }
 
+  it("every goal command's --help has examples; bare `omk goal` prints its help", async () => {
+    p = await project({ "README.md": "help\n" });
+    for (const c of ["run", "resume", "accept", "list", "show", "pause", "cancel", "reject", "logs"]) {
+      const r = await p.omk(["goal", c, "--help"]);
+      expect(r.code, c).toBe(0);
+      expect(r.stdout, c).toContain("Examples:");
+    }
+    const bare = await p.omk(["goal"]);
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toContain("omk goal run");
+  });
+
   it("asks the planner with .omk/prompts/plan.md (the goal filled in) and runs its fenced JSON plan", async () => {
     p = await project({
       "README.md": "planner base\n",

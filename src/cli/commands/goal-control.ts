@@ -21,6 +21,7 @@ export function registerGoalControl(goal: Command): void {
         "stops (recorded as GoalPaused); `omk goal resume` continues. The request is polled every " +
         "OMK_GOAL_INTERRUPT_POLL_MS (default 500).",
     )
+    .addHelpText("after", examples(["omk goal pause last", "omk goal resume last"]))
     .action(async (id: string, _f: unknown, cmd: Command) => control(outputFor(cmd), id, "pause"));
 
   goal
@@ -29,12 +30,14 @@ export function registerGoalControl(goal: Command): void {
       "Cancel a goal: a running goal's tasks are interrupted and it ends `cancelled` with its proof; a goal " +
         "nobody drives (interrupted, paused or crashed) is closed as `cancelled` at once.",
     )
+    .addHelpText("after", examples(["omk goal cancel last", "omk goal cancel goal-mf3k2x9a0-7q --json"]))
     .action(async (id: string, _f: unknown, cmd: Command) => control(outputFor(cmd), id, "cancel"));
 
   goal
     .command("reject <goal>")
     .description("Record that a finished goal will not be accepted (`omk goal accept` then refuses it).")
     .option("--reason <text>", "why", "rejected by the reviewer")
+    .addHelpText("after", examples(['omk goal reject last --reason "the parser split is not what we want"']))
     .action(async (id: string, flags: { reason: string }, cmd: Command) => {
       const { GoalJournal } = await import("../../goal/journal.js");
       const out = outputFor(cmd);

@@ -4,7 +4,10 @@ import { examples, outputFor } from "../context.js";
 export function registerGoalInspect(goal: Command): void {
   goal
     .command("list")
-    .description("This project's goals: id, status, tasks integrated / accepted, the goal text.")
+    .description(
+      "This project's goals, oldest first: id, status, tasks integrated of accepted, the goal text.",
+    )
+    .addHelpText("after", examples(["omk goal list", "omk goal list --json"]))
     .action(async (_flags: unknown, cmd: Command) => {
       const { openProject } = await import("../../project/open.js");
       const { listGoalIds, goalLocation } = await import("../../goal/locate.js");

@@ -37,6 +37,14 @@ export function registerGoal(program: Command): void {
         "runs them as omk runs over K lanes so that no two running tasks touch the same files, merges each " +
         "finished task into omk/goal/<id>/integration, runs the gates on the result and writes a goal proof. " +
         "`omk goal accept` lands a ready goal.",
+    )
+    .addHelpText(
+      "after",
+      examples([
+        'omk goal run "add a --dry-run flag to every command" --lanes 3',
+        "omk goal list",
+        "omk goal show last",
+      ]),
     );
   goal
     .command("run")
