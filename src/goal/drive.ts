@@ -10,6 +10,7 @@ import { estimateWeight, TaskDag } from "./dag.js";
 import { integrateTask, outsideWriteSet, runIntegrationGates } from "./integrate.js";
 import type { GoalJournal } from "./journal.js";
 import { laneEnv, prepareLane, removeLanes, taskPrompt } from "./lanes.js";
+import { Leases } from "./leases.js";
 import type { GoalLocation } from "./locate.js";
 import { writeGoalProof } from "./proof.js";
 import { recoverGoal } from "./recover.js";
@@ -17,6 +18,8 @@ import { Scheduler } from "./scheduler.js";
 
 /** A task whose merge conflicts is re-run on the new integration head this many times, then blocked. */
 export const MAX_CONFLICT_RETRIES = 1;
+/** A task whose agent's lease expired runs again this many times, then is blocked. */
+export const MAX_LEASE_RETRIES = 1;
 
 export interface DriveGoalOptions {
   project: Project;
@@ -41,6 +44,8 @@ interface LaneResult {
   commit: string | null;
   reasons: string[];
   interrupted: boolean;
+  /** The agent went silent past its lease: the run was interrupted for it. */
+  leaseExpired: boolean;
   error: string | null;
 }
 
@@ -63,6 +68,8 @@ export async function driveGoal(
   // `omk goal pause` lets the running tasks finish and starts no more; `omk goal cancel` stops them.
   let paused = false;
   let cancelled = false;
+  const leases = new Leases(journal, readIntKnob(o.parentEnv, KNOBS.goalAgentLeaseSecs) * 1000);
+  leases.start();
   const unwatch = watchControl(o.loc.dir, readIntKnob(o.parentEnv, KNOBS.goalInterruptPollMs), (action) => {
     if (action === "pause") paused = true;
     else {
@@ -103,6 +110,7 @@ export async function driveGoal(
             commit: t.commit,
             reasons: [],
             interrupted: false,
+            leaseExpired: false,
             error: null,
           },
           true,
@@ -114,14 +122,19 @@ export async function driveGoal(
       for (const id of paused ? [] : sched.pick(free.length)) {
         const lane = free.shift()!;
         usedLanes.add(lane);
-        inflight.set(lane, runOnLane(journal, o, stop.signal, lane, id));
+        inflight.set(lane, runOnLane(journal, o, stop.signal, lane, id, leases));
       }
       if (inflight.size === 0) break;
       const r = await Promise.race(inflight.values());
       inflight.delete(r.lane);
       free.push(r.lane);
       free.sort((a, b) => a - b);
-      if (r.interrupted || stop.signal.aborted) continue;
+      if (stop.signal.aborted) continue;
+      if (r.leaseExpired) {
+        await leaseExpired(journal, sched, r);
+        continue;
+      }
+      if (r.interrupted) continue;
       halted = await settle(journal, o, sched, r, false);
     }
     if (halted !== null) stop.abort();
@@ -148,6 +161,7 @@ export async function driveGoal(
     await finishGoal(journal, o, halted);
     return { interrupted: false, paused: false };
   } finally {
+    leases.stop();
     unwatch();
     await clearControl(o.loc.dir).catch(() => {});
     o.signal.removeEventListener("abort", onAbort);
@@ -164,6 +178,7 @@ async function runOnLane(
   signal: AbortSignal,
   lane: number,
   taskId: string,
+  leases: Leases,
 ): Promise<LaneResult> {
   const s = journal.state;
   const t = s.tasks.get(taskId)!;
@@ -177,8 +192,10 @@ async function runOnLane(
     commit: null,
     reasons: [],
     interrupted: false,
+    leaseExpired: false,
     error: null,
   };
+  const lease = leases.hold(taskId, lane, signal);
   try {
     await prepareLane(o.project.root, o.loc.laneDir(lane), base);
     await journal.append("TaskClaimed", { taskId, lane, base, claim: t.claims + 1 });
@@ -186,7 +203,8 @@ async function runOnLane(
     const outcome = await startRun({
       cwd: o.cwd,
       parentEnv: laneEnv(o.parentEnv, lane, o.portBase, o.portSpan, s.goalId, taskId),
-      signal,
+      signal: lease.signal,
+      onEvent: (e) => lease.onRunEvent(e),
       ask: null,
       task: taskPrompt(t.task),
       agent: s.agent.name,
@@ -209,8 +227,30 @@ async function runOnLane(
     result.reasons = fin?.reasons ?? [];
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
+  } finally {
+    result.leaseExpired = lease.expired;
+    lease.release();
   }
   return result;
+}
+
+/** A hung agent's task runs again (bounded), else it is blocked with what depends on it. */
+async function leaseExpired(journal: GoalJournal, sched: Scheduler, r: LaneResult): Promise<void> {
+  const expiries = journal.state.tasks.get(r.taskId)?.leaseExpiries ?? 1;
+  if (expiries <= MAX_LEASE_RETRIES) {
+    sched.requeue(r.taskId);
+    await journal.append("TaskRequeued", {
+      taskId: r.taskId,
+      reason: `lease expired on run ${r.runId ?? "?"}`,
+    });
+    return;
+  }
+  const dropped = sched.drop(r.taskId).filter((id) => id !== r.taskId);
+  await journal.append("TaskBlocked", {
+    taskId: r.taskId,
+    reason: `the agent's lease expired ${expiries} times (silent longer than OMK_GOAL_AGENT_LEASE_SECS)`,
+    dropped,
+  });
 }
 
 /**

@@ -15,6 +15,7 @@ export interface GoalTaskState {
   /** The ready run's commit, once it finished. */
   commit: string | null;
   conflicts: number;
+  leaseExpiries: number;
   startedAt: string | null;
   endedAt: string | null;
   reason: string | null;
@@ -111,6 +112,7 @@ export function applyGoalEvent(s: GoalState, e: GoalJournalEvent): void {
         base: null,
         commit: null,
         conflicts: 0,
+        leaseExpiries: 0,
         startedAt: null,
         endedAt: null,
         reason: null,
@@ -142,6 +144,16 @@ export function applyGoalEvent(s: GoalState, e: GoalJournalEvent): void {
       t.status = "finished";
       t.commit = e.data.commit;
       t.endedAt = e.ts;
+      break;
+    }
+    case "LeaseExpired": {
+      const t = task(e.data.taskId);
+      if (t) t.leaseExpiries++;
+      break;
+    }
+    case "TaskRequeued": {
+      const t = task(e.data.taskId);
+      if (t && t.status !== "integrated") t.status = "pending";
       break;
     }
     case "IntegrationConflict": {

@@ -61,6 +61,10 @@ const GoalEventSchemas = {
   TaskRejected: z.looseObject({ index: count, id: z.string(), rule: z.string(), detail: z.string() }),
   TaskClaimed: z.looseObject({ taskId: z.string(), lane: count, base: sha, claim: int.min(1) }),
   TaskRunStarted: z.looseObject({ taskId: z.string(), runId: z.string(), lane: count }),
+  LeaseRenewed: z.looseObject({ taskId: z.string(), runId: z.string(), lane: count }),
+  LeaseExpired: z.looseObject({ taskId: z.string(), runId: z.string(), lane: count, silentMs: count }),
+  /** A task that will run again (its lease expired): retryable, not blocked. */
+  TaskRequeued: z.looseObject({ taskId: z.string(), reason: z.string() }),
   TaskFinished: z.looseObject({
     taskId: z.string(),
     runId: z.string(),

@@ -11,6 +11,10 @@ export function goalEventLine(e: GoalJournalEvent): string | null {
       return `  rejected ${e.data.id} (${e.data.rule}): ${e.data.detail}`;
     case "TaskRunStarted":
       return `lane ${e.data.lane}: ${e.data.taskId} → run ${e.data.runId}`;
+    case "LeaseExpired":
+      return `  lease of ${e.data.taskId} expired: its agent was silent for ${Math.round(e.data.silentMs / 1000)}s; run ${e.data.runId} interrupted`;
+    case "TaskRequeued":
+      return `  ${e.data.taskId} will run again (${e.data.reason})`;
     case "TaskFinished":
       return `lane task ${e.data.taskId}: run ${e.data.status}`;
     case "WriteSetViolation":

@@ -112,3 +112,77 @@ writeFileSync(process.env.OMK_GOAL_TASK + ".txt", "ok\\n");
     expect(again.json<{ changed: boolean }>().changed).toBe(false);
   });
 });
+
+describe("omk goal leases", () => {
+  let p: Project;
+  afterEach(async () => {
+    await p.cleanup();
+  });
+
+  it("an agent silent past its lease is interrupted and its task retried; a second expiry blocks it", async () => {
+    p = await project({ "README.md": "lease base\n" });
+    const marker = join(p.sb.dir, "hung-once");
+    const plan = join(p.sb.dir, "plan.json");
+    const t = (id: string) => ({
+      id,
+      title: id,
+      prompt: id,
+      deps: [],
+      read_set: [],
+      write_set: [`${id}.txt`],
+    });
+    writeFileSync(plan, JSON.stringify({ tasks: [t("flaky"), t("stuck")] }));
+    // flaky hangs on its first run only; stuck always hangs. Neither prints anything while it hangs.
+    const agent = p.script(
+      "hang",
+      `import { existsSync, writeFileSync } from "node:fs";
+const id = process.env.OMK_GOAL_TASK;
+const hang = id === "stuck" || !existsSync(${JSON.stringify(marker)});
+if (id === "flaky") writeFileSync(${JSON.stringify(marker)}, "x");
+if (hang) await new Promise((r) => setTimeout(r, 120_000));
+writeFileSync(id + ".txt", "ok\\n");
+`,
+    );
+    const r = await p.omk(
+      [
+        "goal",
+        "run",
+        "--json",
+        "--plan",
+        plan,
+        "--agent",
+        "exec",
+        "--agent-bin",
+        agent,
+        "--lanes",
+        "2",
+        "leases",
+      ],
+      { timeoutMs: 120_000, env: { OMK_GOAL_AGENT_LEASE_SECS: "5" } },
+    );
+    const doc = r.json<{ goalId: string; status: string; tasks: { id: string; status: string }[] }>();
+    expect(doc.status, r.stderr).toBe("blocked");
+    expect(Object.fromEntries(doc.tasks.map((x) => [x.id, x.status]))).toEqual({
+      flaky: "integrated",
+      stuck: "blocked",
+    });
+    const projects = join(p.sb.dir, "state", "omk", "projects");
+    const dir = join(projects, readdirSync(projects)[0]!, "goals", doc.goalId);
+    const lines = ledgerLines(dir);
+    const expired = ofKind(lines, "LeaseExpired").map((l) => l.data["taskId"]);
+    expect(expired.sort()).toEqual(["flaky", "stuck", "stuck"]);
+    expect(
+      ofKind(lines, "TaskRequeued")
+        .map((l) => l.data["taskId"])
+        .sort(),
+    ).toEqual(["flaky", "stuck"]);
+    const runsOf = (id: string) => ofKind(lines, "TaskRunStarted").filter((l) => l.data["taskId"] === id);
+    expect(runsOf("flaky")).toHaveLength(2);
+    expect(runsOf("stuck")).toHaveLength(2);
+    // The hung run was interrupted, its ledger says so; the retry is the one that was integrated.
+    const [first, second] = runsOf("flaky").map((l) => l.data["runId"] as string);
+    expect(kinds(p.ledger(first!))).toContain("RunInterrupted");
+    expect(ofKind(lines, "IntegrationMerged")[0]!.data["runId"]).toBe(second);
+    expect(ofKind(lines, "TaskBlocked")[0]!.data["reason"]).toContain("lease expired 2 times");
+  });
+});
