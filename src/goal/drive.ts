@@ -1,5 +1,6 @@
 import { OmkError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
+import type { RunJournalEvent } from "../journal/events.js";
 import type { AgentChoice } from "../journal/goal-events.js";
 import { gatesAtCommit } from "../project/gates.js";
 import type { Project } from "../project/open.js";
@@ -33,6 +34,8 @@ export interface DriveGoalOptions {
   portBase: number;
   portSpan: number;
   seed?: number | undefined;
+  /** Each lane's run events as they happen (the live lanes view). */
+  onRunEvent?: ((lane: number, taskId: string, e: RunJournalEvent) => void) | undefined;
 }
 
 interface LaneResult {
@@ -204,7 +207,10 @@ async function runOnLane(
       cwd: o.cwd,
       parentEnv: laneEnv(o.parentEnv, lane, o.portBase, o.portSpan, s.goalId, taskId),
       signal: lease.signal,
-      onEvent: (e) => lease.onRunEvent(e),
+      onEvent: (e) => {
+        lease.onRunEvent(e);
+        o.onRunEvent?.(lane, taskId, e);
+      },
       ask: null,
       task: taskPrompt(t.task),
       agent: s.agent.name,

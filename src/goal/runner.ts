@@ -2,9 +2,11 @@ import { join } from "node:path";
 import { isOmkError, OmkError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import { VERSION } from "../core/version.js";
+import { assertGatesRunnable } from "../gates/preflight.js";
 import { casBranch } from "../git/goal.js";
 import { currentBranch, headCommit } from "../git/refs.js";
 import { isDirty } from "../git/repo.js";
+import type { RunJournalEvent } from "../journal/events.js";
 import type { AgentChoice, GoalJournalEvent } from "../journal/goal-events.js";
 import { gatesAtCommit } from "../project/gates.js";
 import { openProject, type Project } from "../project/open.js";
@@ -22,6 +24,8 @@ export interface GoalCommonOptions {
   parentEnv: Readonly<Record<string, string | undefined>>;
   signal: AbortSignal;
   onEvent?: ((e: GoalJournalEvent) => void) | undefined;
+  /** Each lane's run events (the live lanes view). */
+  onRunEvent?: ((lane: number, taskId: string, e: RunJournalEvent) => void) | undefined;
   /** Tie-break seed of the scheduler (deterministic given the seed). */
   seed?: number | undefined;
 }
@@ -72,7 +76,10 @@ export async function startGoal(o: StartGoalOptions): Promise<GoalOutcome> {
   }
   const [base, baseBranch] = await Promise.all([headCommit(root), currentBranch(root)]);
   const loc = goalLocation(project, newId("goal"));
-  const { protect } = await gatesAtCommit(root, base, o.parentEnv);
+  const atBase = await gatesAtCommit(root, base, o.parentEnv);
+  const { protect } = atBase;
+  // Every task's run would refuse to start without runnable gates: refuse the goal before any work.
+  assertGatesRunnable(atBase.gates, root, o.parentEnv, atBase.source);
   const journal = await GoalJournal.create(loc.dir, loc.goalId, {
     goalId: loc.goalId,
     goal: o.goal,

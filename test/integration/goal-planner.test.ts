@@ -53,6 +53,27 @@ writeFileSync(process.env.OMK_GOAL_TASK + ".txt", "ok\\n");
     expect(bare.stdout).toContain("omk goal run");
   });
 
+  it("refuses a goal in a project without gates before any work (exit 2)", async () => {
+    p = await project({ "README.md": "no gates\n" }, { gates: [] });
+    const planner = p.script("planner", `console.log(${JSON.stringify(JSON.stringify(PLAN))});\n`);
+    const r = await p.omk([
+      "goal",
+      "run",
+      "--planner",
+      "exec",
+      "--planner-bin",
+      planner,
+      "--agent",
+      "exec",
+      "--agent-bin",
+      worker(),
+      "x",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no gates");
+    expect(existsSync(join(p.sb.dir, "state", "omk", "projects"))).toBe(false);
+  });
+
   it("asks the planner with .omk/prompts/plan.md (the goal filled in) and runs its fenced JSON plan", async () => {
     p = await project({
       "README.md": "planner base\n",

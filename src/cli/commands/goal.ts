@@ -4,9 +4,10 @@ import { checkAgentFlags, parseAgentSpec } from "../../agents/registry.js";
 import { OmkError } from "../../core/errors.js";
 import { ExitCode } from "../../core/exit-codes.js";
 import type { GoalOutcome } from "../../goal/runner.js";
+import type { RunJournalEvent } from "../../journal/events.js";
 import type { AgentChoice, GoalJournalEvent } from "../../journal/goal-events.js";
 import { collect, examples, outputFor } from "../context.js";
-import type { Output } from "../output.js";
+import { type Output, writeErr } from "../output.js";
 import { registerGoalControl } from "./goal-control.js";
 import { registerGoalInspect } from "./goal-inspect.js";
 
@@ -124,7 +125,7 @@ export function registerGoal(program: Command): void {
             1000,
           ),
           seed: intFlag("--seed", flags.seed ?? "0", 0, 2 ** 31),
-          onGoalId: (loc) => out.info(`goal ${loc.goalId} on ${loc.integrationBranch} (${lanes} lanes)`),
+          onGoalId: (loc) => common.say(`goal ${loc.goalId} on ${loc.integrationBranch} (${lanes} lanes)`),
         }),
       );
     });
@@ -207,23 +208,45 @@ async function withGoal(
     parentEnv: NodeJS.ProcessEnv;
     signal: AbortSignal;
     onEvent: (e: GoalJournalEvent) => void;
+    onRunEvent: (lane: number, taskId: string, e: RunJournalEvent) => void;
+    /** A progress line (above the live status line on a terminal). */
+    say: (line: string) => void;
   }) => Promise<GoalOutcome>,
 ): Promise<void> {
   const { interruptController } = await import("../interrupt.js");
-  const { goalEventLine } = await import("../../report/goal-progress.js");
+  const { goalEventLine, GoalLanesView } = await import("../../report/goal-progress.js");
   const intr = interruptController(out);
+  // On a terminal the lanes are one status line, redrawn; progress lines print above it.
+  const live = out.opts.isTTY && !out.opts.quiet ? new GoalLanesView() : null;
+  const clear = () => writeErr("\r\u001b[2K");
+  const draw = () => {
+    if (live) writeErr(`\r\u001b[2K${live.render().slice(0, (process.stderr.columns || 120) - 1)}`);
+  };
+  const say = (line: string) => {
+    if (live) clear();
+    out.info(line);
+    draw();
+  };
+  const timer = live ? setInterval(draw, 250) : null;
+  timer?.unref();
   try {
     const r = await go({
       cwd: process.cwd(),
       parentEnv: process.env,
       signal: intr.signal,
       onEvent: (e) => {
+        live?.onGoalEvent(e);
         const line = goalEventLine(e);
-        if (line !== null) out.info(line);
+        if (line !== null) say(line);
       },
+      say,
+      onRunEvent: (lane, _task, e) => live?.onRunEvent(lane, e),
     });
+    if (timer) clearInterval(timer);
+    if (live) clear();
     report(out, r);
   } finally {
+    if (timer) clearInterval(timer);
     intr.dispose();
   }
 }
