@@ -85,6 +85,18 @@ writeFileSync(process.env.OMK_GOAL_TASK + ".txt", "ok\\n");
     expect(logs.stdout).toContain("integrated c");
     const taskLogs = await p.omk(["goal", "logs", goalId, "--task", "b"]);
     expect(taskLogs.stdout).toContain("agent output of b");
+
+    const budget = await p.omk(["goal", "budget", goalId, "--json"]);
+    const b = budget.json<{
+      tasks: { id: string; runs: number; attempts: number }[];
+      total: { runs: number };
+    }>();
+    expect(b.tasks.map((t) => [t.id, t.runs, t.attempts])).toEqual([
+      ["a", 1, 1],
+      ["b", 1, 1],
+      ["c", 1, 1],
+    ]);
+    expect(b.total.runs).toBe(3);
   });
 
   it("cancel interrupts the running task's run and ends the goal cancelled, with its proof", async () => {

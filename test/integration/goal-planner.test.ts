@@ -43,7 +43,18 @@ writeFileSync(process.env.OMK_GOAL_TASK + ".txt", "ok\\n");
 
   it("every goal command's --help has examples; bare `omk goal` prints its help", async () => {
     p = await project({ "README.md": "help\n" });
-    for (const c of ["run", "resume", "accept", "list", "show", "pause", "cancel", "reject", "logs"]) {
+    for (const c of [
+      "run",
+      "resume",
+      "accept",
+      "list",
+      "show",
+      "pause",
+      "cancel",
+      "reject",
+      "logs",
+      "budget",
+    ]) {
       const r = await p.omk(["goal", c, "--help"]);
       expect(r.code, c).toBe(0);
       expect(r.stdout, c).toContain("Examples:");

@@ -95,4 +95,28 @@ export function registerGoalInspect(goal: Command): void {
         );
       for (const r of s.rejected) out.result(`  rejected ${r.id} (${r.rule}): ${r.detail}`);
     });
+
+  goal
+    .command("budget <goal>")
+    .description(
+      "What a goal has spent so far, per task and in total: runs, attempts, input and output tokens and cost " +
+        "(as the agents reported them), read from the tasks' run ledgers.",
+    )
+    .addHelpText("after", examples(["omk goal budget last", "omk goal budget last --json"]))
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
+      const { openProject } = await import("../../project/open.js");
+      const { resolveGoalId } = await import("../../goal/locate.js");
+      const { readGoalJournal, assertGoalWritable } = await import("../../goal/journal.js");
+      const { goalBudget } = await import("../../goal/budget.js");
+      const out = outputFor(cmd);
+      const project = await openProject(process.cwd(), process.env);
+      const loc = await resolveGoalId(project, id);
+      const s = assertGoalWritable(await readGoalJournal(loc.dir), loc.goalId);
+      const b = await goalBudget(project, s);
+      if (out.opts.json) out.json({ goalId: s.goalId, ...b });
+      const row = (name: string, x: (typeof b)["total"]) =>
+        `${name.padEnd(16)} ${String(x.runs).padStart(4)} run(s) ${String(x.attempts).padStart(4)} attempt(s) ${String(x.inputTokens).padStart(9)} in ${String(x.outputTokens).padStart(9)} out  $${x.costUsd.toFixed(4)}`;
+      for (const t of b.tasks) out.result(row(t.id, t));
+      out.result(row("total", b.total));
+    });
 }
