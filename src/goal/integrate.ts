@@ -3,7 +3,7 @@ import { runGates } from "../gates/runner.js";
 import { casBranch, commitMerge } from "../git/goal.js";
 import { mergeTreeCheck } from "../git/merge.js";
 import { branchCommit, isAncestor } from "../git/refs.js";
-import { diffTrees, treeOf } from "../git/snapshot.js";
+import { diffTrees, parentsOf, treeOf } from "../git/snapshot.js";
 import { killProcessesIn } from "../proc/orphans.js";
 import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { Project } from "../project/open.js";
@@ -76,30 +76,40 @@ export async function integrateTask(
 
 /**
  * After a crash: a task whose commit is already on the integration branch, one step past the head the
- * ledger knows, was merged by the omk that died before it could record it. Record it, never merge again.
+ * ledger knows, was merged by the omk that died before it could record it. Record it, never merge
+ * again. The ref is only believed when it is exactly what omk would have made — the task's commit
+ * itself (a fast-forward), or a merge of exactly [head, commit] whose tree is the merge-tree result —
+ * and the task's change stays inside its write set: anything else moved the ref, and the goal stops.
  */
 export async function recoverIntegration(journal: GoalJournal, root: string): Promise<string[]> {
   const s = journal.state;
   const found = await branchCommit(root, s.integrationBranch);
   if (found === null || found === s.head) return [];
-  const recovered: string[] = [];
   for (const id of s.order) {
     const t = s.tasks.get(id)!;
-    if (t.status !== "finished" || t.commit === null) continue;
-    if (!(await isAncestor(root, t.commit, found)) || !(await isAncestor(root, s.head, found))) continue;
+    if (t.status !== "finished" || t.commit === null || t.base === null) continue;
+    const fastForward = found === t.commit && (await isAncestor(root, s.head, found));
+    if (!fastForward && !(await isOmkMerge(root, found, s.head, t.commit))) continue;
+    if ((await outsideWriteSet(root, t.base, t.commit, t.task.writeSet)).length > 0) continue;
     await journal.append("IntegrationMerged", {
       taskId: id,
       runId: t.runIds.at(-1) ?? "",
       commit: t.commit,
       prev: s.head,
       head: found,
-      fastForward: found === t.commit,
+      fastForward,
       recovered: true,
     });
-    recovered.push(id);
-    break;
+    return [id];
   }
-  return recovered;
+  return [];
+}
+
+async function isOmkMerge(root: string, merge: string, head: string, commit: string): Promise<boolean> {
+  const parents = await parentsOf(root, merge);
+  if (parents.length !== 2 || parents[0] !== head || parents[1] !== commit) return false;
+  const check = await mergeTreeCheck(root, head, commit);
+  return check.clean && check.tree === (await treeOf(root, merge));
 }
 
 /** The project's gates on exactly `commit`, in a gate workspace. */

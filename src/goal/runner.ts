@@ -14,10 +14,10 @@ import { assertHasCommits } from "../run/preflight.js";
 import { driveGoal } from "./drive.js";
 import { assertGoalWritable, GoalJournal, readGoalJournal } from "./journal.js";
 import { type GoalLocation, goalLocation, resolveGoalId } from "./locate.js";
+import { completePlan, planRefusal, recordPlan } from "./plan-record.js";
 import { type PlanText, planFromFile, planWithAgent } from "./planner.js";
 import { writeGoalProof } from "./proof.js";
-import { validateProposals } from "./proposals.js";
-import type { GoalState } from "./state.js";
+import { type GoalState, planComplete } from "./state.js";
 
 export interface GoalCommonOptions {
   cwd: string;
@@ -128,19 +128,16 @@ export async function startGoal(o: StartGoalOptions): Promise<GoalOutcome> {
       await writeGoalProof(journal, project, loc.proofFile, VERSION);
       throw err;
     }
-    await journal.append("PlanReceived", {
-      source: o.planFile !== undefined ? "file" : "planner",
-      sha256: plan.sha256,
-      bytes: Buffer.byteLength(plan.text, "utf8"),
-      repaired: plan.repaired,
-    });
-    const { accepted, rejected } = validateProposals(plan.tasks, protect);
-    for (const r of rejected) await journal.append("TaskRejected", { ...r });
-    for (const [index, task] of accepted.entries())
-      await journal.append("TaskAccepted", { index, task: { ...task } });
-    if (accepted.length === 0 || (rejected.length > 0 && !o.acceptPartial)) {
-      const reasons = rejected.map((r) => `task ${r.id} rejected (${r.rule}): ${r.detail}`);
-      if (accepted.length === 0) reasons.push("no task of the plan was accepted");
+    const { rejected } = await recordPlan(
+      journal,
+      loc.dir,
+      plan,
+      o.planFile !== undefined ? "file" : "planner",
+      protect,
+    );
+    const refusal = planRefusal(journal.state);
+    if (refusal !== null) {
+      const reasons = refusal;
       await journal.append("GoalFinished", { status: "blocked", reasons, head: base });
       await writeGoalProof(journal, project, loc.proofFile, VERSION);
       throw new OmkError(
@@ -148,7 +145,7 @@ export async function startGoal(o: StartGoalOptions): Promise<GoalOutcome> {
         `the plan was refused: ${reasons[0]}${reasons.length > 1 ? ` (and ${reasons.length - 1} more)` : ""}`,
         {
           hint:
-            accepted.length === 0
+            journal.state.order.length === 0
               ? "fix the plan (or the planner prompt in .omk/prompts/plan.md) and start again"
               : "fix the plan, or run with --accept-partial to go ahead with the valid tasks only",
           details: { goalId: loc.goalId, rejected },
@@ -175,12 +172,22 @@ export async function resumeGoal(o: GoalCommonOptions & { goal: string }): Promi
       if (journal.state.proofSha256 === null) await writeGoalProof(journal, project, loc.proofFile, VERSION);
       return { project, loc, state: journal.state, interrupted: false, paused: false };
     }
-    if (!journal.state.planned) {
+    if (journal.state.plan === null) {
       await journal.append("GoalFinished", {
         status: "failed_infra",
         reasons: ["the goal stopped before its plan was recorded; start it again"],
         head: journal.state.base,
       });
+      return { project, loc, state: journal.state, interrupted: false, paused: false };
+    }
+    if (!planComplete(journal.state)) {
+      const { protect } = await gatesAtCommit(project.root, journal.state.base, o.parentEnv);
+      await completePlan(journal, loc.dir, protect);
+    }
+    const refusal = planRefusal(journal.state);
+    if (refusal !== null) {
+      await journal.append("GoalFinished", { status: "blocked", reasons: refusal, head: journal.state.base });
+      await writeGoalProof(journal, project, loc.proofFile, VERSION);
       return { project, loc, state: journal.state, interrupted: false, paused: false };
     }
     await journal.append("GoalResumed", { pid: process.pid });

@@ -36,7 +36,8 @@ export interface GoalState {
   portSpan: number;
   maxAttempts: number | null;
   startedAt: string;
-  planned: boolean;
+  /** The plan as PlanReceived announced it; null before. */
+  plan: { sha256: string; accepted: number; rejected: number } | null;
   tasks: Map<string, GoalTaskState>;
   order: string[];
   rejected: { id: string; index: number; rule: string; detail: string }[];
@@ -70,7 +71,7 @@ export function initialGoalState(e: GoalJournalEvent & { kind: "GoalStarted" }):
     portSpan: d.portSpan,
     maxAttempts: d.maxAttempts,
     startedAt: e.ts,
-    planned: false,
+    plan: null,
     tasks: new Map(),
     order: [],
     rejected: [],
@@ -91,7 +92,7 @@ export function applyGoalEvent(s: GoalState, e: GoalJournalEvent): void {
   const task = (id: string) => s.tasks.get(id);
   switch (e.kind) {
     case "PlanReceived":
-      s.planned = true;
+      s.plan = { sha256: e.data.sha256, accepted: e.data.accepted, rejected: e.data.rejected };
       break;
     case "TaskAccepted": {
       const t = e.data.task;
@@ -204,4 +205,9 @@ export function applyGoalEvent(s: GoalState, e: GoalJournalEvent): void {
     default:
       break;
   }
+}
+
+/** Every task of the plan is recorded (accepted or rejected): the goal can be driven. */
+export function planComplete(s: GoalState): boolean {
+  return s.plan !== null && s.order.length === s.plan.accepted && s.rejected.length === s.plan.rejected;
 }

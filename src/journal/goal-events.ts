@@ -56,6 +56,9 @@ const GoalEventSchemas = {
     sha256: sha,
     bytes: count,
     repaired: z.boolean(),
+    /** How many TaskAccepted and TaskRejected follow: fewer in the ledger means omk died recording them. */
+    accepted: count,
+    rejected: count,
   }),
   TaskAccepted: z.looseObject({ index: count, task: GoalTaskRecord }),
   TaskRejected: z.looseObject({ index: count, id: z.string(), rule: z.string(), detail: z.string() }),
