@@ -15,18 +15,12 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { median, timeIt, writeResults } from "./util.mjs";
+import { commitRepo, median, sh, timeIt, writeResults } from "./util.mjs";
 
 const quick = process.env.OMK_BENCH_QUICK === "1";
 const dist = new URL("../dist/", import.meta.url).pathname;
 const omk = join(dist, "cli", "main.js");
 const log = (s) => process.stderr.write(`${s}\n`);
-
-function sh(cwd, ...argv) {
-  const r = spawnSync(argv[0], argv.slice(1), { cwd, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
 
 function makeRepo(repo) {
   mkdirSync(join(repo, ".omk"), { recursive: true });
@@ -37,12 +31,7 @@ function makeRepo(repo) {
     join(repo, ".omk", "gates.toml"),
     `[[gates]]\nname = "check"\ncommand = "node"\nargs = ["check.mjs"]\n`,
   );
-  sh(repo, "git", "init", "-q", "-b", "main");
-  sh(repo, "git", "config", "user.name", "bench");
-  sh(repo, "git", "config", "user.email", "bench@omk.invalid");
-  sh(repo, "git", "config", "commit.gpgsign", "false");
-  sh(repo, "git", "add", "-A");
-  sh(repo, "git", "commit", "-q", "-m", "base");
+  commitRepo(repo);
 }
 
 /** An exec agent printing `bytes` bytes in lines of `lineBytes`, then changing one file. */

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import v8 from "node:v8";
@@ -54,4 +55,21 @@ export function picker(random) {
     for (let i = 0; i < n; i++) s += alphabet[Math.floor(random() * alphabet.length)];
     return s;
   };
+}
+
+/** Run argv (no shell) in cwd; its stdout, or an error with its stderr. */
+export function sh(cwd, ...argv) {
+  const r = spawnSync(argv[0], argv.slice(1), { cwd, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** `git init` + a local identity + one commit of everything in `repo`. */
+export function commitRepo(repo) {
+  sh(repo, "git", "init", "-q", "-b", "main");
+  sh(repo, "git", "config", "user.name", "bench");
+  sh(repo, "git", "config", "user.email", "bench@omk.invalid");
+  sh(repo, "git", "config", "commit.gpgsign", "false");
+  sh(repo, "git", "add", "-A");
+  sh(repo, "git", "commit", "-q", "-m", "base");
 }

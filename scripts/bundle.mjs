@@ -5,6 +5,27 @@
 // tsc emitted them (tests and benchmarks import them directly).
 import { build } from "esbuild";
 
+/**
+ * zod's entries (classic and core) re-export all ~70 of its message locales as a namespace (`z.locales`), so a
+ * bundle carries 360 KB of translations omk never selects (it keeps zod's default, English). Node
+ * parses every byte of a chunk it loads, on every command; this keeps only the English locale.
+ */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir)
+        ? { path: "zod-locales-en", namespace: "omk-zod-locales" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "omk-zod-locales" }, () => ({
+      contents: 'export { default as en } from "zod/v4/locales/en.js";',
+      resolveDir: process.cwd(),
+      loader: "js",
+    }));
+  },
+};
+
 await build({
   entryPoints: { main: "src/cli/main.ts" },
   outdir: "dist/cli",
@@ -27,5 +48,6 @@ await build({
       'const __dirname = __filename.slice(0, __filename.lastIndexOf("/"));',
     ].join(" "),
   },
+  plugins: [zodEnglishOnly],
   logLevel: "warning",
 });

@@ -60,6 +60,8 @@ export interface ApprovalDecision {
 export interface AgentStartContext {
   worktree: string;
   runId: string;
+  /** The run's task as the person gave it; a retry's prompt is this task followed by the feedback. */
+  task?: string | undefined;
   parentEnv: Readonly<Record<string, string | undefined>>;
   /** Where the user invoked omk: a relative agent executable is found from here. */
   cwd: string;
@@ -119,6 +121,16 @@ export interface AgentEnvContract {
   provides: readonly string[];
 }
 
+/**
+ * What an agent needs inside its sandbox: the network (`host` for agents that reach a model API) and
+ * the files of its own under HOME (config, login, install), relative to HOME. Nothing else of HOME
+ * is mounted.
+ */
+export interface AgentSandboxNeeds {
+  network: "none" | "host";
+  home: readonly { path: string; writable: boolean }[];
+}
+
 /** A parsed `--agent` value: `name` or `name:<arg>`. */
 export interface AgentSpec {
   name: string;
@@ -145,6 +157,8 @@ export interface AgentDescriptor {
   agentBin: "required" | "override" | "unused";
   capabilities: readonly Capability[];
   env: AgentEnvContract;
+  /** What the agent needs inside a sandbox (see AgentSandboxNeeds). */
+  sandbox: AgentSandboxNeeds;
   /** What to do when detect() says it is not installed. */
   notFoundHint: string;
   create(spec: AgentSpec, ctx: AdapterCreateContext): Promise<AgentAdapter>;

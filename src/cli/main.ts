@@ -1,9 +1,28 @@
 #!/usr/bin/env node
+import * as nodeModule from "node:module";
+import * as path from "node:path";
 import { ExitCode } from "../core/exit-codes.js";
+import { omkDirs } from "../store/paths.js";
 import { ignoreClosedPipes } from "./output.js";
+
+/**
+ * Node ≥ 22.1 can keep the compiled code of the CLI's chunks between commands (~60 ms of every
+ * command otherwise). The cache lives in omk's own cache dir, not the shared default under /tmp,
+ * where another user could have planted entries. A no-op on Node 20; NODE_COMPILE_CACHE still wins.
+ */
+function enableCompileCache(): void {
+  const enable = (nodeModule as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache;
+  if (enable === undefined || process.env.NODE_DISABLE_COMPILE_CACHE !== undefined) return;
+  try {
+    enable(process.env.NODE_COMPILE_CACHE ?? path.join(omkDirs(process.env).cache, "node-compile-cache"));
+  } catch {
+    // A cache that cannot be used only costs time.
+  }
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   ignoreClosedPipes();
+  enableCompileCache();
   const args = argv.slice(2);
   // `omk --version` is what scripts and shells call most: answer it without loading the CLI.
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {

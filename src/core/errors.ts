@@ -15,6 +15,7 @@ const ErrorCodes = {
   RUN_NOT_FOUND: ExitCode.usage,
   GOAL_NOT_FOUND: ExitCode.usage,
   PLAN_INVALID: ExitCode.usage,
+  SANDBOX_UNAVAILABLE: ExitCode.usage,
   // runtime (exit 1)
   GATE_FAILED: ExitCode.failure,
   LEDGER_CORRUPT: ExitCode.failure,

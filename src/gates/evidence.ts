@@ -18,7 +18,20 @@ export interface GateEvidence {
   stderrSha256: string;
   /** Redacted last ~4 KiB of stdout and stderr lines, interleaved in arrival order. */
   tail: string;
+  /**
+   * Failing tests named in the last FAILURE_WINDOW of the redacted output (a much longer stretch than
+   * `tail`: stack traces push the first failures out of 4 KiB), cut to fixed sizes. Absent when the
+   * output names none, and in ledgers written before omk kept it.
+   */
+  failures?: GateFailures | undefined;
   error?: string | undefined;
+}
+
+export interface GateFailures {
+  format: string;
+  /** How many failing tests the output named; `tests` holds the first few. */
+  total: number;
+  tests: { name: string; location: string | null; message: string }[];
 }
 
 export interface GateRunResult {

@@ -2,11 +2,26 @@ import { realpath } from "node:fs/promises";
 import { resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
 import { defaultSpawner, type Spawner } from "../proc/context.js";
+import { truncationMarker } from "../proc/tail-buffer.js";
 import type { ParentEnv, ProcResult } from "../proc/types.js";
 import { isInside, isSafeAgentPath } from "../security/paths.js";
 import { redactText } from "../security/redact.js";
 import { EMPTY_SHA256, type GateEvidence, type GateRunResult, type GateStatus, gatesOk } from "./evidence.js";
 import type { GateSpec } from "./schema.js";
+import { extractTestFailures } from "./test-failures.js";
+
+/** The last `max` bytes of a combined tail, marked (as TailBuffer marks) with all the bytes not kept. */
+function lastBytes(text: string, max: number): string {
+  const marker = /^\[omk: (\d+) earlier bytes not kept\]\n/.exec(text);
+  const body = marker === null ? text : text.slice(marker[0].length);
+  const buf = Buffer.from(body, "utf8");
+  if (buf.length <= max) return text;
+  let start = buf.length - max;
+  // Do not start inside a multi-byte character.
+  while (start < buf.length && ((buf[start] ?? 0) & 0xc0) === 0x80) start++;
+  const dropped = Number(marker?.[1] ?? 0) + start;
+  return `${truncationMarker(dropped)}${buf.subarray(start).toString("utf8")}`;
+}
 
 const CANCELLED = "cancelled";
 
@@ -14,6 +29,8 @@ export type { GateEvidence, GateRunResult, GateStatus } from "./evidence.js";
 
 /** Size of the combined output tail kept per gate. */
 const GATE_TAIL_BYTES = 4 * 1024;
+/** How much of the end of a gate's (redacted) output is searched for failing tests; never stored. */
+const FAILURE_WINDOW_BYTES = 256 * 1024;
 
 export interface GateRunOptions {
   /** The worktree the gates judge; each gate's cwd is relative to it. */
@@ -91,15 +108,18 @@ async function runGate(spec: GateSpec, opts: GateRunOptions): Promise<GateEviden
     explicitEnv: spec.env,
     timeoutMs: spec.timeoutSecs * 1000,
     graceMs: opts.graceMs,
-    // Only the combined tail is kept; counts and hashes still cover everything.
+    // Only the combined tail is kept (a longer window only to find failing tests in); counts and
+    // hashes still cover everything.
     maxOutputBytes: GATE_TAIL_BYTES,
-    combinedTailBytes: GATE_TAIL_BYTES,
+    combinedTailBytes: FAILURE_WINDOW_BYTES,
     signal: opts.signal,
     onStdoutLine: onOutput && ((line) => onOutput(spec.name, "stdout", line)),
     onStderrLine: onOutput && ((line) => onOutput(spec.name, "stderr", line)),
     onWarning: opts.onWarning,
   });
   const { status, error } = classify(result, spec);
+  const window = result.combinedTail ?? "";
+  const report = status === "pass" ? null : extractTestFailures(window);
   return {
     ...base(spec),
     status,
@@ -110,7 +130,10 @@ async function runGate(spec: GateSpec, opts: GateRunOptions): Promise<GateEviden
     stderrBytes: result.stderrBytes,
     stdoutSha256: result.stdoutSha256,
     stderrSha256: result.stderrSha256,
-    tail: result.combinedTail ?? "",
+    tail: lastBytes(window, GATE_TAIL_BYTES),
+    ...(report === null
+      ? {}
+      : { failures: { format: report.format, total: report.total, tests: report.failures } }),
     ...(error === undefined ? {} : { error }),
   };
 }

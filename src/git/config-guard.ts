@@ -203,28 +203,34 @@ export type GuardReader = (cwd: string) => Promise<GuardRead>;
 type Stamp = string;
 
 /** Synchronous on purpose: four lstat calls cost microseconds, the thread-pool round trips of async ones ~0.2 ms. */
-function stampOf(path: string): { stamp: Stamp; changedMs: number } {
+function stampOf(path: string): { stamp: Stamp; changedMs: number; fine: boolean } {
   try {
     const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
-    if (st === undefined) return { stamp: "-", changedMs: 0 };
-    if (st.isDirectory()) return { stamp: `d:${st.dev}:${st.ino}`, changedMs: 0 };
-    const changedMs = Number((st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs) / 1_000_000n);
+    if (st === undefined) return { stamp: "-", changedMs: 0, fine: true };
+    if (st.isDirectory()) return { stamp: `d:${st.dev}:${st.ino}`, changedMs: 0, fine: true };
+    const changed = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
     return {
       stamp: `f:${st.dev}:${st.ino}:${st.mode}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`,
-      changedMs,
+      changedMs: Number(changed / 1_000_000n),
+      // Whole seconds: a file system (or a copy) with coarse timestamps.
+      fine: changed % 1_000_000_000n !== 0n,
     };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { stamp: code === "ENOENT" || code === "ENOTDIR" ? "-" : `e:${code}`, changedMs: 0 };
+    return { stamp: code === "ENOENT" || code === "ENOTDIR" ? "-" : `e:${code}`, changedMs: 0, fine: true };
   }
 }
 
 /**
- * A file changed this recently may change again without its stamp changing (coarse file-system
- * clocks, same size, same inode): such a read is used once and not cached, as git does for racily
- * clean index entries.
+ * A file changed this recently may change again without its stamp changing (same clock tick, same
+ * size, same inode): such a read is used once and not cached, as git does for racily clean index
+ * entries. With nanosecond timestamps the tick is the kernel's coarse clock (at most 10 ms at HZ=100),
+ * so a short window is safe; with whole-second timestamps (FAT, some network file systems) it is not.
+ * The short window matters: a run's worktree is seconds old for the whole run, and a 2 s window made
+ * every git call of a short run read the config again (two extra git processes per call).
  */
-const RACY_MS = 2000;
+const FINE_RACY_MS = 100;
+const COARSE_RACY_MS = 2000;
 const MAX_ENTRIES = 512;
 
 interface CacheEntry {
@@ -239,7 +245,7 @@ interface CacheEntry {
  * worktree's config.worktree, includeIf conditions). Valid while these are unchanged: the directory's
  * `.git`, the common `config`, the worktree's `config.worktree` and `commondir`. Never cached when the
  * repository's config includes other files (they can change, or start to apply, without any of
- * those changing), outside a repository, or when a watched file changed within RACY_MS of the read.
+ * those changing), outside a repository, or when a watched file changed within the racy window of the read.
  */
 export class ConfigGuard {
   private readonly cache = new Map<string, CacheEntry>();
@@ -249,7 +255,7 @@ export class ConfigGuard {
 
   private readonly read: GuardReader;
   private readonly fixed: readonly (readonly [string, string])[];
-  private readonly racyMs: number;
+  private readonly racyMs: number | undefined;
 
   constructor(
     read: GuardReader,
@@ -257,7 +263,7 @@ export class ConfigGuard {
   ) {
     this.read = read;
     this.fixed = opts.fixed ?? GUARD_CONFIG;
-    this.racyMs = opts.racyMs ?? RACY_MS;
+    this.racyMs = opts.racyMs;
   }
 
   /** The GIT_CONFIG_* environment for a git call in `cwd`: fixed settings, then driver overrides. */
@@ -294,7 +300,8 @@ export class ConfigGuard {
       join(r.dirs.gitDir, "commondir"),
     ];
     const stamps = watch.map(stampOf);
-    if (stamps.some((s) => s.changedMs >= started - this.racyMs)) return env;
+    const racyMs = this.racyMs ?? (stamps.every((s) => s.fine) ? FINE_RACY_MS : COARSE_RACY_MS);
+    if (stamps.some((s) => s.changedMs >= started - racyMs)) return env;
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(cwd, { watch, stamps: stamps.map((s) => s.stamp), env });
     return env;

@@ -191,8 +191,31 @@ export function gitGuardReads(): number {
   return guard.reads;
 }
 
+/**
+ * Subcommands that never run an attribute-driven program (a filter, a diff or merge driver): they
+ * read or write refs and objects, not work-tree content. The fixed guard (hooks, fsmonitor, gpg,
+ * pager, …) still applies to them; only the per-repository driver overrides, which cost a config
+ * read of two git processes whenever the cache cannot answer, are left out. Anything not listed
+ * (status, diff, add, checkout, read-tree, reset, apply, merge-tree, ls-files, log, worktree, …) gets
+ * the full guard.
+ */
+const DRIVERLESS: ReadonlySet<string> = new Set([
+  "rev-parse",
+  "symbolic-ref",
+  "show-ref",
+  "for-each-ref",
+  "update-ref",
+  "commit-tree",
+  "ls-tree",
+  "merge-base",
+  "config",
+]);
+
+const FIXED_GUARD_ENV: Readonly<Record<string, string>> = configEnv(GUARD_CONFIG);
+
 async function runOnce(args: readonly string[], cwd: string, opts: GitRunOptions): Promise<ProcResult> {
-  const guardEnv = await guard.envFor(cwd);
+  // Only the plain form `git <sub> …`: a leading `-c` or `-C` could change what the command does.
+  const guardEnv = DRIVERLESS.has(args[0] ?? "") ? FIXED_GUARD_ENV : await guard.envFor(cwd);
   return runProcess(["git", ...args], {
     cwd,
     passThrough: GIT_PASS_THROUGH,

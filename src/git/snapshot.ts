@@ -1,4 +1,5 @@
-import { copyFile, rm } from "node:fs/promises";
+import { copyFile, readFile, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
 import { pathExists } from "../core/fs.js";
 import { PINNED_DIFF_ARGS } from "./diff.js";
@@ -38,8 +39,15 @@ export async function snapshotTree(worktree: string, base: string, indexFile: st
  * ran: its stat data lets the first snapshot hash only what the agent changed.
  */
 export async function seedSnapshotIndex(worktree: string, indexFile: string): Promise<void> {
-  const r = await git(worktree)(["rev-parse", "--path-format=absolute", "--git-path", "index"]);
-  await copyFile(r.stdout.trim(), indexFile);
+  // A worktree omk just added names its git dir in its `.git` file: no git process needed to find it.
+  const gitFile = await readFile(join(worktree, ".git"), "utf8").catch(() => "");
+  const m = /^gitdir: (.+)\n?$/.exec(gitFile);
+  const gitDir = m?.[1] === undefined ? null : resolve(worktree, m[1]);
+  const index =
+    gitDir !== null
+      ? join(gitDir, "index")
+      : (await git(worktree)(["rev-parse", "--path-format=absolute", "--git-path", "index"])).stdout.trim();
+  await copyFile(index, indexFile);
 }
 
 export interface TreeDiff {

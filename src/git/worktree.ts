@@ -34,10 +34,20 @@ async function discardNewWorktree(root: string, target: string): Promise<void> {
  * has then already created the branch (at `base`) but removed the half-made worktree, so a retry checks
  * out that branch instead of creating it again.
  */
-export async function addWorktree(root: string, path: string, branch: string, base: string): Promise<void> {
+export async function addWorktree(
+  root: string,
+  path: string,
+  branch: string,
+  base: string,
+  opts: { ifBranchExists?: "fail" | "attach" } = {},
+): Promise<"created" | "reattached"> {
   checkRevArg(branch, "branch");
   const [baseSha, existingBranch] = await Promise.all([headCommit(root, base), branchCommit(root, branch)]);
   const target = resolve(root, path);
+  if (existingBranch !== null && opts.ifBranchExists === "attach") {
+    await attachWorktree(root, target, branch);
+    return "reattached";
+  }
   if (existingBranch !== null) {
     throw new OmkError("GIT_FAILED", `branch ${branch} already exists`, {
       hint: `choose another branch name, or delete it first (git branch -D ${branch})`,
@@ -66,7 +76,7 @@ export async function addWorktree(root: string, path: string, branch: string, ba
         await g(["update-ref", "-d", `refs/heads/${branch}`, baseSha], { allowFail: true });
         throw error;
       }
-      return;
+      return "created";
     }
     if (attempt + 1 >= LOCK_ATTEMPTS || !isTransientLockError(r.stderr)) {
       // Best effort: drop the branch our failed attempts created (it did not exist before). update-ref,

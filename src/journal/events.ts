@@ -48,6 +48,13 @@ const GateRecordSchema = z.looseObject({
   stdoutSha256: sha256,
   stderrSha256: sha256,
   tail: z.string(),
+  failures: z
+    .object({
+      format: z.string(),
+      total: count,
+      tests: z.array(z.object({ name: z.string(), location: z.string().nullable(), message: z.string() })),
+    })
+    .optional(),
   error: z.string().optional(),
 });
 export type GateRecord = z.infer<typeof GateRecordSchema>;
@@ -141,6 +148,17 @@ const RunEventSchemas = {
     cutBytes: count,
     batches: count,
   }),
+  /**
+   * How the agent's turn is confined, before each turn: `bwrap` or `none` (with why), what was
+   * requested (`--sandbox`), and the agent's network inside.
+   */
+  Confinement: z.looseObject({
+    attempt,
+    mode: z.enum(["bwrap", "none"]),
+    requested: z.enum(["auto", "required", "off"]),
+    network: z.enum(["none", "host"]),
+    reason: z.string().optional(),
+  }),
   /** The turn's leftovers were stopped before omk looked at the worktree. */
   AgentStopped: z.looseObject({ attempt, killed: z.array(int) }),
   /** The worktree as a tree (private index); commits the agent made itself are noted, never used. */
@@ -223,6 +241,10 @@ const RunEventSchemas = {
     regated: z.boolean().optional(),
     /** `land --no-regate`: the gates were not re-run before the fast-forward. */
     regateSkipped: z.boolean().optional(),
+    /** What the land rested on: gates re-run, a signed receipt of a confined run, or --no-regate. */
+    trust: z.enum(["regate", "receipt", "no-regate"]).optional(),
+    /** The receipt's signing key (trust "receipt"), or why the receipt was not enough (trust "regate"). */
+    receipt: z.looseObject({ keyid: z.string().optional(), refused: z.string().optional() }).optional(),
     onto: z.string().nullable().optional(),
     mode: z.string().optional(),
   }),

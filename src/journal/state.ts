@@ -30,7 +30,8 @@ export interface AttemptState {
   allowed: { path: string; glob: string }[];
   /** What changed in the repository outside the worktree (RepoTampered). */
   tampered: string[];
-  findings: { path: string; line: number; rule: string }[];
+  /** `preview` is the redacted line, or for `unscannable` why the path could not be scanned. */
+  findings: { path: string; line: number; rule: string; preview?: string | undefined }[];
   gates: GateRecord[];
   outcome: AttemptOutcome | null;
   /** The agent's text output: counted from AgentOutput batches, then as saved (AgentOutputSaved). */
@@ -43,6 +44,14 @@ export interface AttemptOutput {
   bytes: number;
   batches: number;
   saved: { file: string; sha256: string; bytes: number; cutBytes: number } | null;
+}
+
+export interface Confinement {
+  attempt: number;
+  mode: "bwrap" | "none";
+  requested: "auto" | "required" | "off";
+  network: "none" | "host";
+  reason?: string;
 }
 
 export interface RunState {
@@ -71,6 +80,8 @@ export interface RunState {
   committed: { commit: string; tree: string | null; parent: string | null } | null;
   proofWritten: boolean;
   landed: { commit: string; fastForward: boolean } | null;
+  /** How the last agent turn was confined (the last Confinement event), null before any. */
+  confinement: Confinement | null;
   lastTs: string;
   events: number;
 }
@@ -103,6 +114,7 @@ export function initialRunState(first: TypedEvent<"RunStarted">): RunState {
     committed: null,
     proofWritten: false,
     landed: null,
+    confinement: null,
     lastTs: first.ts,
     events: 1,
   };
@@ -216,7 +228,12 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       attemptOf(s, e.data.attempt).allowed.push({ path: e.data.path, glob: e.data.glob });
       break;
     case "SecurityFinding":
-      attemptOf(s, e.data.attempt).findings.push({ path: e.data.path, line: e.data.line, rule: e.data.rule });
+      attemptOf(s, e.data.attempt).findings.push({
+        path: e.data.path,
+        line: e.data.line,
+        rule: e.data.rule,
+        preview: e.data.preview,
+      });
       break;
     case "GateStarted": {
       // A re-run of the same gate (after resume) replaces the earlier result.
@@ -246,16 +263,26 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
     case "ProofWritten":
       s.proofWritten = true;
       break;
+    case "Confinement":
+      s.confinement = {
+        attempt: e.data.attempt,
+        mode: e.data.mode,
+        requested: e.data.requested,
+        network: e.data.network,
+        ...(e.data.reason === undefined ? {} : { reason: e.data.reason }),
+      };
+      break;
     case "Landed":
       s.landed = { commit: e.data.commit, fastForward: e.data.fastForward };
       break;
-    case "RunStarted":
-    case "WorkspaceSetup":
     case "Committed": {
       const { commit, tree, parent } = e.data as { commit: string | null; tree?: string; parent?: string };
       s.committed = commit === null ? null : { commit, tree: tree ?? null, parent: parent ?? null };
       break;
     }
+    // RunStarted only opens a ledger (initialRunState); WorkspaceSetup steps are progress only.
+    case "RunStarted":
+    case "WorkspaceSetup":
     case "ApprovalAsked":
     case "AgentStopped":
       break;

@@ -45,9 +45,27 @@ const GIT_TREES = ["hooks", "info"] as const;
 const CHECKOUT_IGNORED_PREFIX = ".omk/worktrees/";
 
 /**
+ * The common git dir of each root fingerprinted in this process: a run fingerprints the same root
+ * three times per attempt. Kept, not re-read: an agent that moves or replaces `.git` makes the files
+ * read from the remembered dir disappear and `status`/`for-each-ref` see another repository, and both
+ * show up as changes.
+ */
+const commonDirs = new Map<string, Promise<string>>();
+
+function commonDirOf(root: string): Promise<string> {
+  let dir = commonDirs.get(root);
+  if (dir === undefined) {
+    dir = gitCommonDir(root);
+    dir.catch(() => commonDirs.delete(root));
+    commonDirs.set(root, dir);
+  }
+  return dir;
+}
+
+/**
  * Fingerprint the repository at `root` (the main checkout). Refs under `excludeRefPrefixes` (omk passes
  * `refs/heads/omk/run/`: concurrent runs move their own branches) are left out, of `packed-refs` too.
- * Three git processes, run in parallel with each other and with the file reads.
+ * Two git processes (three the first time), run in parallel with each other and with the file reads.
  */
 export async function fingerprintRepo(
   root: string,
@@ -55,7 +73,7 @@ export async function fingerprintRepo(
 ): Promise<RepoFingerprint> {
   const excluded = (name: string) => opts.excludeRefPrefixes.some((p) => name.startsWith(p));
   const [gitFiles, refs, status] = await Promise.all([
-    gitCommonDir(root).then((dir) => readGitFiles(dir, excluded)),
+    commonDirOf(root).then((dir) => readGitFiles(dir, excluded)),
     listRefs(root),
     statusPorcelain(root),
   ]);

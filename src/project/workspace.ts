@@ -1,9 +1,8 @@
 import { copyFile, lstat, mkdir, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { OmkError } from "../core/errors.js";
-import { branchExists } from "../git/refs.js";
 import { isIgnored } from "../git/repo.js";
-import { addWorktree, attachWorktree } from "../git/worktree.js";
+import { addWorktree } from "../git/worktree.js";
 import { defaultSpawner, type Spawner } from "../proc/context.js";
 import { quoteArgv } from "../proc/quote.js";
 import { isSafeAgentPath } from "../security/paths.js";
@@ -28,12 +27,7 @@ export async function ensureWorktree(
 ): Promise<"created" | "existing" | "reattached"> {
   if ((await lstat(worktree).catch(() => null)) !== null) return "existing";
   await mkdir(dirname(worktree), { recursive: true });
-  if (await branchExists(root, branch)) {
-    await attachWorktree(root, worktree, branch);
-    return "reattached";
-  }
-  await addWorktree(root, worktree, branch, base);
-  return "created";
+  return addWorktree(root, worktree, branch, base, { ifBranchExists: "attach" });
 }
 
 /**

@@ -14,9 +14,10 @@ import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
 import { buildProof } from "./build.js";
 import { type Proof, ProofSchema } from "./schema.js";
+import { receiptCheck } from "./verify-run-receipt.js";
 
 export interface ProofCheck {
-  name: "ledger" | "integrity" | "proof" | "artifacts" | "branch" | "commit" | "gates";
+  name: "ledger" | "integrity" | "proof" | "artifacts" | "branch" | "commit" | "receipt" | "gates";
   ok: boolean;
   detail: string;
 }
@@ -68,6 +69,7 @@ export async function verifyProof(opts: {
           : `${loc.branch} is at ${branchHead.slice(0, 12) || "(missing)"}, proof says ${head.slice(0, 12)}`,
   });
   if (proof?.tree && head !== null) checks.push(await commitCheck(project.root, proof, head));
+  if (proof?.tree && head !== null) checks.push(await receiptCheck(project.dirs, loc.dir, journal, proof));
 
   if (opts.rerunGates && head !== null && proof) checks.push(await rerunGates(opts, proof));
   return { ok: checks.every((c) => c.ok), runId: loc.runId, status: proof?.status ?? null, checks };

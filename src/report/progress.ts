@@ -61,7 +61,11 @@ export class RunProgress {
         this.say(`  blocked: ${e.data.path} (${e.data.reason})`);
         break;
       case "SecurityFinding":
-        this.say(`  blocked: possible secret (${e.data.rule}) in ${e.data.path}:${e.data.line}`);
+        this.say(
+          e.data.rule === "unscannable"
+            ? `  blocked: ${e.data.path} could not be scanned: ${e.data.preview}`
+            : `  blocked: possible secret (${e.data.rule}) in ${e.data.path}${e.data.line > 0 ? `:${e.data.line}` : ""}`,
+        );
         break;
       case "GateStarted":
         this.gates.set(e.data.name, "running");

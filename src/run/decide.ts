@@ -19,7 +19,7 @@ export function decideStatus(s: RunState): { status: RunStatus; reasons: string[
   for (const f of last.findings)
     reasons.push(
       f.rule === "unscannable"
-        ? `${f.path} could not be scanned for secrets (a change omk cannot vouch for)`
+        ? `${f.path} could not be scanned for secrets (a change omk cannot vouch for)${f.preview ? `: ${f.preview}` : ""}`
         : `possible secret (${f.rule}) in ${f.path}${f.line > 0 ? `:${f.line}` : ""}`,
     );
   if (reasons.length > 0) return { status: "blocked", reasons };

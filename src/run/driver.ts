@@ -17,9 +17,10 @@ import type { ProjectLocation, RunLocation } from "../project/locate.js";
 import { ensureWorktree, prepareWorkspace } from "../project/workspace.js";
 import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
 import { runAgentTurn, type TurnOutcome } from "./agent-turn.js";
+import { gateSpawner, type RunSandbox } from "./confinement.js";
 import { decideAttemptOutcome, decideStatus } from "./decide.js";
 import { type Evaluation, evaluateAttempt } from "./evaluate.js";
-import { buildFeedback } from "./feedback.js";
+import { buildFeedback, promptWithFeedback } from "./feedback.js";
 import { checkRepository, repoFingerprint } from "./repo-check.js";
 import { resumePoint } from "./resume-point.js";
 
@@ -39,6 +40,8 @@ export interface DriveOptions {
   proc: ProcessContext;
   signal: AbortSignal;
   ask: AskFn | null;
+  /** How the agent and the gates are confined; undefined: not at all, and nothing recorded. */
+  sandbox?: RunSandbox | undefined;
 }
 
 export interface DriveResult {
@@ -108,9 +111,10 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         if (point.feedbackFrom !== null) {
           const prev = s.attempts.find((a) => a.n === point.feedbackFrom);
           if (prev) {
-            prompt = buildFeedback(s.task, prev, s.maxAttempts);
+            const feedback = buildFeedback(prev, s);
+            prompt = promptWithFeedback(s.task, feedback);
             feedbackFile = join(o.loc.artifacts, `feedback-${n}.md`);
-            await writeFile(feedbackFile, prompt, { mode: PRIVATE_FILE_MODE });
+            await writeFile(feedbackFile, feedback, { mode: PRIVATE_FILE_MODE });
           }
         }
         const turn: TurnOutcome = await runAgentTurn(o, s, n, prompt, feedbackFile, session).catch(
@@ -173,6 +177,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
             parentEnv: o.parentEnv,
             signal: o.signal,
             proc: o.proc,
+            // The gates run the agent's code: confined in the gate workspace like the agent.
+            gateProc: o.sandbox && (await gateSpawner(o.sandbox, o.proc, s.root, gateWorkspace.dir)),
             hooks: {
               onSnapshot: async (snap) => {
                 await journal.append("Snapshot", {
@@ -266,9 +272,15 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
       // finalize: commit exactly the tree that was judged, on the base; the agent's commits stay out.
       const verdict = decideStatus(s);
       let head: string = s.base;
-      const judged = s.attempts[s.attempts.length - 1]?.tree ?? null;
+      const last = s.attempts[s.attempts.length - 1];
+      const judged = last?.tree ?? null;
       const commits = verdict.status === "ready" || verdict.status === "not_ready";
-      if (commits && judged !== null && judged !== (await treeOf(s.root, s.base))) {
+      // The recorded diff says whether the tree differs from the base (every difference of two trees
+      // is a file entry in it); only without one does git have to compare.
+      const differs =
+        judged !== null &&
+        (last?.diff ? last.diff.files.length > 0 : judged !== (await treeOf(s.root, s.base)));
+      if (commits && judged !== null && differs) {
         head = await commitTree(s.root, judged, s.base, commitMessage(s));
         await journal.append("Committed", { commit: head, branch: s.branch, tree: judged, parent: s.base });
       } else if (commits) {

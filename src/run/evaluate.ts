@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { isOmkError, type OmkError } from "../core/errors.js";
 import type { GateEvidence } from "../gates/evidence.js";
 import { runGates } from "../gates/runner.js";
 import type { GateSpec } from "../gates/schema.js";
@@ -12,13 +13,14 @@ import type { WorkspaceConfig } from "../project/config-schema.js";
 import type { GateWorkspace } from "../project/gate-workspace.js";
 import { isSafeAgentPath } from "../security/paths.js";
 import { jsonValueAt, protectionRules } from "../security/protected.js";
-import { type SecretFinding, scanFiles } from "../security/secret-scan.js";
+import { redactText } from "../security/redact.js";
+import { type SecretFinding, scanFiles, UNSCANNABLE_RULE } from "../security/secret-scan.js";
 import { SYMLINK_OUTSIDE_REASON } from "../security/symlinks.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
 
 export interface Evaluation {
-  /** The tree that was judged: the diff, policy, scan and gates all saw exactly this. */
-  tree: string;
+  /** The tree that was judged: the diff, policy, scan and gates all saw exactly this; null when the worktree could not be snapshotted. */
+  tree: string | null;
   files: ChangedFile[];
   added: number;
   deleted: number;
@@ -33,7 +35,9 @@ export interface Evaluation {
 
 export interface EvaluateHooks {
   onSnapshot?: (s: { tree: string; agentCommits: { commit: string; subject: string }[] }) => Promise<void>;
-  onDiff?: (e: Pick<Evaluation, "tree" | "files" | "added" | "deleted" | "patch">) => Promise<void> | void;
+  onDiff?: (
+    e: { tree: string } & Pick<Evaluation, "files" | "added" | "deleted" | "patch">,
+  ) => Promise<void> | void;
   onViolation?: (v: { path: string; reason: string }) => Promise<void> | void;
   /** A protected path the person allowed for this run (`--allow-path`). */
   onAllowed?: (a: { path: string; glob: string }) => Promise<void> | void;
@@ -66,12 +70,43 @@ export async function evaluateAttempt(opts: {
   parentEnv: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;
   proc?: Spawner | undefined;
+  /** Who starts the gates (a confined spawner); default `proc`. Setup is trusted config and uses `proc`. */
+  gateProc?: Spawner | undefined;
   hooks: EvaluateHooks;
 }): Promise<Evaluation> {
   const { worktree, base, hooks } = opts;
-  const tree = await snapshotTree(worktree, base, opts.snapshotIndex);
-  await hooks.onSnapshot?.({ tree, agentCommits: await commitsSince(worktree, base, "HEAD") });
-  const diff = await diffTrees(worktree, base, tree);
+  const tree = await snapshotTree(worktree, base, opts.snapshotIndex).catch((err: unknown) => {
+    if (isOmkError(err) && err.code === "GIT_FAILED") return unsnapshottable(err);
+    throw err;
+  });
+  if (typeof tree !== "string") {
+    // Nothing can be judged, so nothing may land: a blocking finding, and the attempt ends like any
+    // other blocked one (a resume finds it finished instead of failing on the same files again).
+    await hooks.onFinding?.(tree);
+    return {
+      tree: null,
+      files: [],
+      added: 0,
+      deleted: 0,
+      patch: null,
+      violations: [],
+      findings: [tree],
+      setupFailed: null,
+      gates: null,
+      interrupted: false,
+    };
+  }
+  const gw = opts.gateWorkspace;
+  // Independent once the tree exists, so in parallel (each is a git process): the agent's own commits,
+  // the diff, and the gate workspace checkout of the tree. The gate workspace then holds exactly the
+  // tree: the checks read what is committed, not what the agent's worktree holds at this moment, and
+  // nothing runs there before they pass.
+  const [agentCommits, diff] = await Promise.all([
+    commitsSince(worktree, base, "HEAD"),
+    diffTrees(worktree, base, tree),
+    gw.checkout(tree, opts.workspace),
+  ]);
+  await hooks.onSnapshot?.({ tree, agentCommits });
   const violations: Evaluation["violations"] = [];
   for (const f of diff.files) {
     for (const p of f.oldPath ? [f.path, f.oldPath] : [f.path]) {
@@ -79,17 +114,14 @@ export async function evaluateAttempt(opts: {
       if (!v.ok) violations.push({ path: p, reason: v.reason });
     }
   }
-  // The gate workspace now holds exactly the tree: the checks read what is committed, not what the
-  // agent's worktree holds at this moment. Nothing runs there before the checks pass.
-  const gw = opts.gateWorkspace;
   const changed = diff.files.length > 0;
-  if (changed) await gw.checkout(tree, opts.workspace);
-  const scanRoot = changed ? gw.dir : worktree;
-  const allowed = await checkProtected(opts, diff.files, scanRoot, violations);
   const present = diff.files.filter((f) => f.status !== "D").map((f) => f.path);
   // One pass reads each changed file once: secret shapes in content (any size and encoding) and in
   // the path itself, whatever cannot be scanned (a finding, never a silent skip), and symlinks out.
-  const scan = await scanFiles(scanRoot, present);
+  const [allowed, scan] = await Promise.all([
+    checkProtected(opts, diff.files, gw.dir, violations),
+    scanFiles(gw.dir, present),
+  ]);
   for (const p of scan.symlinksOutside) violations.push({ path: p, reason: SYMLINK_OUTSIDE_REASON });
   let patch: Evaluation["patch"] = null;
   // A patch with a secret in it would persist the secret: keep patches only for clean changes.
@@ -125,11 +157,30 @@ export async function evaluateAttempt(opts: {
     root: gw.dir,
     parentEnv: opts.parentEnv,
     signal: opts.signal,
-    proc: opts.proc,
+    proc: opts.gateProc ?? opts.proc,
     ...(hooks.onGateStart ? { onGateStart: hooks.onGateStart } : {}),
     ...(hooks.onGateResult ? { onGateResult: hooks.onGateResult } : {}),
   });
   return { ...judged, gates: result.gates, interrupted: opts.signal?.aborted === true };
+}
+
+/**
+ * git could not record the worktree as a tree (a nested repository without a commit, a file it cannot
+ * read, …): a finding naming the path git named, with git's own words as the reason.
+ */
+function unsnapshottable(err: OmkError): SecretFinding {
+  const stderr = String((err.details as { stderrTail?: unknown } | undefined)?.stderrTail ?? err.message);
+  const path = /'([^'\n]+)'/.exec(stderr)?.[1] ?? ".";
+  const why = stderr.split("\n").find((l) => l.trim() !== "") ?? "git could not record the files";
+  return {
+    path: redactText(path),
+    line: 0,
+    rule: UNSCANNABLE_RULE,
+    preview: redactText(
+      `omk cannot snapshot the worktree (${why.replace(/^(error|fatal): /, "")}); nothing of this attempt can be judged or land. A nested repository needs a commit (or remove its .git)`,
+    ).slice(0, 400),
+    where: "file",
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { RunJournalEvent } from "../journal/events.js";
 import { assertWritable, RunJournal, readRunJournal } from "../journal/run-journal.js";
 import type { AskFn } from "../policy/approval.js";
 import type { ExecutionMode } from "../policy/execution-mode.js";
+import type { SandboxMode, SandboxNetwork } from "../proc/sandbox.js";
 import { gateWorkspaceDirs } from "../project/gate-workspace.js";
 import { gatesAtCommit, type TreeGates } from "../project/gates.js";
 import { type RunLocation, resolveRunId, runLocation } from "../project/locate.js";
@@ -16,9 +17,11 @@ import { writeProof } from "../proof/write.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
 import { resolveAgent } from "./adapters.js";
 import { reapOrphans, runProcessContext } from "./children.js";
+import { planSandbox, type RunSandbox } from "./confinement.js";
 import { type DriveResult, driveRun } from "./driver.js";
 import { startHeartbeat } from "./live.js";
 import { assertHasCommits } from "./preflight.js";
+import { ensureReceipt } from "./receipt.js";
 
 /** What a fresh run and a resumed one share: where, the environment, the interrupt, the policy's ask. */
 export interface RunCommonOptions {
@@ -29,6 +32,9 @@ export interface RunCommonOptions {
   ask: AskFn | null;
   /** Observers of the run's journal (progress view): each event once it is durable. */
   onEvent?: ((e: RunJournalEvent) => void) | undefined;
+  /** `--sandbox` and `--network`; unset: the run's recorded choice (resume), else the config's. */
+  sandbox?: SandboxMode | undefined;
+  network?: SandboxNetwork | undefined;
 }
 
 export interface StartRunOptions extends RunCommonOptions {
@@ -59,14 +65,21 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     throw new OmkError("USAGE", "the task is empty", { hint: 'omk run "describe the change you want"' });
   const project = await openProject(o.cwd, o.parentEnv);
   const { root, config } = project;
-  if (o.base === undefined) await assertHasCommits(root);
-  // Independent reads of the repository, in parallel: each is a git process.
+  // Independent reads of the repository, in parallel: each is a git process. The base's gates are
+  // read as soon as the base is known; their errors still surface in order, after the checks below.
   const checkDirty = o.base === undefined && !o.allowDirty;
+  const baseP = headCommit(root, o.base ?? "HEAD").catch(async (err: unknown) => {
+    // A branch with no commits yet gets its own usage error.
+    if (o.base === undefined) await assertHasCommits(root);
+    throw err;
+  });
+  const gatesP = baseP.then((b) => gatesAtCommit(root, b, o.parentEnv));
+  gatesP.catch(() => {});
   const [dirty, base, baseBranch] = await Promise.all([
     checkDirty
       ? isDirty(root, { ignore: [".omk/worktrees/"] })
       : Promise.resolve({ dirty: false, entries: [] as string[] }),
-    headCommit(root, o.base ?? "HEAD"),
+    baseP,
     currentBranch(root),
   ]);
   if (dirty.dirty) {
@@ -88,9 +101,17 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     agentBin: o.agentBin,
     preflight: true,
   });
+  const sandbox = await planSandbox({
+    mode: o.sandbox,
+    network: o.network,
+    config,
+    needs: agent.descriptor.sandbox,
+    env: o.parentEnv,
+    dirs: project.dirs,
+  });
   // Judged by the gates as committed at the base: an uncommitted gates.toml does not count (and makes
   // the tree dirty), so the agent's run cannot be judged by rules nobody committed.
-  const runGates = await gatesAtCommit(root, base, o.parentEnv);
+  const runGates = await gatesP;
   // A gate that cannot run would burn every attempt and be blamed on the agent: refuse now.
   assertGatesRunnable(runGates.gates, root, o.parentEnv, runGates.source);
   await ensurePrivateDir(loc.artifacts);
@@ -123,7 +144,14 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   );
   try {
     o.onRunId?.(loc);
-    const r = await driveAndFinish(journal, { ...o, project, loc, gates: runGates, adapter: agent.adapter });
+    const r = await driveAndFinish(journal, {
+      ...o,
+      project,
+      loc,
+      gates: runGates,
+      adapter: agent.adapter,
+      plan: sandbox,
+    });
     return { ...r, project, loc };
   } finally {
     await journal.close();
@@ -148,7 +176,12 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
     }
     const before = journal.state;
     if (before.finished) {
-      const r = await finish(journal, loc, { state: before, interrupted: false });
+      const r = await receipted(
+        journal,
+        project,
+        loc,
+        await finish(journal, loc, { state: before, interrupted: false }),
+      );
       return { ...r, project, loc };
     }
     const agent = await resolveAgent(before.agent.name, {
@@ -159,6 +192,15 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
       agentBin: before.agent.bin ?? undefined,
       preflight: false,
     });
+    const sandbox = await planSandbox({
+      mode: o.sandbox,
+      network: o.network,
+      prior: before.confinement,
+      config: project.config,
+      needs: agent.descriptor.sandbox,
+      env: o.parentEnv,
+      dirs: project.dirs,
+    });
     // A SIGKILLed omk leaves its agent or gate running in the worktree: stop them before starting anew.
     const reaped = await reapOrphans(loc.dir, [before.worktree, ...(await gateWorkspaceDirs(project.root))]);
     await journal.append("RunResumed", {
@@ -167,7 +209,14 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
       reapedGroups: reaped.length,
     });
     const gates = await gatesAtCommit(project.root, before.base, o.parentEnv);
-    const r = await driveAndFinish(journal, { ...o, project, loc, gates, adapter: agent.adapter });
+    const r = await driveAndFinish(journal, {
+      ...o,
+      project,
+      loc,
+      gates,
+      adapter: agent.adapter,
+      plan: sandbox,
+    });
     return { ...r, project, loc };
   } finally {
     await journal.close();
@@ -175,10 +224,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
 }
 
 /** The loop in the run's own process context, then — when it finished — the proof. */
-async function driveAndFinish(
-  journal: RunJournal,
-  o: RunCommonOptions & { project: Project; loc: RunLocation; gates: TreeGates; adapter: RunOutcomeAdapter },
-): Promise<DriveResult> {
+async function driveAndFinish(journal: RunJournal, o: DriveContext): Promise<DriveResult> {
   // Who is driving the run right now (live.json, outside the ledger): `run list` tells running from crashed.
   const before = journal.state;
   const live = await startHeartbeat(o.loc.dir, {
@@ -195,10 +241,7 @@ async function driveAndFinish(
   }
 }
 
-async function drive(
-  journal: RunJournal,
-  o: RunCommonOptions & { project: Project; loc: RunLocation; gates: TreeGates; adapter: RunOutcomeAdapter },
-): Promise<DriveResult> {
+async function drive(journal: RunJournal, o: DriveContext): Promise<DriveResult> {
   const r = await driveRun({
     journal,
     project: o.project,
@@ -212,15 +255,30 @@ async function drive(
     proc: runProcessContext(o.loc.dir),
     signal: o.signal,
     ask: o.ask,
+    sandbox: o.plan,
   });
-  return finish(journal, o.loc, r);
+  return receipted(journal, o.project, o.loc, await finish(journal, o.loc, r));
 }
 
 type RunOutcomeAdapter = Parameters<typeof driveRun>[0]["adapter"];
+
+type DriveContext = RunCommonOptions & {
+  project: Project;
+  loc: RunLocation;
+  gates: TreeGates;
+  adapter: RunOutcomeAdapter;
+  plan: RunSandbox;
+};
 
 /** A finished run always ends with its proof, whoever started it. */
 async function finish(journal: RunJournal, loc: RunLocation, r: DriveResult): Promise<DriveResult> {
   if (r.interrupted || !r.state.finished || r.state.proofWritten) return r;
   await writeProof(journal, loc.proofFile, VERSION);
   return { ...r, state: journal.state };
+}
+
+/** …and its signed receipt (also when a crash came between the proof and the receipt). */
+async function receipted(journal: RunJournal, project: Project, loc: RunLocation, r: DriveResult) {
+  if (!r.interrupted && r.state.finished && r.state.proofWritten) await ensureReceipt(journal, project, loc);
+  return r;
 }

@@ -89,10 +89,29 @@ function showName(name: string): string {
   return quoted.length > 66 ? `${quoted.slice(0, 63)}…"` : quoted;
 }
 
+/**
+ * Every child gets the same few dozen values (PATH, LANG, git's GIT_CONFIG_* guard settings, …); a run
+ * starts ~40 processes, and the shape check is most of what building an environment costs. The check
+ * is a pure function of the value, so its answers are kept (short values only, bounded count).
+ */
+const shapeCache = new Map<string, string | null>();
+const SHAPE_CACHE_ENTRIES = 4096;
+const SHAPE_CACHE_MAX_VALUE = 4096;
+
+function shapeOf(value: string): string | undefined {
+  if (value.length > SHAPE_CACHE_MAX_VALUE) return secretShapeIn(value);
+  const hit = shapeCache.get(value);
+  if (hit !== undefined) return hit ?? undefined;
+  const shape = secretShapeIn(value);
+  if (shapeCache.size >= SHAPE_CACHE_ENTRIES) shapeCache.clear();
+  shapeCache.set(value, shape ?? null);
+  return shape;
+}
+
 /** Why an explicit entry looks like a credential — by name, or by the shape of its value (named by rule only) — or undefined. */
 function credentialSuspicion(name: string, value: string): string | undefined {
   if (isSecretLikeEnvName(name)) return "it looks like a credential";
-  const shape = secretShapeIn(value);
+  const shape = shapeOf(value);
   return shape === undefined ? undefined : `its value looks like a credential (${shape})`;
 }
 
@@ -122,7 +141,7 @@ export function sanitizeEnv(
       continue;
     }
     if (!isValidEnvName(name) || value.includes("\0")) continue;
-    const shape = secretShapeIn(value);
+    const shape = shapeOf(value);
     if (shape !== undefined) {
       warn(`not passing ${showName(name)} to the child: its value looks like a credential (${shape})`);
       continue;

@@ -224,10 +224,13 @@ function buildAnchors(): Anchor[] {
     for (const trigger of rule.triggers) add(trigger, evaluate, bounded);
   }
   for (const trigger of ASSIGNMENT_TRIGGERS) add(trigger, evaluateAssignment, false);
+  // Every anchor starts from the same 64 Ki table: built once and copied (a fill loop per anchor made
+  // loading this module cost ~20 ms, on every omk command).
+  const notAlnum = new Uint8Array(65536);
+  for (let c = 0; c < notAlnum.length; c++) notAlnum[c] = ALNUM[c] === 1 ? 0 : 1;
   return [...byLiteral].map(([literal, { direct, words, fixed }]) => {
     const maxWord = Math.max(-1, ...words.keys());
-    const before = new Uint8Array(65536);
-    for (let c = 0; c < before.length; c++) before[c] = ALNUM[c] === 1 ? 0 : 1;
+    const before = notAlnum.slice();
     for (const [offset, building] of words) {
       for (const list of building.values()) {
         for (const { leads } of list)

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { leaks, ofKind, type Project, project } from "../helpers/project.js";
 import {
@@ -111,6 +111,36 @@ describe("secrets an agent hides", () => {
     for (const [kind] of NEW_KINDS) expect(found.has(`cfg/${kind}.txt`), kind).toBe(true);
     for (const [kind, token] of NEW_KINDS)
       expect(leaks(token, p.stateFiles(), { stdout: r.stdout, stderr: r.stderr }), kind).toEqual([]);
+  });
+});
+
+describe("a worktree omk cannot snapshot", () => {
+  it("a nested repository without a commit blocks the attempt with git's reason, and resume does not retry it", async () => {
+    p = await project({ "gate.mjs": GATE }, { gates: [{ name: "check", args: ["gate.mjs"] }] });
+    const marker = `${p.sb.dir}/gate-ran`;
+    // `git init` inside the worktree (scaffolding tools do it) leaves a repository git cannot add.
+    const agent = p.script(
+      "agent",
+      `import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+mkdirSync("pkg", { recursive: true });
+spawnSync("git", ["init", "-q", "pkg"], { stdio: "inherit" });
+writeFileSync("pkg/index.js", "export {};\\n");
+writeFileSync("a.txt", "changed\\n");
+`,
+    );
+    const { doc, r } = await p.execRun(agent, { env: { OMK_TEST_GATE_MARKER: marker } });
+    expect(doc.status, `${doc.reasons.join("\n")}\n${r.stderr}`).toBe("blocked");
+    expect(doc.reasons.join("\n")).toMatch(/pkg\/ could not be scanned .*does not have a commit checked out/);
+    const ledger = p.ledger(doc.runId);
+    expect(ofKind(ledger, "AttemptFinished").map((e) => e.data["outcome"])).toEqual(["blocked"]);
+    expect(ofKind(ledger, "Committed")).toEqual([]);
+    // The gates never ran: nothing of the agent's may execute when nothing can be judged.
+    expect(existsSync(marker)).toBe(false);
+    const again = await p.omk(["run", "resume", doc.runId, "--json"]);
+    expect(again.code).toBe(1);
+    expect(again.json<{ status: string }>().status).toBe("blocked");
+    expect(ofKind(p.ledger(doc.runId), "AttemptStarted")).toHaveLength(1);
   });
 });
 

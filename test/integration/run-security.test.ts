@@ -185,9 +185,10 @@ if (process.env.OMK_ATTEMPT === "1") process.exit(3);
     expect(doc.attempts).toBe(2);
 
     const env = JSON.parse(readFileSync(dump, "utf8")) as Record<string, string>;
-    // The dump is from attempt 2, whose prompt is the feedback (it carries the task).
+    // The dump is from attempt 2: the feedback is in its own file, OMK_TASK still the task alone.
     expect(env["OMK_ATTEMPT"]).toBe("2");
-    expect(env["OMK_TASK"]).toContain("Task: fix the thing");
+    expect(env["OMK_TASK"]).toBe("fix the thing");
+    expect(env["OMK_FEEDBACK_FILE"]).toMatch(/feedback-2\.md$/);
     for (const name of ["OPENAI_API_KEY", "GITHUB_TOKEN", "MY_SERVICE_TOKEN"])
       expect(env).not.toHaveProperty(name);
     for (const needle of [OPENAI, GHP, STRIPE]) expect(JSON.stringify(env)).not.toContain(needle);

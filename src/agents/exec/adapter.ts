@@ -13,8 +13,10 @@ import type {
 
 /**
  * `--agent exec --agent-bin <path> [--agent-arg X]…`: any command as an agent. Each prompt runs
- * `[agentBin, ...agentArgs]` once in the worktree with the task on stdin and (up to 64 KiB) in OMK_TASK, the attempt
- * number in OMK_ATTEMPT and, on retries, the feedback file in OMK_FEEDBACK_FILE. The exit code is the verdict.
+ * `[agentBin, ...agentArgs]` once in the worktree. stdin gets the prompt: the task, and on a retry the
+ * task followed by the feedback. OMK_TASK holds the task alone (up to 64 KiB), on every attempt;
+ * OMK_ATTEMPT the attempt number; on a retry OMK_FEEDBACK_FILE the feedback file. The exit code is
+ * the verdict.
  */
 
 const TAIL_CHARS = 400;
@@ -84,7 +86,9 @@ class ExecSession implements AgentSession {
     // User text as explicit env is intended: it is the task itself, not a credential. One environment
     // string is capped by the kernel (128 KiB on Linux: E2BIG), so a longer task is only on stdin.
     const explicitEnv: Record<string, string> = { OMK_ATTEMPT: String(attempt) };
-    if (Buffer.byteLength(text) <= MAX_ENV_TASK_BYTES) explicitEnv["OMK_TASK"] = text;
+    // The prompt of a retry carries the feedback after the task; OMK_TASK stays the task itself.
+    const task = this.ctx.task ?? text;
+    if (Buffer.byteLength(task) <= MAX_ENV_TASK_BYTES) explicitEnv["OMK_TASK"] = task;
     if (feedbackFile !== undefined) explicitEnv["OMK_FEEDBACK_FILE"] = feedbackFile;
     try {
       const res = await this.ctx.proc.run([this.exe, ...(this.ctx.agentArgs ?? [])], {

@@ -77,6 +77,7 @@ export function registerRunInspect(run: Command): void {
           attemptsDetail: s.attempts,
           usage: s.usage,
           approvals: s.approvals,
+          confinement: s.confinement,
           ledger: {
             ok: verify.ok,
             events: verify.events,
@@ -99,6 +100,13 @@ export function registerRunInspect(run: Command): void {
           ? `  worktree: ${s.worktree}`
           : `  worktree: removed (was ${s.worktree}); the branch keeps the run's commit`,
       );
+      const c = s.confinement;
+      if (c !== null)
+        out.result(
+          c.mode === "bwrap"
+            ? `  confined: bubblewrap sandbox, network ${c.network} (--sandbox ${c.requested})`
+            : `  confined: no, the agent ran unconfined${c.reason ? ` (${c.reason})` : ""} (--sandbox ${c.requested})`,
+        );
       for (const r of s.finished?.reasons ?? []) out.result(`  reason:   ${r}`);
       for (const a of s.attempts) {
         const gates = a.gates.map((g) => `${g.name}:${g.status}`).join(" ");

@@ -7,6 +7,12 @@ import { ExitCode } from "../../core/exit-codes.js";
 import type { RunJournalEvent } from "../../journal/events.js";
 import type { AskFn } from "../../policy/approval.js";
 import type { ExecutionMode } from "../../policy/execution-mode.js";
+import {
+  SANDBOX_MODES,
+  SANDBOX_NETWORKS,
+  type SandboxMode,
+  type SandboxNetwork,
+} from "../../proc/sandbox.js";
 import type { RunCommonOptions, RunOutcome } from "../../run/start.js";
 import { collect, examples, outputFor } from "../context.js";
 import { nearestName } from "../format.js";
@@ -25,6 +31,8 @@ interface RunFlags {
   allowDirty?: boolean;
   allowPath?: string[];
   taskFile?: string;
+  sandbox?: SandboxMode;
+  network?: SandboxNetwork;
 }
 
 const START_EXAMPLES = [
@@ -82,16 +90,18 @@ export function registerRun(program: Command): void {
     .addHelpText("after", examples(START_EXAMPLES.map((e) => e.replace(/^omk run /, "omk run start "))))
     .action(async (words: string[], flags: RunFlags, cmd: Command) => startFromFlags(words, flags, cmd));
 
-  run
+  const resume = run
     .command("resume <run>")
     .description(
       "Continue an interrupted or crashed run from its ledger (run id, unique prefix or suffix, or `last`).",
     )
-    .addHelpText("after", examples(["omk run resume last", "omk run resume run-mf3k2x9a0-7q"]))
-    .action(async (id: string, _flags: unknown, cmd: Command) => {
+    .addHelpText("after", examples(["omk run resume last", "omk run resume run-mf3k2x9a0-7q"]));
+  addSandboxOptions(resume, "the run's recorded choice").action(
+    async (id: string, flags: Pick<RunFlags, "sandbox" | "network">, cmd: Command) => {
       const { resumeRun } = await import("../../run/start.js");
-      await withRun(outputFor(cmd), (common) => resumeRun({ ...common, run: id }));
-    });
+      await withRun(outputFor(cmd), (common) => resumeRun({ ...common, ...sandboxFlags(flags), run: id }));
+    },
+  );
 
   run
     .command("export <run>")
@@ -124,9 +134,49 @@ export function registerRun(program: Command): void {
   registerRunLogs(run);
 }
 
+/**
+ * `--sandbox` and `--network`, on starting and resuming a run. OMK_SANDBOX (the same values) is the
+ * default for a machine or CI that wants every run confined without repeating the flag.
+ */
+function addSandboxOptions(cmd: Command, otherwise: string): Command {
+  return cmd
+    .addOption(
+      new Option(
+        "--sandbox <mode>",
+        `confine the agent and the gates with bubblewrap: auto (when it works here, else run unconfined and say so), required (refuse without), off (default: OMK_SANDBOX, else ${otherwise}, else [sandbox] mode in .omk/config.toml, else auto)`,
+      ).choices([...SANDBOX_MODES]),
+    )
+    .addOption(
+      new Option(
+        "--network <net>",
+        `the agent's network inside the sandbox: none or host (default: ${otherwise}, else [sandbox] network, else the agent's own: host for kimi, none for exec and replay)`,
+      ).choices([...SANDBOX_NETWORKS]),
+    );
+}
+
+export function sandboxFlags(flags: Pick<RunFlags, "sandbox" | "network">): {
+  sandbox: SandboxMode | undefined;
+  network: SandboxNetwork | undefined;
+} {
+  const env = process.env["OMK_SANDBOX"];
+  let fromEnv: SandboxMode | undefined;
+  if (env !== undefined && env !== "") {
+    if (!(SANDBOX_MODES as readonly string[]).includes(env))
+      throw new OmkError(
+        "USAGE",
+        `OMK_SANDBOX must be one of ${SANDBOX_MODES.join(", ")}, got ${JSON.stringify(env)}`,
+        {
+          hint: "unset it, or set it to auto, required or off",
+        },
+      );
+    fromEnv = env as SandboxMode;
+  }
+  return { sandbox: flags.sandbox ?? fromEnv, network: flags.network };
+}
+
 /** The flags of starting a run, on `omk run` and `omk run start` alike. */
 function addStartOptions(cmd: Command): Command {
-  return cmd
+  return addSandboxOptions(cmd, "the adapter's")
     .option("--task-file <file>", "read the task from FILE (`-`: stdin), for long tasks; not with task words")
     .option("-a, --agent <name>", `the agent: ${agentSpecForms()} (default from .omk/config.toml, else kimi)`)
     .option(
@@ -216,6 +266,7 @@ async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Co
       base: flags.base,
       allowDirty: flags.allowDirty,
       allowPaths: flags.allowPath ?? [],
+      ...sandboxFlags(flags),
     }),
   );
 }
@@ -243,6 +294,7 @@ async function withRun(out: Output, go: (common: RunCommonOptions) => Promise<Ru
           }
         };
   const warnNoTerminal = noTerminalWarning(out, ask === null);
+  const warnUnconfined = unconfinedWarning(out);
   const intr = interruptController(out);
   try {
     const r = await go({
@@ -252,6 +304,7 @@ async function withRun(out: Output, go: (common: RunCommonOptions) => Promise<Ru
       ask,
       onEvent: (e) => {
         warnNoTerminal(e);
+        warnUnconfined(e);
         progress.onEvent(e);
       },
     });
@@ -277,6 +330,18 @@ function noTerminalWarning(out: Output, noTerminal: boolean): (e: RunJournalEven
     warned = true;
     out.warn(
       "--execution ask needs a terminal to ask on, and there is none (stdin or stderr is not a TTY): every write and shell tool call will be rejected. Use --execution auto to approve tool calls inside the worktree, or --execution never for a read-only run.",
+    );
+  };
+}
+
+/** `--sandbox auto` on a machine where bwrap does not work: said once, with why and what to do. */
+function unconfinedWarning(out: Output): (e: RunJournalEvent) => void {
+  let warned = false;
+  return (e) => {
+    if (warned || e.kind !== "Confinement" || e.data.mode !== "none" || e.data.requested !== "auto") return;
+    warned = true;
+    out.warn(
+      `this run is NOT confined: ${e.data.reason ?? "no sandbox"}. The agent and the gates run with your uid and can read and write what you can. \`omk sandbox check\` says why; --sandbox required refuses to run unconfined, --sandbox off says you mean it.`,
     );
   };
 }

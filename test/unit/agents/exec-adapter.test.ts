@@ -59,19 +59,20 @@ describe("exec adapter", () => {
     await tmp.cleanup();
   });
 
-  async function start(mode: string, extra: Record<string, string> = {}) {
+  async function start(mode: string, extra: Record<string, string> = {}, task?: string) {
     const rec = recorder({
       worktree: tmp.dir,
       parentEnv: baseEnv(extra),
       agentBin: bin,
       agentArgs: [report, mode],
+      task,
     });
     session = await createExecAdapter().start(rec.ctx);
     return { rec, session };
   }
 
   it("delivers the task on stdin and in OMK_TASK, the attempt, and the feedback file on retries", async () => {
-    const { rec, session } = await start("0", { FOO_SECRET: "hunter2-canary" });
+    const { rec, session } = await start("0", { FOO_SECRET: "hunter2-canary" }, "fix the bug");
     const first = await session.prompt("fix the bug", 1);
     expect(first).toMatchObject({ status: "finished", exitCode: 0, steps: null });
     const r1 = JSON.parse(await readFile(report, "utf8"));
@@ -84,15 +85,31 @@ describe("exec adapter", () => {
       secret: null,
     });
 
+    // A retry's prompt is the task followed by the feedback: stdin gets it all, OMK_TASK the task alone.
     const feedback = join(tmp.dir, "feedback-2.md");
-    const second = await session.prompt("gates failed: see feedback", 2, feedback);
+    const retry = "fix the bug\n\n---\n\nAttempt 1 of 3 did not pass the project's gates.";
+    const second = await session.prompt(retry, 2, feedback);
     expect(second.status).toBe("finished");
     const r2 = JSON.parse(await readFile(report, "utf8"));
-    expect(r2).toMatchObject({ stdin: "gates failed: see feedback", attempt: "2", feedback });
+    expect(r2).toMatchObject({ stdin: retry, task: "fix the bug", attempt: "2", feedback });
 
     const texts = rec.events.filter((e) => e.type === "text").map((e) => (e as { text: string }).text);
     expect(texts).toContain("working on it");
     expect(texts.join("\n")).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+  });
+
+  it("puts the prompt in OMK_TASK when it was not told the task, and no task over 64 KiB in the environment", async () => {
+    const { session } = await start("0");
+    await session.prompt("only the prompt", 1);
+    expect(JSON.parse(await readFile(report, "utf8"))).toMatchObject({ task: "only the prompt" });
+    await session.close();
+
+    const long = "t".repeat(64 * 1024 + 1);
+    const again = await start("0", {}, long);
+    await again.session.prompt(`${long}\n\n---\n\nfeedback`, 2, join(tmp.dir, "feedback-2.md"));
+    const r = JSON.parse(await readFile(report, "utf8"));
+    expect(r.task).toBeUndefined();
+    expect(r.stdin).toBe(`${long}\n\n---\n\nfeedback`);
   });
 
   it("fails with the exit code and the stderr tail in the detail", async () => {

@@ -1,4 +1,4 @@
-import { mkdir, symlink } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EMPTY_SHA256 } from "../../../src/gates/evidence.js";
@@ -130,6 +130,31 @@ describe("runGates", () => {
     expect(e.stdoutBytes).toBeGreaterThan(30_000);
     expect(Buffer.byteLength(e.tail)).toBeLessThan(4_096 + 100);
     expect(e.tail.endsWith("line 4999\n")).toBe(true);
+  });
+
+  it("names failing tests from far more output than the tail keeps", async () => {
+    await withTempDir("gates-failures", async (dir) => {
+      // 12 failing node:test tests whose stack traces fill far more than the 4 KiB tail.
+      const body = Array.from(
+        { length: 12 },
+        (_, i) =>
+          `test("case ${i}", () => { assert.equal(${i}, ${i + 1}, "case ${i} broke: ${"x".repeat(400)}"); });`,
+      ).join("\n");
+      await writeFile(
+        join(dir, "t.test.mjs"),
+        `import { test } from "node:test";\nimport assert from "node:assert/strict";\n${body}\n`,
+      );
+      const spec: GateSpec = { ...gate("test", "unused.mjs"), args: ["--test", "t.test.mjs"] };
+      const r = await runGates([spec], { ...base, root: dir });
+      const e = r.gates[0] as GateEvidence;
+      expect(e.status).toBe("fail");
+      expect(e.tail).toMatch(/^\[omk: \d+ earlier bytes not kept\]\n/);
+      expect(Buffer.byteLength(e.tail)).toBeLessThan(4_096 + 100);
+      expect(e.tail).not.toContain("case 0 broke");
+      expect(e.failures?.total).toBe(12);
+      expect(e.failures?.tests[0]?.name).toBe("case 0");
+      expect(e.failures?.tests[0]?.message).toContain("case 0 broke");
+    });
   });
 
   it("passes the gate's env and runs in its cwd", async () => {

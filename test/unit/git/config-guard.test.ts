@@ -202,5 +202,12 @@ describe("ConfigGuard cache", () => {
     await guard.envFor(base);
     expect(reads).toBe(2);
     expect(GUARD_CONFIG.length).toBeGreaterThan(10);
+    // With nanosecond timestamps the racy window is short: a run's seconds-old worktree is cached
+    // soon after it was made, instead of costing two git processes on every call of the run.
+    await new Promise((r) => setTimeout(r, 250));
+    await guard.envFor(base);
+    await guard.envFor(base);
+    await guard.envFor(base);
+    expect(reads).toBe(3);
   });
 });

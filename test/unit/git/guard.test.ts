@@ -437,7 +437,8 @@ describe("nothing the repository configures runs inside omk", () => {
   it("reads the repository's drivers once, and again as soon as its config changes", async () => {
     const r = await repo();
     r.write({ "a.txt": "changed\n" });
-    // Past the window in which a just-written config is re-read on every call.
+    // Past the window in which a just-written config is re-read on every call (100 ms with
+    // nanosecond timestamps, 2 s with whole-second ones).
     await sleep(2100);
     const g = git(r.root);
     await g(["rev-parse", "HEAD"]);

@@ -3,6 +3,7 @@ import { applyRunEvent, projectRun } from "../../../src/journal/state.js";
 import {
   attemptEntries,
   changedFile,
+  type Entry,
   ev,
   gateRecord,
   hex64,
@@ -98,7 +99,7 @@ describe("projectRun", () => {
         violations: [{ path: ".github/ci.yml", reason: "outside the write set" }],
         allowed: [],
         tampered: [],
-        findings: [{ path: "src/key.ts", line: 7, rule: "aws-access-key" }],
+        findings: [{ path: "src/key.ts", line: 7, rule: "aws-access-key", preview: "AKIA****" }],
         gates: [gateRecord("test", "fail")],
         outcome: "gates_failed",
         output: null,
@@ -145,6 +146,19 @@ describe("projectRun", () => {
       ev.attemptStarted(1),
     ]);
     expect(again.attempts[0]?.output).toBeNull();
+  });
+
+  it("workspace setup steps are progress, not a commit", () => {
+    const s = project([
+      ev.started(),
+      [
+        "WorkspaceSetup",
+        { step: { kind: "setup", what: "npm ci", ok: true, detail: "" }, ok: true, detail: "" },
+      ],
+      ev.workspaceReady(),
+      ...attemptEntries(1, { outcome: "blocked" }),
+    ]);
+    expect(s.committed).toBeNull();
   });
 
   it("starts a restarted attempt clean", () => {
@@ -241,5 +255,37 @@ describe("projectRun", () => {
     const incremental = projectRun(events.slice(0, 1));
     for (const e of events.slice(1)) applyRunEvent(incremental, e);
     expect(incremental).toEqual(projectRun(events));
+  });
+});
+
+describe("confinement", () => {
+  it("is null before any turn, then the last Confinement event, exactly in its shape", () => {
+    expect(project([ev.started()]).confinement).toBeNull();
+    const s = project([
+      ev.started(),
+      ev.attemptStarted(1),
+      ["Confinement", { attempt: 1, mode: "none", requested: "auto", network: "none", reason: "no bwrap" }],
+      ev.attemptStarted(2, 1),
+      ["Confinement", { attempt: 2, mode: "bwrap", requested: "required", network: "host", extra: 1 }],
+    ]);
+    expect(s.confinement).toStrictEqual({
+      attempt: 2,
+      mode: "bwrap",
+      requested: "required",
+      network: "host",
+    });
+  });
+
+  it("refuses a Confinement payload outside its vocabulary", () => {
+    expect(() =>
+      project([
+        ev.started(),
+        // A hand-written ledger line, as a tampered or foreign ledger would hold it.
+        [
+          "Confinement",
+          { attempt: 1, mode: "docker", requested: "auto", network: "none" },
+        ] as unknown as Entry,
+      ]),
+    ).toThrow(/invalid Confinement payload: mode/);
   });
 });
