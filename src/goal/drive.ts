@@ -218,6 +218,8 @@ async function runOnLane(
       agentArgs: s.agent.args,
       model: s.agent.model ?? undefined,
       maxAttempts: o.maxAttempts,
+      sandbox: s.sandbox ?? undefined,
+      network: s.network ?? undefined,
       base,
       worktree: o.loc.laneDir(lane),
       onRunId: (loc) => {

@@ -8,6 +8,7 @@ import { currentBranch, headCommit } from "../git/refs.js";
 import { isDirty } from "../git/repo.js";
 import type { RunJournalEvent } from "../journal/events.js";
 import type { AgentChoice, GoalJournalEvent } from "../journal/goal-events.js";
+import type { SandboxMode, SandboxNetwork } from "../proc/sandbox.js";
 import { gatesAtCommit } from "../project/gates.js";
 import { openProject, type Project } from "../project/open.js";
 import { assertHasCommits } from "../run/preflight.js";
@@ -41,6 +42,8 @@ export interface StartGoalOptions extends GoalCommonOptions {
   maxAttempts?: number | undefined;
   portBase: number;
   portSpan: number;
+  sandbox?: SandboxMode | undefined;
+  network?: SandboxNetwork | undefined;
   onGoalId?: ((loc: GoalLocation) => void) | undefined;
 }
 
@@ -96,6 +99,8 @@ export async function startGoal(o: StartGoalOptions): Promise<GoalOutcome> {
     portBase: o.portBase,
     portSpan: o.portSpan,
     maxAttempts: o.maxAttempts ?? null,
+    sandbox: o.sandbox ?? null,
+    network: o.network ?? null,
     omkVersion: VERSION,
   });
   if (o.onEvent) journal.subscribe(o.onEvent);

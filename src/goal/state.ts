@@ -35,6 +35,8 @@ export interface GoalState {
   portBase: number;
   portSpan: number;
   maxAttempts: number | null;
+  sandbox: "auto" | "required" | "off" | null;
+  network: "none" | "host" | null;
   startedAt: string;
   /** The plan as PlanReceived announced it; null before. */
   plan: { sha256: string; accepted: number; rejected: number } | null;
@@ -70,6 +72,8 @@ export function initialGoalState(e: GoalJournalEvent & { kind: "GoalStarted" }):
     portBase: d.portBase,
     portSpan: d.portSpan,
     maxAttempts: d.maxAttempts,
+    sandbox: d.sandbox ?? null,
+    network: d.network ?? null,
     startedAt: e.ts,
     plan: null,
     tasks: new Map(),

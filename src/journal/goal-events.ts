@@ -49,6 +49,9 @@ const GoalEventSchemas = {
     portBase: int.min(1),
     portSpan: int.min(1),
     maxAttempts: int.min(1).nullable(),
+    /** `--sandbox` / `--network` for every task's run; null: each run's own default. */
+    sandbox: z.enum(["auto", "required", "off"]).nullable().optional(),
+    network: z.enum(["none", "host"]).nullable().optional(),
     omkVersion: z.string().nullable(),
   }),
   PlanReceived: z.looseObject({

@@ -341,6 +341,53 @@ if (id === "evil") {
     expect(acc.code).toBe(1);
     expect(p.repo.git(["rev-parse", "HEAD"])).toBe(p.base);
   });
+
+  it("attack, confined: with --sandbox required a lane's agent cannot move the integration branch at all", async () => {
+    const tasks = [task("a", [], ["a.txt"]), task("evil", ["a"], ["evil.txt"])];
+    const mover = p.script(
+      "mover-confined",
+      `import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+const id = process.env.OMK_GOAL_TASK;
+writeFileSync(id + ".txt", "ok " + id + "\\n");
+if (id === "evil") {
+  let moved = "moved";
+  try {
+    execFileSync("git", ["update-ref", "refs/heads/omk/goal/" + process.env.OMK_GOAL_ID + "/integration", "HEAD"], { stdio: "ignore" });
+  } catch {
+    moved = "refused";
+  }
+  console.log("update-ref: " + moved);
+}
+`,
+    );
+    const r = await p.omk(
+      [
+        "goal",
+        "run",
+        "--json",
+        "--sandbox",
+        "required",
+        "--plan",
+        planFile(tasks),
+        "--agent",
+        "exec",
+        "--agent-bin",
+        mover,
+        "x",
+      ],
+      { timeoutMs: 240_000 },
+    );
+    const doc = r.json<GoalDoc>();
+    expect(doc.status, r.stderr).toBe("ready");
+    const lines = ledgerLines(goalDir(doc.goalId));
+    expect(ofKind(lines, "IntegrationMerged").map((l) => l.data["taskId"])).toEqual(["a", "evil"]);
+    expect(p.repo.git(["rev-parse", doc.integrationBranch])).toBe(doc.headCommit);
+    const evilRun = doc.tasks.find((t) => t.id === "evil")!.runId!;
+    expect(p.ledger(evilRun).map((l) => l.kind)).toContain("Confinement");
+    const logs = await p.omk(["goal", "logs", doc.goalId, "--task", "evil"]);
+    expect(logs.stdout).toContain("update-ref: refused");
+  });
 });
 
 function ts(l: LedgerLine): number {

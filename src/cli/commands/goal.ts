@@ -6,10 +6,17 @@ import { ExitCode } from "../../core/exit-codes.js";
 import type { GoalOutcome } from "../../goal/runner.js";
 import type { RunJournalEvent } from "../../journal/events.js";
 import type { AgentChoice, GoalJournalEvent } from "../../journal/goal-events.js";
+import {
+  SANDBOX_MODES,
+  SANDBOX_NETWORKS,
+  type SandboxMode,
+  type SandboxNetwork,
+} from "../../proc/sandbox.js";
 import { collect, examples, outputFor } from "../context.js";
 import { type Output, writeErr } from "../output.js";
 import { registerGoalControl } from "./goal-control.js";
 import { registerGoalInspect } from "./goal-inspect.js";
+import { sandboxFlags } from "./run.js";
 
 interface GoalRunFlags {
   lanes: string;
@@ -24,6 +31,8 @@ interface GoalRunFlags {
   acceptPartial?: boolean;
   maxAttempts?: string;
   seed?: string;
+  sandbox?: SandboxMode;
+  network?: SandboxNetwork;
 }
 
 /** Lane N's ports start at OMK_GOAL_PORT_BASE + N × OMK_GOAL_PORT_SPAN. */
@@ -67,6 +76,17 @@ export function registerGoal(program: Command): void {
     .option("--plan <file>", 'take the plan document {"tasks": [...]} from FILE instead of asking a planner')
     .option("--accept-partial", "go ahead with the valid tasks when some proposals are rejected")
     .option("--max-attempts <n>", "attempts per task's run (1–20; default from .omk/config.toml)")
+    .addOption(
+      new Option(
+        "--sandbox <mode>",
+        "confine every task's agent and gates with bubblewrap, as `omk run --sandbox` (default: OMK_SANDBOX, else [sandbox] mode in .omk/config.toml, else auto)",
+      ).choices([...SANDBOX_MODES]),
+    )
+    .addOption(
+      new Option("--network <net>", "the agents' network inside the sandbox, as `omk run --network`").choices(
+        [...SANDBOX_NETWORKS],
+      ),
+    )
     .addOption(new Option("--seed <n>", "the scheduler's tie-break seed").default("0").hideHelp())
     .addHelpText(
       "after",
@@ -125,6 +145,7 @@ export function registerGoal(program: Command): void {
             1000,
           ),
           seed: intFlag("--seed", flags.seed ?? "0", 0, 2 ** 31),
+          ...sandboxFlags(flags),
           onGoalId: (loc) => common.say(`goal ${loc.goalId} on ${loc.integrationBranch} (${lanes} lanes)`),
         }),
       );
