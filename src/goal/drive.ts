@@ -121,12 +121,15 @@ export async function driveGoal(
       }
     }
 
-    while (halted === null && !stop.signal.aborted) {
+    const fill = () => {
       for (const id of paused ? [] : sched.pick(free.length)) {
         const lane = free.shift()!;
         usedLanes.add(lane);
         inflight.set(lane, runOnLane(journal, o, stop.signal, lane, id, leases));
       }
+    };
+    while (halted === null && !stop.signal.aborted) {
+      fill();
       if (inflight.size === 0) break;
       const r = await Promise.race(inflight.values());
       inflight.delete(r.lane);
@@ -138,6 +141,9 @@ export async function driveGoal(
         continue;
       }
       if (r.interrupted) continue;
+      // The freed lane takes work that does not wait for this task before the (serial) merge: the
+      // finished task still counts as running for the scheduler, so nothing touching its files starts.
+      fill();
       halted = await settle(journal, o, sched, r, false);
     }
     if (halted !== null) stop.abort();
