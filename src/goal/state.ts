@@ -39,7 +39,7 @@ export interface GoalState {
   network: "none" | "host" | null;
   startedAt: string;
   /** The plan as PlanReceived announced it; null before. */
-  plan: { sha256: string; accepted: number; rejected: number } | null;
+  plan: { sha256: string; accepted: number | null; rejected: number | null } | null;
   tasks: Map<string, GoalTaskState>;
   order: string[];
   rejected: { id: string; index: number; rule: string; detail: string }[];
@@ -96,7 +96,7 @@ export function applyGoalEvent(s: GoalState, e: GoalJournalEvent): void {
   const task = (id: string) => s.tasks.get(id);
   switch (e.kind) {
     case "PlanReceived":
-      s.plan = { sha256: e.data.sha256, accepted: e.data.accepted, rejected: e.data.rejected };
+      s.plan = { sha256: e.data.sha256, accepted: e.data.accepted ?? null, rejected: e.data.rejected ?? null };
       break;
     case "TaskAccepted": {
       const t = e.data.task;
@@ -213,5 +213,8 @@ export function applyGoalEvent(s: GoalState, e: GoalJournalEvent): void {
 
 /** Every task of the plan is recorded (accepted or rejected): the goal can be driven. */
 export function planComplete(s: GoalState): boolean {
-  return s.plan !== null && s.order.length === s.plan.accepted && s.rejected.length === s.plan.rejected;
+  if (s.plan === null) return false;
+  // A ledger from before the counts were recorded: its verdicts are taken as complete.
+  if (s.plan.accepted === null || s.plan.rejected === null) return true;
+  return s.order.length === s.plan.accepted && s.rejected.length === s.plan.rejected;
 }

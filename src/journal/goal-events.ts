@@ -60,8 +60,8 @@ const GoalEventSchemas = {
     bytes: count,
     repaired: z.boolean(),
     /** How many TaskAccepted and TaskRejected follow: fewer in the ledger means omk died recording them. */
-    accepted: count,
-    rejected: count,
+    accepted: count.optional(),
+    rejected: count.optional(),
   }),
   TaskAccepted: z.looseObject({ index: count, task: GoalTaskRecord }),
   TaskRejected: z.looseObject({ index: count, id: z.string(), rule: z.string(), detail: z.string() }),
