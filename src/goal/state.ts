@@ -96,7 +96,11 @@ export function applyGoalEvent(s: GoalState, e: GoalJournalEvent): void {
   const task = (id: string) => s.tasks.get(id);
   switch (e.kind) {
     case "PlanReceived":
-      s.plan = { sha256: e.data.sha256, accepted: e.data.accepted ?? null, rejected: e.data.rejected ?? null };
+      s.plan = {
+        sha256: e.data.sha256,
+        accepted: e.data.accepted ?? null,
+        rejected: e.data.rejected ?? null,
+      };
       break;
     case "TaskAccepted": {
       const t = e.data.task;
