@@ -11,6 +11,7 @@ import type { AgentChoice, GoalJournalEvent } from "../journal/goal-events.js";
 import type { SandboxMode, SandboxNetwork } from "../proc/sandbox.js";
 import { gatesAtCommit } from "../project/gates.js";
 import { openProject, type Project } from "../project/open.js";
+import { resolveAgent } from "../run/adapters.js";
 import { assertHasCommits } from "../run/preflight.js";
 import { driveGoal } from "./drive.js";
 import { assertGoalWritable, GoalJournal, readGoalJournal } from "./journal.js";
@@ -79,6 +80,18 @@ export async function startGoal(o: StartGoalOptions): Promise<GoalOutcome> {
   }
   const [base, baseBranch] = await Promise.all([headCommit(root), currentBranch(root)]);
   const loc = goalLocation(project, newId("goal"));
+  // Every task's agent (and the planner) must be there before anything is recorded: a missing one
+  // would otherwise block each task in turn.
+  for (const a of o.planner === null ? [o.agent] : [o.agent, o.planner]) {
+    await resolveAgent(a.name, {
+      project,
+      runDir: join(loc.dir, "preflight"),
+      cwd: o.cwd,
+      env: o.parentEnv,
+      agentBin: a.bin ?? undefined,
+      preflight: true,
+    });
+  }
   const atBase = await gatesAtCommit(root, base, o.parentEnv);
   const { protect } = atBase;
   // Every task's run would refuse to start without runnable gates: refuse the goal before any work.

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ledgerLines, ofKind, type Project, project } from "../helpers/project.js";
@@ -82,6 +82,26 @@ writeFileSync(process.env.OMK_GOAL_TASK + ".txt", "ok\\n");
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no gates");
+    expect(existsSync(join(p.sb.dir, "state", "omk", "projects"))).toBe(false);
+  });
+
+  it("refuses a goal whose task agent is missing before anything is recorded", async () => {
+    p = await project({ "README.md": "no agent\n" });
+    const plan = join(p.sb.dir, "plan.json");
+    writeFileSync(plan, JSON.stringify(PLAN));
+    const r = await p.omk([
+      "goal",
+      "run",
+      "--plan",
+      plan,
+      "--agent",
+      "exec",
+      "--agent-bin",
+      join(p.sb.dir, "nope.mjs"),
+      "x",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("AGENT_NOT_FOUND");
     expect(existsSync(join(p.sb.dir, "state", "omk", "projects"))).toBe(false);
   });
 
