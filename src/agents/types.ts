@@ -142,6 +142,8 @@ export interface AgentSpec {
 export interface AdapterCreateContext {
   /** The run's private directory (replay keeps the recording it plays there, for resume). */
   runDir: string;
+  /** The run's agent was just replaced (`run resume --agent`): ignore what an earlier agent kept in runDir. */
+  fresh?: boolean;
   /** Turns a `replay:` source that is not a file (a run id) into a recording file's contents. */
   recordingOfRun(query: string): Promise<unknown>;
 }

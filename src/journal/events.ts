@@ -76,6 +76,14 @@ const AgentEventRecordSchema = z.looseObject({
   costUsd: z.number().nullable().optional(),
 });
 
+/** The agent a run drives: `--agent`, `--agent-bin`, `--agent-arg`, `--model`. */
+const AgentSpecRecordSchema = z.looseObject({
+  name: z.string().min(1),
+  bin: z.string().nullable(),
+  args: z.array(z.string()),
+  model: z.string().nullable(),
+});
+
 const RunEventSchemas = {
   RunStarted: z.looseObject({
     runId: z.string().min(1),
@@ -86,12 +94,7 @@ const RunEventSchemas = {
     baseBranch: z.string().nullable(),
     branch: z.string().min(1),
     worktree: z.string().min(1),
-    agent: z.looseObject({
-      name: z.string().min(1),
-      bin: z.string().nullable(),
-      args: z.array(z.string()),
-      model: z.string().nullable(),
-    }),
+    agent: AgentSpecRecordSchema,
     // Required: a run whose mode is unknown must not fall back to anything.
     execution: ExecutionModeSchema,
     maxAttempts: attempt,
@@ -234,6 +237,19 @@ const RunEventSchemas = {
   }),
   RunInterrupted: z.looseObject({ phase: z.string(), attempt: attempt.nullable(), reason: z.string() }),
   RunResumed: z.looseObject({ after: z.string(), pid: int, reapedGroups: count }),
+  /**
+   * `omk run resume <run> --max-attempts N`: a finished not_ready run continues with a new attempt
+   * budget (and another agent, when `agent` is set). Its earlier ending and proof are superseded.
+   */
+  RunReopened: z.looseObject({
+    previousStatus: RunStatusSchema,
+    previousMaxAttempts: attempt,
+    maxAttempts: attempt,
+    agent: AgentSpecRecordSchema.nullable(),
+    /** The worktree was gone (cleanup): it is re-attached to the run's branch and set up again. */
+    rebuildWorkspace: z.boolean(),
+    pid: int,
+  }),
   ProofWritten: z.looseObject({ file: z.string(), sha256, status: RunStatusSchema, headSeq: count }),
   Landed: z.looseObject({
     commit: z.string(),

@@ -75,6 +75,11 @@ export interface RunState {
   approvals: { approved: number; rejected: number };
   interrupted: boolean;
   resumes: number;
+  /**
+   * The last attempt before the run was last reopened with a new budget (RunReopened), null if never:
+   * the attempt after it is played whatever its outcome was.
+   */
+  reopenedAfter: number | null;
   finished: { status: RunStatus; reasons: string[]; headCommit: string | null } | null;
   /** omk's commit of the judged tree (Committed), null when none was made. */
   committed: { commit: string; tree: string | null; parent: string | null } | null;
@@ -110,6 +115,7 @@ export function initialRunState(first: TypedEvent<"RunStarted">): RunState {
     approvals: { approved: 0, rejected: 0 },
     interrupted: false,
     resumes: 0,
+    reopenedAfter: null,
     finished: null,
     committed: null,
     proofWritten: false,
@@ -256,6 +262,16 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
     case "RunResumed":
       s.interrupted = false;
       s.resumes++;
+      break;
+    case "RunReopened":
+      // The earlier ending and its proof are superseded; the run goes on from its last attempt.
+      s.finished = null;
+      s.proofWritten = false;
+      s.interrupted = false;
+      s.maxAttempts = e.data.maxAttempts;
+      s.reopenedAfter = s.attempts.at(-1)?.n ?? 0;
+      if (e.data.agent) s.agent = { ...e.data.agent, version: null };
+      if (e.data.rebuildWorkspace) s.workspaceReady = false;
       break;
     case "RunFinished":
       s.finished = { status: e.data.status, reasons: e.data.reasons, headCommit: e.data.headCommit };

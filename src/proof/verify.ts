@@ -101,7 +101,8 @@ function ledgerCheck(journal: ReadRunJournal): ProofCheck {
  * one `proof show` prints, so the two never seem to disagree.
  */
 function afterProof(journal: ReadRunJournal): string {
-  const written = journal.events.find((e) => e.kind === "ProofWritten");
+  // The last one: a run reopened with a bigger budget has a proof per ending, and proof.json is the latest.
+  const written = journal.events.findLast((e) => e.kind === "ProofWritten");
   if (!written) return "";
   const covered = journal.events.filter((e) => e.seq < written.seq).length;
   const after = journal.events.filter((e) => e.seq >= written.seq).map((e) => e.kind);

@@ -16,6 +16,7 @@ import type { Project } from "../project/open.js";
 import { withThrowawayWorktree } from "../project/throwaway.js";
 import { gateSpawner, planSandbox } from "./confinement.js";
 import { receiptTrust } from "./land-receipt.js";
+import { moreAttemptsCommand } from "./reopen.js";
 
 export interface LandResult {
   runId: string;
@@ -60,9 +61,12 @@ export async function landRun(o: {
   if (s.landed) refuse(`run ${s.runId} already landed as ${s.landed.commit.slice(0, 12)}`, "nothing to do");
   if (!s.finished) refuse(`run ${s.runId} has not finished`, `resume it with \`omk run resume ${s.runId}\``);
   if (s.finished.status !== "ready") {
+    const more = s.finished.status === "not_ready" ? moreAttemptsCommand(s) : null;
     refuse(
       `run ${s.runId} is ${s.finished.status}: ${s.finished.reasons.join("; ")}`,
-      "only ready runs land; start a new run or resume with a larger budget",
+      more === null
+        ? `only ready runs land; start a new run (omk run show ${s.runId} says what went wrong)`
+        : `only ready runs land; give it more attempts with \`${more}\`, or start a new run`,
     );
   }
   const runHead = s.finished.headCommit;

@@ -15,13 +15,14 @@ import { type RunLocation, resolveRunId, runLocation } from "../project/locate.j
 import { openProject, type Project } from "../project/open.js";
 import { writeProof } from "../proof/write.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
-import { resolveAgent } from "./adapters.js";
+import { type ResolvedAgent, resolveAgent } from "./adapters.js";
 import { reapOrphans, runProcessContext } from "./children.js";
 import { planSandbox, type RunSandbox } from "./confinement.js";
 import { type DriveResult, driveRun } from "./driver.js";
 import { startHeartbeat } from "./live.js";
 import { assertHasCommits } from "./preflight.js";
 import { ensureReceipt } from "./receipt.js";
+import { type ReopenRequest, reopenRun } from "./reopen.js";
 
 /** What a fresh run and a resumed one share: where, the environment, the interrupt, the policy's ask. */
 export interface RunCommonOptions {
@@ -114,7 +115,6 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   const runGates = await gatesP;
   // A gate that cannot run would burn every attempt and be blamed on the agent: refuse now.
   assertGatesRunnable(runGates.gates, root, o.parentEnv, runGates.source);
-  await ensurePrivateDir(loc.artifacts);
   const gates = runGates.gates;
   const journal = await RunJournal.create(
     loc.dir,
@@ -143,6 +143,8 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     o.onEvent ? [o.onEvent] : [],
   );
   try {
+    // After the ledger (and its lock) exists: a run dir without a ledger is a leftover `cleanup --all` removes.
+    await ensurePrivateDir(loc.artifacts);
     o.onRunId?.(loc);
     const r = await driveAndFinish(journal, {
       ...o,
@@ -160,6 +162,8 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
 
 export interface ResumeRunOptions extends RunCommonOptions {
   run: string;
+  /** `--max-attempts` (and `--agent`): continue a finished not_ready run with a bigger budget. */
+  reopen?: ReopenRequest | undefined;
 }
 
 export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
@@ -169,45 +173,62 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
   assertWritable(await readRunJournal(loc.dir), loc.runId);
   const journal = await RunJournal.open(loc.dir, loc.runId);
   try {
+    const before = journal.state;
+    const plan = (agent: ResolvedAgent) =>
+      planSandbox({
+        mode: o.sandbox,
+        network: o.network,
+        prior: before.confinement,
+        config: project.config,
+        needs: agent.descriptor.sandbox,
+        env: o.parentEnv,
+        dirs: project.dirs,
+      });
+    // Refused, or recorded, before the progress view hears of the run.
+    const reopened = o.reopen
+      ? await reopenRun(journal, o.reopen, { project, cwd: o.cwd, env: o.parentEnv }, plan)
+      : null;
     if (o.onEvent) {
-      // The progress view learns the run's shape from its first event, as on a fresh start.
+      // The progress view learns the run's shape (and its latest budget) as if it had watched from the start.
       journal.introduce(o.onEvent);
+      const budget = journal.events.findLast((e) => e.kind === "RunReopened");
+      if (budget) o.onEvent(budget);
       journal.subscribe(o.onEvent);
     }
-    const before = journal.state;
-    if (before.finished) {
-      const r = await receipted(
-        journal,
+    let agent: ResolvedAgent;
+    let sandbox: RunSandbox;
+    if (reopened) {
+      ({ agent, prepared: sandbox } = reopened);
+    } else {
+      if (before.finished) {
+        const r = await receipted(
+          journal,
+          project,
+          loc,
+          await finish(journal, loc, { state: before, interrupted: false }),
+        );
+        return { ...r, project, loc };
+      }
+      agent = await resolveAgent(before.agent.name, {
         project,
-        loc,
-        await finish(journal, loc, { state: before, interrupted: false }),
-      );
-      return { ...r, project, loc };
+        runDir: loc.dir,
+        cwd: o.cwd,
+        env: o.parentEnv,
+        agentBin: before.agent.bin ?? undefined,
+        preflight: false,
+      });
+      sandbox = await plan(agent);
+      // A SIGKILLed omk leaves its agent or gate running in the worktree: stop them before starting anew.
+      const reaped = await reapOrphans(loc.dir, [
+        before.worktree,
+        ...(await gateWorkspaceDirs(project.root)),
+      ]);
+      await journal.append("RunResumed", {
+        after: before.lastTs,
+        pid: process.pid,
+        reapedGroups: reaped.length,
+      });
     }
-    const agent = await resolveAgent(before.agent.name, {
-      project,
-      runDir: loc.dir,
-      cwd: o.cwd,
-      env: o.parentEnv,
-      agentBin: before.agent.bin ?? undefined,
-      preflight: false,
-    });
-    const sandbox = await planSandbox({
-      mode: o.sandbox,
-      network: o.network,
-      prior: before.confinement,
-      config: project.config,
-      needs: agent.descriptor.sandbox,
-      env: o.parentEnv,
-      dirs: project.dirs,
-    });
-    // A SIGKILLed omk leaves its agent or gate running in the worktree: stop them before starting anew.
-    const reaped = await reapOrphans(loc.dir, [before.worktree, ...(await gateWorkspaceDirs(project.root))]);
-    await journal.append("RunResumed", {
-      after: before.lastTs,
-      pid: process.pid,
-      reapedGroups: reaped.length,
-    });
     const gates = await gatesAtCommit(project.root, before.base, o.parentEnv);
     const r = await driveAndFinish(journal, {
       ...o,

@@ -13,6 +13,7 @@ import {
   type SandboxMode,
   type SandboxNetwork,
 } from "../../proc/sandbox.js";
+import type { ReopenRequest } from "../../run/reopen.js";
 import type { RunCommonOptions, RunOutcome } from "../../run/start.js";
 import { collect, examples, outputFor } from "../context.js";
 import { nearestName } from "../format.js";
@@ -93,13 +94,39 @@ export function registerRun(program: Command): void {
   const resume = run
     .command("resume <run>")
     .description(
-      "Continue an interrupted or crashed run from its ledger (run id, unique prefix or suffix, or `last`).",
+      "Continue an interrupted or crashed run from its ledger (run id, unique prefix or suffix, or `last`). " +
+        "With --max-attempts, give a finished not_ready run more attempts: the agent goes on from its last " +
+        "attempt with that attempt's feedback, and the run gets a new verdict and proof. " +
+        "Ready, blocked and landed runs are refused.",
     )
-    .addHelpText("after", examples(["omk run resume last", "omk run resume run-mf3k2x9a0-7q"]));
+    .option(
+      "-n, --max-attempts <n>",
+      "the new total attempt budget of a finished not_ready run, 1–20, more than it has spent",
+    )
+    .option(
+      "-a, --agent <name>",
+      `with --max-attempts: another agent for the new attempts: ${agentSpecForms()}`,
+    )
+    .option("--agent-bin <path>", "with --agent: the new agent's executable (see `omk run --help`)")
+    .option("--agent-arg <arg>", "with --agent: an extra argument for its executable (repeatable)", collect)
+    .option("-m, --model <model>", "with --agent: the model passed to it")
+    .addHelpText(
+      "after",
+      examples([
+        "omk run resume last",
+        "omk run resume run-mf3k2x9a0-7q",
+        "omk run resume last --max-attempts 5",
+        "omk run resume last --max-attempts 4 --agent exec --agent-bin ./scripts/my-agent.sh",
+      ]),
+    );
   addSandboxOptions(resume, "the run's recorded choice").action(
-    async (id: string, flags: Pick<RunFlags, "sandbox" | "network">, cmd: Command) => {
+    async (id: string, own: ResumeFlags, cmd: Command) => {
       const { resumeRun } = await import("../../run/start.js");
-      await withRun(outputFor(cmd), (common) => resumeRun({ ...common, ...sandboxFlags(flags), run: id }));
+      const flags = { ...startFlagsFor(cmd), ...own };
+      const reopen = reopenRequest(flags);
+      await withRun(outputFor(cmd), (common) =>
+        resumeRun({ ...common, ...sandboxFlags(flags), run: id, reopen }),
+      );
     },
   );
 
@@ -239,16 +266,87 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+interface ResumeFlags extends Pick<RunFlags, "sandbox" | "network"> {
+  maxAttempts?: string;
+  agent?: string;
+  agentBin?: string;
+  agentArg?: string[];
+  model?: string;
+}
+
+const RESUME_KEYS: readonly string[] = [
+  "maxAttempts",
+  "agent",
+  "agentBin",
+  "agentArg",
+  "model",
+  "sandbox",
+  "network",
+];
+
+/**
+ * The flags written after `omk run resume`: commander hands the ones `omk run` also defines to
+ * `omk run` (the program's options are not positional), so they are taken back from there; a start
+ * flag that means nothing to a resume is refused rather than ignored.
+ */
+function startFlagsFor(cmd: Command): ResumeFlags {
+  const parent = (cmd.parent?.opts() ?? {}) as Record<string, unknown>;
+  const stray = Object.keys(parent).filter((k) => parent[k] !== undefined && !RESUME_KEYS.includes(k));
+  if (stray.length > 0) {
+    const flag = stray[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new OmkError("USAGE", `--${flag} is a flag of starting a run, not of \`omk run resume\``, {
+      hint: "a resumed run keeps its task, base and settings; see omk run resume --help",
+    });
+  }
+  return parent as ResumeFlags;
+}
+
+/** `--max-attempts N [--agent …]` of `omk run resume`, checked before the run is touched. */
+function reopenRequest(flags: ResumeFlags): ReopenRequest | undefined {
+  const agentFlags = [
+    flags.agentBin === undefined ? null : "--agent-bin",
+    flags.agentArg === undefined ? null : "--agent-arg",
+    flags.model === undefined ? null : "--model",
+  ].filter((f) => f !== null);
+  if (flags.agent === undefined && agentFlags.length > 0)
+    throw new OmkError("USAGE", `${agentFlags.join(", ")} describe a new agent and need --agent`, {
+      hint: "omk run resume <run> --max-attempts N --agent exec --agent-bin ./my-agent.sh",
+    });
+  if (flags.maxAttempts === undefined) {
+    if (flags.agent !== undefined)
+      throw new OmkError("USAGE", "--agent on resume needs --max-attempts: a new agent gets new attempts", {
+        hint: "omk run resume <run> --max-attempts N --agent <name>",
+      });
+    return undefined;
+  }
+  const maxAttempts = parseMaxAttempts(flags.maxAttempts);
+  if (flags.agent === undefined) return { maxAttempts, agent: null };
+  checkAgentFlags(parseAgentSpec(flags.agent, process.cwd()).descriptor, { agentBin: flags.agentBin });
+  return {
+    maxAttempts,
+    agent: {
+      spec: flags.agent,
+      bin: flags.agentBin === undefined ? null : resolve(flags.agentBin),
+      args: flags.agentArg ?? [],
+      model: flags.model ?? null,
+    },
+  };
+}
+
+function parseMaxAttempts(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 20)
+    throw new OmkError(
+      "USAGE",
+      `--max-attempts must be an integer from 1 to 20, got ${JSON.stringify(text)}`,
+    );
+  return n;
+}
+
 async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Command): Promise<void> {
   const { startRun } = await import("../../run/start.js");
   const out = outputFor(cmd);
-  const maxAttempts = flags.maxAttempts === undefined ? undefined : Number(flags.maxAttempts);
-  if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)) {
-    throw new OmkError(
-      "USAGE",
-      `--max-attempts must be an integer from 1 to 20, got ${JSON.stringify(flags.maxAttempts)}`,
-    );
-  }
+  const maxAttempts = flags.maxAttempts === undefined ? undefined : parseMaxAttempts(flags.maxAttempts);
   if (flags.agent !== undefined) {
     checkAgentFlags(parseAgentSpec(flags.agent, process.cwd()).descriptor, { agentBin: flags.agentBin });
   }
@@ -309,7 +407,8 @@ async function withRun(out: Output, go: (common: RunCommonOptions) => Promise<Ru
       },
     });
     progress.stop();
-    report(out, r);
+    const { moreAttemptsCommand } = await import("../../run/reopen.js");
+    report(out, r, moreAttemptsCommand);
   } finally {
     progress.stop();
     intr.dispose();
@@ -346,7 +445,7 @@ function unconfinedWarning(out: Output): (e: RunJournalEvent) => void {
   };
 }
 
-function report(out: Output, r: RunOutcome): void {
+function report(out: Output, r: RunOutcome, more: (s: RunOutcome["state"]) => string | null): void {
   const s = r.state;
   const status = r.interrupted ? "interrupted" : (s.finished?.status ?? "unfinished");
   if (out.opts.json) {
@@ -373,5 +472,7 @@ function report(out: Output, r: RunOutcome): void {
   for (const reason of s.finished?.reasons ?? []) out.info(`  ${reason}`);
   if (s.proofWritten) out.info(`proof: ${r.loc.proofFile}`);
   if (status === "ready") out.info(`next: omk land ${s.runId}`);
+  const again = status === "not_ready" ? more(s) : null;
+  if (again !== null) out.info(`more attempts: ${again}`);
   process.exitCode = status === "ready" ? ExitCode.ok : ExitCode.failure;
 }

@@ -243,6 +243,35 @@ describe("projectRun", () => {
     expect(s.landed).toEqual({ commit: "d".repeat(40), fastForward: false });
   });
 
+  it("a reopened run is unfinished again, with the new budget and agent, its proof superseded", () => {
+    const ended = [
+      ev.started(),
+      ev.workspaceReady(),
+      ...attemptEntries(1, { gates: [["test", "fail"]], outcome: "gates_failed" }),
+      ev.committed(),
+      ev.runFinished("not_ready", ["test failing"]),
+      ev.proofWritten(10),
+    ];
+    const agent = { name: "exec", bin: "/bin/agent", args: ["-x"], model: null };
+    const s = project([...ended, ev.reopened(5, { agent })]);
+    expect(s).toMatchObject({
+      finished: null,
+      proofWritten: false,
+      maxAttempts: 5,
+      reopenedAfter: 1,
+      workspaceReady: true,
+      agent: { ...agent, version: null },
+    });
+    // Without an agent the run's own stays; a rebuilt worktree is set up again.
+    const same = project([...ended, ev.reopened(4, { rebuildWorkspace: true })]);
+    expect(same.agent.name).toBe("kimi");
+    expect(same.workspaceReady).toBe(false);
+    // The next ending is the run's ending.
+    const again = project([...ended, ev.reopened(2), ...attemptEntries(2), ev.runFinished("ready", ["ok"])]);
+    expect(again.finished?.status).toBe("ready");
+    expect(again.attempts.map((a) => a.outcome)).toEqual(["gates_failed", "passed"]);
+  });
+
   it("is the same folded all at once or one appended event at a time", () => {
     const events = ledger([
       ev.started(),
