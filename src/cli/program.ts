@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { VERSION } from "../core/version.js";
 import { registerCleanup } from "./commands/cleanup.js";
+import { registerGoal } from "./commands/goal.js";
 import { registerInit } from "./commands/init.js";
 import { registerKey } from "./commands/key.js";
 import { registerLand } from "./commands/land.js";
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerKey(program);
   registerLand(program);
   registerCleanup(program);
+  registerGoal(program);
   registerSandbox(program);
   return program;
 }

@@ -52,6 +52,8 @@ export interface StartRunOptions extends RunCommonOptions {
   allowPaths?: readonly string[] | undefined;
   /** Called once the run id exists, before any long work (so the CLI can print it). */
   onRunId?: ((loc: RunLocation) => void) | undefined;
+  /** An existing worktree to work in instead of a new one (a goal's pooled lane, already at `base`). */
+  worktree?: string | undefined;
 }
 
 export interface RunOutcome extends DriveResult {
@@ -90,7 +92,8 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       },
     );
   }
-  const loc = runLocation(project, newId("run"));
+  const fresh = runLocation(project, newId("run"));
+  const loc = o.worktree === undefined ? fresh : { ...fresh, worktree: o.worktree };
   const agent = await resolveAgent(o.agent ?? config.run.agent, {
     project,
     runDir: loc.dir,
