@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from "node:fs";
-import { dirname, isAbsolute, sep } from "node:path";
+import { dirname, isAbsolute, join, sep } from "node:path";
 import { isInside } from "../security/paths.js";
 import type { Spawner } from "./context.js";
 import type { ProcResult } from "./types.js";
@@ -126,6 +126,27 @@ export function existingReal(paths: readonly string[]): string[] {
   return [...new Set(out)];
 }
 
+/**
+ * What an executable named by absolute path needs to run from a private area (/tmp, HOME): the file
+ * itself, its directory (a launcher loads its siblings: a script's modules, a venv's files) unless
+ * that is a top-level directory such as /tmp itself, and the `node_modules` directories Node would
+ * resolve its imports from (every ancestor's). All read-only.
+ */
+export function executableExposures(exe: string): string[] {
+  const named = existsSync(exe) ? [exe] : [];
+  const files = [...new Set([...named, ...existingReal([exe])])];
+  const out = new Set<string>(files);
+  for (const file of files) {
+    const dir = dirname(file);
+    if (depth(dir) >= 2) out.add(dir);
+    for (let a = dir; !isRootish(a); a = dirname(a)) {
+      const modules = join(a, "node_modules");
+      if (existsSync(modules)) out.add(modules);
+    }
+  }
+  return [...new Set([...named, ...existingReal([...out])])];
+}
+
 /** bwrap reports its own failures (a mount, an exec) as one `bwrap: …` line on stderr, exit 1. */
 const BWRAP_FAILURE = /^bwrap: [^\n]*\n?$/;
 
@@ -143,7 +164,7 @@ export function confinedSpawner(
   const wrap = (argv: readonly string[], cwd: string): string[] => {
     const profile = typeof profileNow === "function" ? profileNow() : profileNow;
     const exe = argv[0] ?? "";
-    const exposed = isAbsolute(exe) ? existingReal([exe]).concat(existsSync(exe) ? [exe] : []) : [];
+    const exposed = isAbsolute(exe) ? executableExposures(exe) : [];
     const p: SandboxProfile = { ...profile, readOnly: [...new Set([...profile.readOnly, ...exposed])] };
     return [bwrap, ...bwrapArgs(p, cwd), "--", ...argv];
   };

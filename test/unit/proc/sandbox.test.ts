@@ -1,9 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Spawner } from "../../../src/proc/context.js";
-import { bwrapArgs, confinedSpawner, pathExposures, type SandboxProfile } from "../../../src/proc/sandbox.js";
+import {
+  bwrapArgs,
+  confinedSpawner,
+  executableExposures,
+  pathExposures,
+  type SandboxProfile,
+} from "../../../src/proc/sandbox.js";
 import type { ProcResult } from "../../../src/proc/types.js";
 
 const PROFILE: SandboxProfile = {
@@ -149,5 +155,35 @@ describe("confinedSpawner", () => {
     const theirs = recording({ exitCode: 1, stdoutBytes: 3, stderr: "bwrap: pretend\n" });
     const r2 = await confinedSpawner(theirs.spawner, "/usr/bin/bwrap", PROFILE).run(["x"], { cwd: "/w" });
     expect(r2.failedToStart).toBeNull();
+  });
+});
+
+describe("executableExposures", () => {
+  it("exposes a launcher's directory and the node_modules its imports resolve from, not /tmp itself", () => {
+    const base = mkdtempSync(join(tmpdir(), "omk-exe-"));
+    try {
+      const pkg = join(base, "checkout");
+      const bin = join(pkg, "test", "fixtures", "agent");
+      mkdirSync(bin, { recursive: true });
+      mkdirSync(join(pkg, "node_modules"));
+      writeFileSync(join(bin, "agent"), "#!/usr/bin/env node\nimport('./main.mjs');\n");
+      const real = (p: string) => realpathSync(p);
+      const out = executableExposures(join(bin, "agent"));
+      expect(out).toContain(real(join(bin, "agent")));
+      expect(out).toContain(real(bin));
+      expect(out).toContain(real(join(pkg, "node_modules")));
+      expect(out).not.toContain(real(tmpdir()));
+      expect(out).not.toContain("/");
+      // Directly in a top-level directory such as /tmp: only the file, never /tmp itself.
+      const top = join(tmpdir(), `omk-exe-top-${process.pid}`);
+      writeFileSync(top, "#!/bin/sh\n");
+      try {
+        expect(executableExposures(top)).toEqual([top]);
+      } finally {
+        rmSync(top, { force: true });
+      }
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
