@@ -1,11 +1,17 @@
 import { OmkError } from "../core/errors.js";
+import { claudeDescriptor } from "./claude/descriptor.js";
 import { execDescriptor } from "./exec/descriptor.js";
 import { kimiDescriptor } from "./kimi/descriptor.js";
 import { replayDescriptor } from "./replay/descriptor.js";
 import type { AgentAdapter, AgentDescriptor, AgentHealth, AgentSpec, DetectContext } from "./types.js";
 
 /** Every adapter omk can drive. Adding one is a folder with a descriptor and a line here. */
-const DESCRIPTORS: readonly AgentDescriptor[] = [kimiDescriptor, execDescriptor, replayDescriptor];
+const DESCRIPTORS: readonly AgentDescriptor[] = [
+  kimiDescriptor,
+  execDescriptor,
+  replayDescriptor,
+  claudeDescriptor,
+];
 
 export function agentDescriptors(): readonly AgentDescriptor[] {
   return DESCRIPTORS;

@@ -70,6 +70,11 @@ export interface AgentStartContext {
   agentBin?: string | undefined;
   agentArgs?: readonly string[] | undefined;
   model?: string | undefined;
+  /**
+   * The run's execution mode, for adapters whose CLI decides approvals itself (claude's permission
+   * modes, codex's sandbox): they map it onto the CLI's own flags. Absent means `auto`.
+   */
+  execution?: "ask" | "auto" | "never" | undefined;
   /** Decides every approval request; the policy layer supplies it (agents must not import policy/). */
   approve: (req: ApprovalRequest) => Promise<ApprovalDecision>;
   /** Already-normalized; the run loop redacts and records them to the ledger. */

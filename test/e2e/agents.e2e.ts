@@ -1,0 +1,175 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type ModelServer, type Scenario, startModelServer } from "../fixtures/model-server/server.js";
+import type { RunDoc } from "../helpers/cli.js";
+import { type LedgerLine, type Project, project } from "../helpers/project.js";
+import { cacheDir, cliPath } from "./clis.js";
+
+/**
+ * The real Claude Code and Codex binaries, driven by the built omk against the fake model server:
+ * the scripted edit makes the failing gate pass (→ ready), and none of the canaries planted in omk's
+ * environment reaches the model server, the CLI's own environment (dumped by a scripted shell call,
+ * whose output travels back to the server), omk's files or its output.
+ */
+
+const CANARY_NAMES = [
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "NPM_TOKEN",
+  "NODE_AUTH_TOKEN",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_ACCESS_KEY_ID",
+  "OPENAI_API_KEY",
+  "DEEPSEEK_API_KEY",
+  "GEMINI_API_KEY",
+  "KIMI_API_KEY",
+  "DATABASE_URL",
+  "SLACK_BOT_TOKEN",
+  "STRIPE_SECRET_KEY",
+  "MY_PASSWORD",
+  "SENTRY_DSN",
+  "HF_TOKEN",
+  "OMK_CANARY_TOKEN",
+  "COMPANY_INTERNAL_NOTE",
+  "PGPASSWORD",
+  "SESSION_COOKIE",
+];
+
+function canaries(): Record<string, string> {
+  const out: Record<string, string> = {};
+  CANARY_NAMES.forEach((name, i) => {
+    out[name] = `canary${i}x${Math.random().toString(36).slice(2, 12)}`;
+  });
+  return out;
+}
+
+/** A private HOME per CLI run, outside /tmp (see clis.ts). */
+function privateHome(name: string): string {
+  const dir = join(cacheDir(), "homes", `${name}-${process.pid}-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+let server: ModelServer | null = null;
+let p: Project | null = null;
+afterEach(async () => {
+  await server?.close();
+  await p?.cleanup();
+  server = null;
+  p = null;
+});
+
+interface E2eRun {
+  doc: RunDoc;
+  ledger: LedgerLine[];
+  secrets: Record<string, string>;
+  stdout: string;
+  stderr: string;
+}
+
+async function runAgent(
+  agent: "claude" | "codex",
+  scenario: Scenario,
+  env: (url: string, home: string) => Record<string, string>,
+): Promise<E2eRun> {
+  server = await startModelServer(scenario);
+  p = await project({ "a.txt": "bad\n" });
+  const home = privateHome(agent);
+  const secrets = canaries();
+  const r = await p.omk(
+    ["run", "--json", "--agent", agent, "--agent-bin", cliPath(agent), "make a.txt say ok"],
+    {
+      env: { ...secrets, HOME: home, ...env(server.url, home) },
+      timeoutMs: 170_000,
+    },
+  );
+  const doc = r.json<RunDoc>();
+  return { doc, ledger: p.ledger(doc.runId), secrets, stdout: r.stdout, stderr: r.stderr };
+}
+
+function agentEvents(ledger: LedgerLine[]): Array<Record<string, unknown>> {
+  return ledger.filter((l) => l.kind === "AgentEvent").map((l) => l.data["event"] as Record<string, unknown>);
+}
+
+function expectNoCanary(run: E2eRun): void {
+  if (server === null || p === null) throw new Error("no run");
+  const places: Array<[string, string]> = [
+    ["model server requests", server.allText()],
+    ["omk stdout", run.stdout],
+    ["omk stderr", run.stderr],
+    ...p.stateFiles().map((f): [string, string] => [f, readFileSync(f, "latin1")]),
+  ];
+  for (const [name, value] of Object.entries(run.secrets)) {
+    for (const [where, text] of places) {
+      expect(text.includes(value), `${name} leaked into ${where}`).toBe(false);
+    }
+  }
+}
+
+describe("real agent CLIs against the fake model server", () => {
+  it("claude: Write tool edits the file, Bash dumps env; ready, ledger shows the tool calls and the change", async () => {
+    const run = await runAgent(
+      "claude",
+      {
+        steps: [
+          { tool: "Write", input: { file_path: "a.txt", content: "ok\n" } },
+          { tool: "Bash", input: { command: "env", description: "dump env" } },
+        ],
+        final: "done",
+      },
+      (url) => ({
+        ANTHROPIC_BASE_URL: url,
+        ANTHROPIC_API_KEY: "sk-ant-e2e-fake-key",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      }),
+    );
+    expect(run.doc.status, run.stderr).toBe("ready");
+    const events = agentEvents(run.ledger);
+    expect(events).toContainEqual(expect.objectContaining({ type: "tool_call", name: "Write" }));
+    expect(events).toContainEqual(expect.objectContaining({ type: "tool_call", name: "Bash" }));
+    expect(events).toContainEqual(expect.objectContaining({ type: "tool_result", diffPaths: ["a.txt"] }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "usage", inputTokens: expect.any(Number) }),
+    );
+    // The env dump reached the server (so the canary check below covers the CLI's environment).
+    expect(server?.allText()).toContain("PATH=");
+    expectNoCanary(run);
+  });
+
+  it("codex: apply_patch through its shell tool edits the file, env dumped; ready, ledger shows the change", async () => {
+    const run = await runAgent(
+      "codex",
+      {
+        steps: [
+          {
+            tool: "exec_command",
+            input: {
+              cmd: "apply_patch <<'EOF'\n*** Begin Patch\n*** Update File: a.txt\n@@\n-bad\n+ok\n*** End Patch\nEOF\n",
+            },
+          },
+          { tool: "exec_command", input: { cmd: "env" } },
+        ],
+        final: "done",
+      },
+      (url, home) => {
+        const codexHome = join(home, ".codex");
+        mkdirSync(codexHome, { recursive: true });
+        writeFileSync(
+          join(codexHome, "config.toml"),
+          `model = "gpt-5.4"\nmodel_provider = "fake"\n\n[model_providers.fake]\nname = "fake"\nbase_url = "${url}/v1"\nwire_api = "responses"\n`,
+        );
+        return { CODEX_HOME: codexHome };
+      },
+    );
+    expect(run.doc.status, run.stderr).toBe("ready");
+    const events = agentEvents(run.ledger);
+    expect(events).toContainEqual(expect.objectContaining({ type: "tool_result", diffPaths: ["a.txt"] }));
+    expect(events).toContainEqual(expect.objectContaining({ type: "tool_call", name: "command_execution" }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "usage", inputTokens: expect.any(Number) }),
+    );
+    expect(server?.allText()).toContain("PATH=");
+    expectNoCanary(run);
+  });
+});

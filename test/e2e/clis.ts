@@ -1,0 +1,29 @@
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** The versions docs/agents.md was tested with; bump both together. */
+export const PINNED = {
+  "@anthropic-ai/claude-code": "2.1.332",
+  "@openai/codex": "0.171.0",
+} as const;
+
+/**
+ * Outside the project and outside /tmp: codex refuses to set up its sandbox helper under a
+ * temporary directory, so its home (kept next to the install) must live elsewhere.
+ */
+export function cacheDir(): string {
+  const base = process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache");
+  const key = Object.entries(PINNED)
+    .map(([n, v]) => `${n.replace(/[@/]/g, "_")}-${v}`)
+    .join("+");
+  return join(base, "omk-e2e", key);
+}
+
+export function cliPath(name: "claude" | "codex"): string {
+  return join(cacheDir(), "node_modules", ".bin", name);
+}
+
+export function installed(): boolean {
+  return existsSync(cliPath("claude")) && existsSync(cliPath("codex"));
+}
