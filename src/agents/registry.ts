@@ -1,5 +1,6 @@
 import { OmkError } from "../core/errors.js";
 import { claudeDescriptor } from "./claude/descriptor.js";
+import { codexDescriptor } from "./codex/descriptor.js";
 import { execDescriptor } from "./exec/descriptor.js";
 import { kimiDescriptor } from "./kimi/descriptor.js";
 import { replayDescriptor } from "./replay/descriptor.js";
@@ -11,6 +12,7 @@ const DESCRIPTORS: readonly AgentDescriptor[] = [
   execDescriptor,
   replayDescriptor,
   claudeDescriptor,
+  codexDescriptor,
 ];
 
 export function agentDescriptors(): readonly AgentDescriptor[] {

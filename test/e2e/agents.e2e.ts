@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { agentDescriptors } from "../../src/agents/registry.js";
 import { type ModelServer, type Scenario, startModelServer } from "../fixtures/model-server/server.js";
 import type { RunDoc } from "../helpers/cli.js";
 import { type LedgerLine, type Project, project } from "../helpers/project.js";
@@ -36,10 +37,12 @@ const CANARY_NAMES = [
   "SESSION_COOKIE",
 ];
 
-function canaries(): Record<string, string> {
+/** 20 canaries; a name in the adapter's own env contract is replaced (the CLI is meant to get that one). */
+function canaries(contract: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   CANARY_NAMES.forEach((name, i) => {
-    out[name] = `canary${i}x${Math.random().toString(36).slice(2, 12)}`;
+    out[contract.includes(name) ? `EXTRA_SECRET_${i}` : name] =
+      `canary${i}x${Math.random().toString(36).slice(2, 12)}`;
   });
   return out;
 }
@@ -76,7 +79,9 @@ async function runAgent(
   server = await startModelServer(scenario);
   p = await project({ "a.txt": "bad\n" });
   const home = privateHome(agent);
-  const secrets = canaries();
+  const d = agentDescriptors().find((x) => x.name === agent);
+  const secrets = canaries([...(d?.env.secrets ?? []), ...(d?.env.passThrough ?? [])]);
+  expect(Object.keys(secrets)).toHaveLength(20);
   const r = await p.omk(
     ["run", "--json", "--agent", agent, "--agent-bin", cliPath(agent), "make a.txt say ok"],
     {
