@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { VERSION } from "../core/version.js";
 import { registerCleanup } from "./commands/cleanup.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerInit } from "./commands/init.js";
 import { registerLand } from "./commands/land.js";
 import { registerProof } from "./commands/proof.js";
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerProof(program);
   registerLand(program);
   registerCleanup(program);
+  registerDoctor(program);
   return program;
 }
 
