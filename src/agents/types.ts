@@ -108,6 +108,8 @@ export interface AgentSession {
 
 export interface DetectContext {
   parentEnv: Readonly<Record<string, string | undefined>>;
+  /** Also run the CLI's own auth status command (`omk doctor`); a run's preflight only needs `installed`. */
+  probeAuth?: boolean | undefined;
   agentBin?: string | undefined;
   /** Where the user invoked omk: a relative agent executable is found from here. */
   cwd: string;

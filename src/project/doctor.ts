@@ -126,7 +126,7 @@ export async function runDoctor(opts: { cwd: string; env: Env; nodeVersion: stri
             recordingOfRun: () => Promise.reject(new Error("not a replay")),
           },
         );
-        return adapter.detect({ parentEnv: env, cwd });
+        return adapter.detect({ parentEnv: env, cwd, probeAuth: true });
       }),
   );
   for (const h of healths) {

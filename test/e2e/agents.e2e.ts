@@ -5,7 +5,7 @@ import { agentDescriptors } from "../../src/agents/registry.js";
 import { type ModelServer, type Scenario, startModelServer } from "../fixtures/model-server/server.js";
 import type { RunDoc } from "../helpers/cli.js";
 import { type LedgerLine, type Project, project } from "../helpers/project.js";
-import { cacheDir, cliPath } from "./clis.js";
+import { cacheDir, cliPath, PINNED } from "./clis.js";
 
 /**
  * The real Claude Code and Codex binaries, driven by the built omk against the fake model server:
@@ -176,5 +176,33 @@ describe("real agent CLIs against the fake model server", () => {
     );
     expect(server?.allText()).toContain("PATH=");
     expectNoCanary(run);
+  });
+});
+
+describe("omk doctor with the real CLIs installed but not logged in", () => {
+  it("reports installed with the pinned version, and never authenticated", async () => {
+    p = await project({ "a.txt": "ok\n" });
+    const home = privateHome("doctor");
+    const r = await p.omk(["doctor", "--json"], {
+      env: { HOME: home, CLAUDE_BIN: cliPath("claude"), CODEX_BIN: cliPath("codex") },
+    });
+    expect(r.code).toBe(0);
+    const doc = r.json<{
+      agents: Array<{
+        name: string;
+        installed: { value: boolean };
+        version: { value: string };
+        auth: { value: string };
+      }>;
+    }>();
+    for (const [name, pkg] of [
+      ["claude", "@anthropic-ai/claude-code"],
+      ["codex", "@openai/codex"],
+    ] as const) {
+      const a = doc.agents.find((x) => x.name === name);
+      expect(a?.installed.value).toBe(true);
+      expect(a?.version.value).toBe(PINNED[pkg]);
+      expect(a?.auth.value).not.toBe("authenticated");
+    }
   });
 });

@@ -71,18 +71,20 @@ export async function probeCli(spec: ProbeSpec, ctx: DetectContext): Promise<Age
   };
   const [ver, auth] = await Promise.all([
     proc.run([exe, "--version"], opts),
-    proc.run([exe, ...spec.authArgs], opts),
+    ctx.probeAuth === true ? proc.run([exe, ...spec.authArgs], opts) : null,
   ]);
   const verHow = how(`\`${bin} --version\``, ver);
   const verOk = ver.failedToStart === null && !ver.timedOut && ver.exitCode === 0;
   const authProbe = `\`${[bin, ...spec.authArgs].join(" ")}\``;
   const authLearned: Learned<"ok" | "missing" | "unknown"> =
-    auth.failedToStart !== null || auth.timedOut
-      ? { value: "unknown", how: how(authProbe, auth) }
-      : (() => {
-          const r = spec.auth(auth);
-          return { value: r.value, how: `${how(authProbe, auth)}: ${r.how}` };
-        })();
+    auth === null
+      ? { value: "unknown", how: `not probed (${authProbe} runs in \`omk doctor\`)` }
+      : auth.failedToStart !== null || auth.timedOut
+        ? { value: "unknown", how: how(authProbe, auth) }
+        : (() => {
+            const r = spec.auth(auth);
+            return { value: r.value, how: `${how(authProbe, auth)}: ${r.how}` };
+          })();
   return {
     adapter: spec.adapter,
     installed: { value: ver.failedToStart === null, how: `found ${exe} (from ${source}); ${verHow}` },
