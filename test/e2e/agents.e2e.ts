@@ -75,21 +75,40 @@ async function runAgent(
   agent: "claude" | "codex",
   scenario: Scenario,
   env: (url: string, home: string) => Record<string, string>,
+  start = "bad\n",
 ): Promise<E2eRun> {
   server = await startModelServer(scenario);
-  p = await project({ "a.txt": "bad\n" });
+  p = await project({ "a.txt": start });
   const home = privateHome(agent);
   const d = agentDescriptors().find((x) => x.name === agent);
   const secrets = canaries([...(d?.env.secrets ?? []), ...(d?.env.passThrough ?? [])]);
   expect(Object.keys(secrets)).toHaveLength(20);
   const r = await p.omk(
-    ["run", "--json", "--agent", agent, "--agent-bin", cliPath(agent), "make a.txt say ok"],
+    [
+      "run",
+      "--json",
+      "--agent",
+      agent,
+      "--agent-bin",
+      cliPath(agent),
+      "--max-attempts",
+      "2",
+      "make a.txt say ok",
+    ],
     {
       env: { ...secrets, HOME: home, ...env(server.url, home) },
       timeoutMs: 170_000,
     },
   );
   const doc = r.json<RunDoc>();
+  if (process.env["OMK_E2E_DEBUG"] === "1") {
+    console.log(
+      JSON.stringify(
+        server.requests.map((q) => [q.url, q.reply, q.body.includes("did not pass the project")]),
+      ),
+    );
+    console.log(r.stderr);
+  }
   return { doc, ledger: p.ledger(doc.runId), secrets, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -176,6 +195,89 @@ describe("real agent CLIs against the fake model server", () => {
     );
     expect(server?.allText()).toContain("PATH=");
     expectNoCanary(run);
+  });
+});
+
+const CLAUDE_ENV = (url: string): Record<string, string> => ({
+  ANTHROPIC_BASE_URL: url,
+  ANTHROPIC_API_KEY: "sk-ant-e2e-fake-key",
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+});
+
+function codexEnv(url: string, home: string): Record<string, string> {
+  const codexHome = join(home, ".codex");
+  mkdirSync(codexHome, { recursive: true });
+  writeFileSync(
+    join(codexHome, "config.toml"),
+    `model = "gpt-5.4"\nmodel_provider = "fake"\n\n[model_providers.fake]\nname = "fake"\nbase_url = "${url}/v1"\nwire_api = "responses"\n`,
+  );
+  return { CODEX_HOME: codexHome };
+}
+
+function patch(from: string, to: string): string {
+  return `apply_patch <<'EOF'\n*** Begin Patch\n*** Update File: a.txt\n@@\n-${from}\n+${to}\n*** End Patch\nEOF\n`;
+}
+
+/** The request that answered the second prompt: it must carry the feedback and the first turn's history. */
+function resumedRequest(): string {
+  const texts = (server?.requests ?? [])
+    .map((r) => r.body)
+    .filter((b) => b.includes("did not pass the project"));
+  expect(texts.length).toBeGreaterThan(0);
+  return texts[0] ?? "";
+}
+
+describe("retries resume the CLI's own session with the gate feedback", () => {
+  it("claude: attempt 1 writes the wrong text, attempt 2 (--resume, feedback) fixes it → ready", async () => {
+    const run = await runAgent(
+      "claude",
+      {
+        steps: [],
+        turns: [
+          [{ tool: "Write", input: { file_path: "a.txt", content: "bad\n" } }],
+          [{ tool: "Write", input: { file_path: "a.txt", content: "ok\n" } }],
+        ],
+        turnMarker: "did not pass the project",
+        final: "done",
+      },
+      CLAUDE_ENV,
+      "start\n",
+    );
+    expect(run.doc.status, run.stderr).toBe("ready");
+    expect(run.doc.attempts).toBe(2);
+    const req = resumedRequest();
+    expect(req).toContain("not ok: a.txt");
+    // The first attempt's tool call is in the resumed conversation: the session was resumed, not restarted.
+    expect(req).toContain("toolu_call_1");
+    expectNoCanary(run);
+  });
+
+  it("codex: attempt 2 resumes the thread with the feedback → ready", async () => {
+    const run = await runAgent(
+      "codex",
+      {
+        steps: [],
+        turns: [
+          [{ tool: "exec_command", input: { cmd: patch("start", "bad") } }],
+          [{ tool: "exec_command", input: { cmd: patch("bad", "ok") } }],
+        ],
+        turnMarker: "did not pass the project",
+        final: "done",
+      },
+      codexEnv,
+      "start\n",
+    );
+    expect(run.doc.status, run.stderr).toBe("ready");
+    expect(run.doc.attempts).toBe(2);
+    const req = resumedRequest();
+    expect(req).toContain("not ok: a.txt");
+    expect(req).toContain('"call_id":"call_1"');
+    expectNoCanary(run);
+  });
+
+  it("a scenario without the fix ends not_ready (the suite can fail)", async () => {
+    const run = await runAgent("claude", { steps: [], final: "I changed nothing" }, CLAUDE_ENV);
+    expect(run.doc.status).toBe("not_ready");
   });
 });
 
