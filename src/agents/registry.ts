@@ -2,6 +2,7 @@ import { OmkError } from "../core/errors.js";
 import { claudeDescriptor } from "./claude/descriptor.js";
 import { codexDescriptor } from "./codex/descriptor.js";
 import { execDescriptor } from "./exec/descriptor.js";
+import { geminiDescriptor } from "./gemini/descriptor.js";
 import { kimiDescriptor } from "./kimi/descriptor.js";
 import { replayDescriptor } from "./replay/descriptor.js";
 import type { AgentAdapter, AgentDescriptor, AgentHealth, AgentSpec, DetectContext } from "./types.js";
@@ -13,6 +14,7 @@ const DESCRIPTORS: readonly AgentDescriptor[] = [
   replayDescriptor,
   claudeDescriptor,
   codexDescriptor,
+  geminiDescriptor,
 ];
 
 export function agentDescriptors(): readonly AgentDescriptor[] {

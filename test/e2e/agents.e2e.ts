@@ -5,7 +5,7 @@ import { agentDescriptors } from "../../src/agents/registry.js";
 import { type ModelServer, type Scenario, startModelServer } from "../fixtures/model-server/server.js";
 import type { RunDoc } from "../helpers/cli.js";
 import { type LedgerLine, type Project, project } from "../helpers/project.js";
-import { cacheDir, cliPath, PINNED } from "./clis.js";
+import { type Cli, cacheDir, cliPath, PINNED } from "./clis.js";
 
 /**
  * The real Claude Code and Codex binaries, driven by the built omk against the fake model server:
@@ -72,10 +72,11 @@ interface E2eRun {
 }
 
 async function runAgent(
-  agent: "claude" | "codex",
+  agent: Cli,
   scenario: Scenario,
   env: (url: string, home: string) => Record<string, string>,
   start = "bad\n",
+  extra: readonly string[] = [],
 ): Promise<E2eRun> {
   server = await startModelServer(scenario);
   p = await project({ "a.txt": start });
@@ -93,6 +94,7 @@ async function runAgent(
       cliPath(agent),
       "--max-attempts",
       "2",
+      ...extra,
       "make a.txt say ok",
     ],
     {
@@ -108,6 +110,8 @@ async function runAgent(
       ),
     );
     console.log(r.stderr);
+    for (const l of p.ledger(doc.runId) as unknown as Array<{ ts: string; kind: string; data: unknown }>)
+      console.log(l.ts, l.kind, JSON.stringify(l.data).slice(0, 160));
   }
   return { doc, ledger: p.ledger(doc.runId), secrets, stdout: r.stdout, stderr: r.stderr };
 }
@@ -227,6 +231,70 @@ function resumedRequest(): string {
   return texts[0] ?? "";
 }
 
+/** Gemini CLI reads its auth type from settings; the router model is skipped with an explicit --model. */
+function geminiEnv(url: string, home: string): Record<string, string> {
+  mkdirSync(join(home, ".gemini"), { recursive: true });
+  writeFileSync(
+    join(home, ".gemini", "settings.json"),
+    JSON.stringify({ security: { auth: { selectedType: "gemini-api-key" } } }),
+  );
+  return { GOOGLE_GEMINI_BASE_URL: url, GEMINI_API_KEY: "gemini-e2e-fake-key" };
+}
+
+const GEMINI_MODEL = ["--model", "gemini-2.5-pro"];
+
+describe("gemini", () => {
+  it("write_file edits the file, run_shell_command dumps env; ready, ledger shows the change", async () => {
+    const run = await runAgent(
+      "gemini",
+      {
+        steps: [
+          { tool: "write_file", input: { file_path: "a.txt", content: "ok\n" } },
+          { tool: "run_shell_command", input: { command: "env" } },
+        ],
+        final: "done",
+      },
+      geminiEnv,
+      "bad\n",
+      GEMINI_MODEL,
+    );
+    expect(run.doc.status, run.stderr).toBe("ready");
+    const events = agentEvents(run.ledger);
+    expect(events).toContainEqual(expect.objectContaining({ type: "tool_call", name: "write_file" }));
+    expect(events).toContainEqual(expect.objectContaining({ type: "tool_result", diffPaths: ["a.txt"] }));
+    expect(events).toContainEqual(expect.objectContaining({ type: "tool_call", name: "run_shell_command" }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "usage", inputTokens: expect.any(Number) }),
+    );
+    expect(server?.allText()).toContain("PATH=");
+    expectNoCanary(run);
+  });
+
+  it("attempt 2 resumes the session with the feedback → ready", async () => {
+    const run = await runAgent(
+      "gemini",
+      {
+        steps: [],
+        turns: [
+          [{ tool: "write_file", input: { file_path: "a.txt", content: "bad\n" } }],
+          [{ tool: "write_file", input: { file_path: "a.txt", content: "ok\n" } }],
+        ],
+        turnMarker: "did not pass the project",
+        final: "done",
+      },
+      geminiEnv,
+      "start\n",
+      GEMINI_MODEL,
+    );
+    expect(run.doc.status, run.stderr).toBe("ready");
+    expect(run.doc.attempts).toBe(2);
+    const req = resumedRequest();
+    expect(req).toContain("not ok: a.txt");
+    expect(req).toContain("functionCall");
+    expectNoCanary(run);
+  });
+});
+
 describe("retries resume the CLI's own session with the gate feedback", () => {
   it("claude: attempt 1 writes the wrong text, attempt 2 (--resume, feedback) fixes it → ready", async () => {
     const run = await runAgent(
@@ -286,7 +354,12 @@ describe("omk doctor with the real CLIs installed but not logged in", () => {
     p = await project({ "a.txt": "ok\n" });
     const home = privateHome("doctor");
     const r = await p.omk(["doctor", "--json"], {
-      env: { HOME: home, CLAUDE_BIN: cliPath("claude"), CODEX_BIN: cliPath("codex") },
+      env: {
+        HOME: home,
+        CLAUDE_BIN: cliPath("claude"),
+        CODEX_BIN: cliPath("codex"),
+        GEMINI_BIN: cliPath("gemini"),
+      },
     });
     expect(r.code).toBe(0);
     const doc = r.json<{
@@ -300,6 +373,7 @@ describe("omk doctor with the real CLIs installed but not logged in", () => {
     for (const [name, pkg] of [
       ["claude", "@anthropic-ai/claude-code"],
       ["codex", "@openai/codex"],
+      ["gemini", "@google/gemini-cli"],
     ] as const) {
       const a = doc.agents.find((x) => x.name === name);
       expect(a?.installed.value).toBe(true);

@@ -6,7 +6,10 @@ import { join } from "node:path";
 export const PINNED = {
   "@anthropic-ai/claude-code": "2.1.332",
   "@openai/codex": "0.171.0",
+  "@google/gemini-cli": "0.61.0",
 } as const;
+
+export type Cli = "claude" | "codex" | "gemini";
 
 /**
  * Outside the project and outside /tmp: codex refuses to set up its sandbox helper under a
@@ -20,10 +23,10 @@ export function cacheDir(): string {
   return join(base, "omk-e2e", key);
 }
 
-export function cliPath(name: "claude" | "codex"): string {
+export function cliPath(name: Cli): string {
   return join(cacheDir(), "node_modules", ".bin", name);
 }
 
 export function installed(): boolean {
-  return existsSync(cliPath("claude")) && existsSync(cliPath("codex"));
+  return (["claude", "codex", "gemini"] as const).every((c) => existsSync(cliPath(c)));
 }

@@ -14,5 +14,5 @@ export default function setup(): void {
     cwd: dir,
     stdio: "inherit",
   });
-  if (!installed()) throw new Error(`npm install ${specs.join(" ")} left no claude/codex in ${dir}`);
+  if (!installed()) throw new Error(`npm install ${specs.join(" ")} left a CLI missing in ${dir}`);
 }

@@ -24,8 +24,8 @@ export interface ProbeSpec {
   seam: string;
   passThrough: readonly string[];
   explicitEnv: Readonly<Record<string, string>>;
-  /** e.g. ["auth", "status"]: the CLI's own answer to "are you logged in". */
-  authArgs: readonly string[];
+  /** e.g. ["auth", "status"]: the CLI's own answer to "are you logged in"; null when it has none. */
+  authArgs: readonly string[] | null;
   /** Reads the status command's result; binary existence alone never counts. */
   auth(res: ProcResult): Learned<"ok" | "missing" | "unknown">;
   model: Learned<string | null>;
@@ -71,11 +71,11 @@ export async function probeCli(spec: ProbeSpec, ctx: DetectContext): Promise<Age
   };
   const [ver, auth] = await Promise.all([
     proc.run([exe, "--version"], opts),
-    ctx.probeAuth === true ? proc.run([exe, ...spec.authArgs], opts) : null,
+    ctx.probeAuth === true && spec.authArgs !== null ? proc.run([exe, ...spec.authArgs], opts) : null,
   ]);
   const verHow = how(`\`${bin} --version\``, ver);
   const verOk = ver.failedToStart === null && !ver.timedOut && ver.exitCode === 0;
-  const authProbe = `\`${[bin, ...spec.authArgs].join(" ")}\``;
+  const authProbe = `\`${[bin, ...(spec.authArgs ?? ["(no auth status command)"])].join(" ")}\``;
   const authLearned: Learned<"ok" | "missing" | "unknown"> =
     auth === null
       ? { value: "unknown", how: `not probed (${authProbe} runs in \`omk doctor\`)` }

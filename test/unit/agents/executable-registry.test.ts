@@ -48,9 +48,16 @@ describe("agent registry", () => {
   const noRecordings = { runDir: "/nonexistent", recordingOfRun: () => Promise.reject(new Error("none")) };
 
   it("knows kimi, exec, replay, claude and codex, each with capabilities and an env contract", async () => {
-    expect(agentDescriptors().map((d) => d.name)).toEqual(["kimi", "exec", "replay", "claude", "codex"]);
-    expect(agentSpecForms()).toBe("kimi | exec | replay:<run-id|recording.json> | claude | codex");
-    for (const name of ["kimi", "exec", "claude", "codex"]) {
+    expect(agentDescriptors().map((d) => d.name)).toEqual([
+      "kimi",
+      "exec",
+      "replay",
+      "claude",
+      "codex",
+      "gemini",
+    ]);
+    expect(agentSpecForms()).toBe("kimi | exec | replay:<run-id|recording.json> | claude | codex | gemini");
+    for (const name of ["kimi", "exec", "claude", "codex", "gemini"]) {
       const { descriptor, spec } = parseAgentSpec(name, "/");
       expect(spec).toEqual({ name, arg: null, text: name });
       expect((await descriptor.create(spec, noRecordings)).name).toBe(name);
