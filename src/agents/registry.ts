@@ -4,6 +4,7 @@ import { codexDescriptor } from "./codex/descriptor.js";
 import { execDescriptor } from "./exec/descriptor.js";
 import { geminiDescriptor } from "./gemini/descriptor.js";
 import { kimiDescriptor } from "./kimi/descriptor.js";
+import { opencodeDescriptor } from "./opencode/descriptor.js";
 import { replayDescriptor } from "./replay/descriptor.js";
 import type { AgentAdapter, AgentDescriptor, AgentHealth, AgentSpec, DetectContext } from "./types.js";
 
@@ -15,6 +16,7 @@ const DESCRIPTORS: readonly AgentDescriptor[] = [
   claudeDescriptor,
   codexDescriptor,
   geminiDescriptor,
+  opencodeDescriptor,
 ];
 
 export function agentDescriptors(): readonly AgentDescriptor[] {

@@ -46,7 +46,7 @@ export interface DoctorReport {
 }
 
 /** Which adapters are real CLIs worth probing (exec is an arbitrary command, replay needs no binary). */
-const PROBED = new Set(["kimi", "claude", "codex", "gemini"]);
+const PROBED = new Set(["kimi", "claude", "codex", "gemini", "opencode"]);
 
 function nodeCheck(version: string): Check & { version: string } {
   const [major = 0, minor = 0] = version.replace(/^v/, "").split(".").map(Number);

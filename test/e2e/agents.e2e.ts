@@ -295,6 +295,75 @@ describe("gemini", () => {
   });
 });
 
+/** opencode gets the fake server as an OpenAI-compatible provider through its config variable. */
+function opencodeEnv(url: string): Record<string, string> {
+  const config = {
+    provider: {
+      fake: {
+        npm: "@ai-sdk/openai-compatible",
+        name: "Fake",
+        options: { baseURL: `${url}/v1`, apiKey: "fake" },
+        models: { "fake-model": { name: "Fake" } },
+      },
+    },
+  };
+  return { OPENCODE_CONFIG_CONTENT: JSON.stringify(config), OPENCODE_DISABLE_AUTOUPDATE: "1" };
+}
+
+const OPENCODE_MODEL = ["--model", "fake/fake-model"];
+
+describe("opencode", () => {
+  it("write edits the file, bash dumps env; ready, ledger shows the change", async () => {
+    const run = await runAgent(
+      "opencode",
+      {
+        steps: [
+          { tool: "write", input: { filePath: "a.txt", content: "ok\n" } },
+          { tool: "bash", input: { command: "env", description: "dump env" } },
+        ],
+        final: "done",
+      },
+      opencodeEnv,
+      "bad\n",
+      OPENCODE_MODEL,
+    );
+    expect(run.doc.status, run.stderr).toBe("ready");
+    const events = agentEvents(run.ledger);
+    expect(events).toContainEqual(expect.objectContaining({ type: "tool_call", name: "write" }));
+    expect(events).toContainEqual(expect.objectContaining({ type: "tool_result", diffPaths: ["a.txt"] }));
+    expect(events).toContainEqual(expect.objectContaining({ type: "tool_call", name: "bash" }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "usage", inputTokens: expect.any(Number) }),
+    );
+    expect(server?.allText()).toContain("PATH=");
+    expectNoCanary(run);
+  });
+
+  it("attempt 2 resumes the session with the feedback → ready", async () => {
+    const run = await runAgent(
+      "opencode",
+      {
+        steps: [],
+        turns: [
+          [{ tool: "write", input: { filePath: "a.txt", content: "bad\n" } }],
+          [{ tool: "write", input: { filePath: "a.txt", content: "ok\n" } }],
+        ],
+        turnMarker: "did not pass the project",
+        final: "done",
+      },
+      opencodeEnv,
+      "start\n",
+      OPENCODE_MODEL,
+    );
+    expect(run.doc.status, run.stderr).toBe("ready");
+    expect(run.doc.attempts).toBe(2);
+    const req = resumedRequest();
+    expect(req).toContain("not ok: a.txt");
+    expect(req).toContain('"tool_call_id":"call_1"');
+    expectNoCanary(run);
+  });
+});
+
 describe("retries resume the CLI's own session with the gate feedback", () => {
   it("claude: attempt 1 writes the wrong text, attempt 2 (--resume, feedback) fixes it → ready", async () => {
     const run = await runAgent(
@@ -359,6 +428,7 @@ describe("omk doctor with the real CLIs installed but not logged in", () => {
         CLAUDE_BIN: cliPath("claude"),
         CODEX_BIN: cliPath("codex"),
         GEMINI_BIN: cliPath("gemini"),
+        OPENCODE_BIN: cliPath("opencode"),
       },
     });
     expect(r.code).toBe(0);
@@ -374,6 +444,7 @@ describe("omk doctor with the real CLIs installed but not logged in", () => {
       ["claude", "@anthropic-ai/claude-code"],
       ["codex", "@openai/codex"],
       ["gemini", "@google/gemini-cli"],
+      ["opencode", "opencode-ai"],
     ] as const) {
       const a = doc.agents.find((x) => x.name === name);
       expect(a?.installed.value).toBe(true);

@@ -7,9 +7,10 @@ export const PINNED = {
   "@anthropic-ai/claude-code": "2.1.332",
   "@openai/codex": "0.171.0",
   "@google/gemini-cli": "0.61.0",
+  "opencode-ai": "1.18.33",
 } as const;
 
-export type Cli = "claude" | "codex" | "gemini";
+export type Cli = "claude" | "codex" | "gemini" | "opencode";
 
 /**
  * Outside the project and outside /tmp: codex refuses to set up its sandbox helper under a
@@ -28,5 +29,5 @@ export function cliPath(name: Cli): string {
 }
 
 export function installed(): boolean {
-  return (["claude", "codex", "gemini"] as const).every((c) => existsSync(cliPath(c)));
+  return (["claude", "codex", "gemini", "opencode"] as const).every((c) => existsSync(cliPath(c)));
 }

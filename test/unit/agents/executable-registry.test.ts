@@ -47,7 +47,7 @@ describe("findExecutable", () => {
 describe("agent registry", () => {
   const noRecordings = { runDir: "/nonexistent", recordingOfRun: () => Promise.reject(new Error("none")) };
 
-  it("knows kimi, exec, replay, claude and codex, each with capabilities and an env contract", async () => {
+  it("knows kimi, exec, replay and the agent CLIs, each with capabilities and an env contract", async () => {
     expect(agentDescriptors().map((d) => d.name)).toEqual([
       "kimi",
       "exec",
@@ -55,9 +55,12 @@ describe("agent registry", () => {
       "claude",
       "codex",
       "gemini",
+      "opencode",
     ]);
-    expect(agentSpecForms()).toBe("kimi | exec | replay:<run-id|recording.json> | claude | codex | gemini");
-    for (const name of ["kimi", "exec", "claude", "codex", "gemini"]) {
+    expect(agentSpecForms()).toBe(
+      "kimi | exec | replay:<run-id|recording.json> | claude | codex | gemini | opencode",
+    );
+    for (const name of ["kimi", "exec", "claude", "codex", "gemini", "opencode"]) {
       const { descriptor, spec } = parseAgentSpec(name, "/");
       expect(spec).toEqual({ name, arg: null, text: name });
       expect((await descriptor.create(spec, noRecordings)).name).toBe(name);

@@ -1,0 +1,14 @@
+import type { AgentDescriptor } from "../types.js";
+import { OPENCODE_ENV } from "./contract.js";
+
+export const opencodeDescriptor: AgentDescriptor = {
+  name: "opencode",
+  summary: "opencode, headless (`opencode run --format json`); --execution mapped onto its permissions",
+  arg: null,
+  agentBin: "override",
+  capabilities: ["read", "write", "shell"],
+  env: OPENCODE_ENV,
+  notFoundHint:
+    "install opencode (npm install -g opencode-ai) so `opencode` is on PATH, or point --agent-bin at it",
+  create: async () => (await import("./adapter.js")).createOpencodeAdapter(),
+};
