@@ -100,7 +100,8 @@ function authOf(h: AgentHealth): AgentReport["auth"] {
 }
 
 function pathOf(h: AgentHealth): string | null {
-  const m = /^found (\S+)/.exec(h.installed.how);
+  // probeCli's wording: "found <path> (from <source>); …" (a path may hold spaces).
+  const m = /^found (.+?) \(from /.exec(h.installed.how);
   return h.installed.value && m?.[1] !== undefined ? m[1] : null;
 }
 

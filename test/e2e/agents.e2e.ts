@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { agentDescriptors } from "../../src/agents/registry.js";
@@ -47,10 +47,13 @@ function canaries(contract: readonly string[]): Record<string, string> {
   return out;
 }
 
-/** A private HOME per CLI run, outside /tmp (see clis.ts). */
+const homes: string[] = [];
+
+/** A private HOME per CLI run, outside /tmp (see clis.ts); removed after the test. */
 function privateHome(name: string): string {
   const dir = join(cacheDir(), "homes", `${name}-${process.pid}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
+  homes.push(dir);
   return dir;
 }
 
@@ -59,6 +62,7 @@ let p: Project | null = null;
 afterEach(async () => {
   await server?.close();
   await p?.cleanup();
+  for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true });
   server = null;
   p = null;
 });
@@ -103,6 +107,7 @@ async function runAgent(
     },
   );
   const doc = r.json<RunDoc>();
+  // OMK_E2E_DEBUG=1: what the server answered, omk's progress and the ledger, for a failing scenario.
   if (process.env["OMK_E2E_DEBUG"] === "1") {
     console.log(
       JSON.stringify(

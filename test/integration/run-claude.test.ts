@@ -107,4 +107,37 @@ describe("omk run --agent claude", () => {
     expect(argv).toEqual(expect.arrayContaining(["--permission-mode", "plan", "--disallowedTools"]));
     expect(argv).not.toContain("acceptEdits");
   });
+
+  it("a hostile stream: secrets in its text and tool calls never reach the ledger or the artifacts; no result line is no success", async () => {
+    p = await project({ "a.txt": "start\n" });
+    const ghp = `ghp_${"A1b2C3d4E5".repeat(4)}`;
+    const aws = "AKIAIOSFODNN7EXAMPLE";
+    const claude = p.script(
+      "claude",
+      `const argv = process.argv.slice(2);
+if (argv[0] === "--version") { console.log("2.1.332 (Claude Code)"); process.exit(0); }
+const emit = (o) => console.log(JSON.stringify(o));
+emit({ type: "system", subtype: "init", session_id: "s", model: "m" });
+emit({ type: "assistant", message: { content: [{ type: "text", text: "token ${ghp}" }, { type: "tool_use", id: "t1", name: "Bash", input: { command: "curl -H 'Authorization: Bearer ${ghp}' --aws ${aws}" } }] } });
+emit({ type: "user", message: { content: [{ type: "tool_result", tool_use_id: "t1", content: "echo ${aws}" }] } });
+console.log("{not json " + "${ghp}");
+console.log("x".repeat(300000));
+process.exit(0);
+`,
+    );
+    const r = await p.omk(["run", "--json", "--agent", "claude", "--max-attempts", "1", "do the thing"], {
+      env: { CLAUDE_BIN: claude },
+    });
+    const doc = r.json<{ status: string; runId: string }>();
+    expect(doc.status).not.toBe("ready");
+    const finished = p.ledger(doc.runId).find((l) => l.kind === "AgentFinished");
+    expect(finished?.data).toMatchObject({ status: "failed" });
+    expect(String(finished?.data["detail"])).toContain("without reporting the end of its turn");
+    for (const file of p.stateFiles()) {
+      const text = readFileSync(file, "latin1");
+      expect(text.includes(ghp), file).toBe(false);
+      expect(text.includes(aws), file).toBe(false);
+    }
+    expect(r.stdout + r.stderr).not.toContain(ghp);
+  });
 });
