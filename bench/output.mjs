@@ -75,6 +75,9 @@ function omkRun(repo, env, agent, args, hook) {
       "exec",
       "--agent-bin",
       agent,
+      // The agent script lives under /tmp, which a sandbox makes private; memory is what is measured.
+      "--sandbox",
+      "off",
       ...args,
       "bench: print",
     ],

@@ -60,7 +60,19 @@ git commit -q -m "bench $id"
     timeIt(() => {
       const r = spawnSync(
         process.execPath,
-        [omk, "run", "--agent", "exec", "--agent-bin", agent, "--json", "bench: apply the fixed patch"],
+        // Unconfined, as the baseline is; bench/sandbox.mjs measures what confinement adds.
+        [
+          omk,
+          "run",
+          "--agent",
+          "exec",
+          "--agent-bin",
+          agent,
+          "--sandbox",
+          "off",
+          "--json",
+          "bench: apply the fixed patch",
+        ],
         { cwd: repo, env, encoding: "utf8" },
       );
       const doc = JSON.parse(r.stdout);

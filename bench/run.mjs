@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- foundation|scan|run|output]`: ratios against baselines measured in the same run; results in bench/results/.
+// `npm run bench [-- foundation|scan|run|output|sandbox|goal]`: ratios against baselines measured in the same run; results in bench/results/.
 // `foundation` includes the secret-scan benchmarks (`scan` runs them alone).
 const which = process.argv[2] ?? "all";
 if (which === "all" || which === "foundation") {
@@ -21,4 +21,14 @@ if (which === "all" || which === "output") {
   process.stderr.write("bench: agent output\n");
   const { benchOutput } = await import("./output.mjs");
   await benchOutput();
+}
+if (which === "all" || which === "sandbox") {
+  process.stderr.write("bench: confinement\n");
+  const { benchSandbox } = await import("./sandbox.mjs");
+  await benchSandbox();
+}
+if (which === "all" || which === "goal") {
+  process.stderr.write("bench: goal scheduler\n");
+  const { benchGoal } = await import("./goal.mjs");
+  await benchGoal();
 }

@@ -128,6 +128,16 @@ export interface AgentEnvContract {
   provides: readonly string[];
 }
 
+/**
+ * What an agent needs inside its sandbox: the network (`host` for agents that reach a model API) and
+ * the files of its own under HOME (config, login, install), relative to HOME. Nothing else of HOME
+ * is mounted.
+ */
+export interface AgentSandboxNeeds {
+  network: "none" | "host";
+  home: readonly { path: string; writable: boolean }[];
+}
+
 /** A parsed `--agent` value: `name` or `name:<arg>`. */
 export interface AgentSpec {
   name: string;
@@ -139,6 +149,8 @@ export interface AgentSpec {
 export interface AdapterCreateContext {
   /** The run's private directory (replay keeps the recording it plays there, for resume). */
   runDir: string;
+  /** The run's agent was just replaced (`run resume --agent`): ignore what an earlier agent kept in runDir. */
+  fresh?: boolean;
   /** Turns a `replay:` source that is not a file (a run id) into a recording file's contents. */
   recordingOfRun(query: string): Promise<unknown>;
 }
@@ -154,6 +166,8 @@ export interface AgentDescriptor {
   agentBin: "required" | "override" | "unused";
   capabilities: readonly Capability[];
   env: AgentEnvContract;
+  /** What the agent needs inside a sandbox (see AgentSandboxNeeds). */
+  sandbox: AgentSandboxNeeds;
   /** What to do when detect() says it is not installed. */
   notFoundHint: string;
   create(spec: AgentSpec, ctx: AdapterCreateContext): Promise<AgentAdapter>;

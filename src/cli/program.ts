@@ -2,10 +2,13 @@ import { Command, Option } from "commander";
 import { VERSION } from "../core/version.js";
 import { registerCleanup } from "./commands/cleanup.js";
 import { registerDoctor } from "./commands/doctor.js";
+import { registerGoal } from "./commands/goal.js";
 import { registerInit } from "./commands/init.js";
+import { registerKey } from "./commands/key.js";
 import { registerLand } from "./commands/land.js";
 import { registerProof } from "./commands/proof.js";
 import { registerRun } from "./commands/run.js";
+import { registerSandbox } from "./commands/sandbox.js";
 import { registerVerify } from "./commands/verify.js";
 import { examples } from "./context.js";
 import { writeOut } from "./output.js";
@@ -45,8 +48,11 @@ export function buildProgram(): Command {
   registerVerify(program);
   registerRun(program);
   registerProof(program);
+  registerKey(program);
   registerLand(program);
   registerCleanup(program);
+  registerGoal(program);
+  registerSandbox(program);
   registerDoctor(program);
   return program;
 }

@@ -13,6 +13,9 @@ const ErrorCodes = {
   UNSAFE_PATH: ExitCode.usage,
   DIRTY_TREE: ExitCode.usage,
   RUN_NOT_FOUND: ExitCode.usage,
+  GOAL_NOT_FOUND: ExitCode.usage,
+  PLAN_INVALID: ExitCode.usage,
+  SANDBOX_UNAVAILABLE: ExitCode.usage,
   // runtime (exit 1)
   GATE_FAILED: ExitCode.failure,
   LEDGER_CORRUPT: ExitCode.failure,

@@ -147,6 +147,15 @@ export async function isIgnored(dir: string, rel: string): Promise<boolean> {
   return r.code === 0;
 }
 
+/**
+ * Whether `rel` is ignored and not tracked: a file git will never put in a worktree (a git-ignored
+ * lockfile, say), unlike a tracked file an ignore pattern also happens to match.
+ */
+export async function isIgnoredUntracked(dir: string, rel: string): Promise<boolean> {
+  const r = await git(dir)(["check-ignore", "-q", "--", rel], { allowFail: true });
+  return r.code === 0;
+}
+
 /** Back to HEAD: tracked changes reset, untracked files and directories removed (ignored ones kept). */
 export async function discardChanges(dir: string): Promise<void> {
   const g = git(dir);

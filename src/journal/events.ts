@@ -76,6 +76,14 @@ const AgentEventRecordSchema = z.looseObject({
   costUsd: z.number().nullable().optional(),
 });
 
+/** The agent a run drives: `--agent`, `--agent-bin`, `--agent-arg`, `--model`. */
+const AgentSpecRecordSchema = z.looseObject({
+  name: z.string().min(1),
+  bin: z.string().nullable(),
+  args: z.array(z.string()),
+  model: z.string().nullable(),
+});
+
 const RunEventSchemas = {
   RunStarted: z.looseObject({
     runId: z.string().min(1),
@@ -86,12 +94,7 @@ const RunEventSchemas = {
     baseBranch: z.string().nullable(),
     branch: z.string().min(1),
     worktree: z.string().min(1),
-    agent: z.looseObject({
-      name: z.string().min(1),
-      bin: z.string().nullable(),
-      args: z.array(z.string()),
-      model: z.string().nullable(),
-    }),
+    agent: AgentSpecRecordSchema,
     // Required: a run whose mode is unknown must not fall back to anything.
     execution: ExecutionModeSchema,
     maxAttempts: attempt,
@@ -147,6 +150,17 @@ const RunEventSchemas = {
     lines: count,
     cutBytes: count,
     batches: count,
+  }),
+  /**
+   * How the agent's turn is confined, before each turn: `bwrap` or `none` (with why), what was
+   * requested (`--sandbox`), and the agent's network inside.
+   */
+  Confinement: z.looseObject({
+    attempt,
+    mode: z.enum(["bwrap", "none"]),
+    requested: z.enum(["auto", "required", "off"]),
+    network: z.enum(["none", "host"]),
+    reason: z.string().optional(),
   }),
   /** The turn's leftovers were stopped before omk looked at the worktree. */
   AgentStopped: z.looseObject({ attempt, killed: z.array(int) }),
@@ -223,6 +237,19 @@ const RunEventSchemas = {
   }),
   RunInterrupted: z.looseObject({ phase: z.string(), attempt: attempt.nullable(), reason: z.string() }),
   RunResumed: z.looseObject({ after: z.string(), pid: int, reapedGroups: count }),
+  /**
+   * `omk run resume <run> --max-attempts N`: a finished not_ready run continues with a new attempt
+   * budget (and another agent, when `agent` is set). Its earlier ending and proof are superseded.
+   */
+  RunReopened: z.looseObject({
+    previousStatus: RunStatusSchema,
+    previousMaxAttempts: attempt,
+    maxAttempts: attempt,
+    agent: AgentSpecRecordSchema.nullable(),
+    /** The worktree was gone (cleanup): it is re-attached to the run's branch and set up again. */
+    rebuildWorkspace: z.boolean(),
+    pid: int,
+  }),
   ProofWritten: z.looseObject({ file: z.string(), sha256, status: RunStatusSchema, headSeq: count }),
   Landed: z.looseObject({
     commit: z.string(),
@@ -230,6 +257,10 @@ const RunEventSchemas = {
     regated: z.boolean().optional(),
     /** `land --no-regate`: the gates were not re-run before the fast-forward. */
     regateSkipped: z.boolean().optional(),
+    /** What the land rested on: gates re-run, a signed receipt of a confined run, or --no-regate. */
+    trust: z.enum(["regate", "receipt", "no-regate"]).optional(),
+    /** The receipt's signing key (trust "receipt"), or why the receipt was not enough (trust "regate"). */
+    receipt: z.looseObject({ keyid: z.string().optional(), refused: z.string().optional() }).optional(),
     onto: z.string().nullable().optional(),
     mode: z.string().optional(),
   }),

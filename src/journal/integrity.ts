@@ -2,26 +2,19 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { RunJournalEvent } from "./events.js";
 import type { ReadRunJournal } from "./run-journal.js";
-
-/** What may follow a run's final event: only the record that it landed. */
-const AFTER_FINAL = new Set(["Landed"]);
 
 /**
  * Problems with a finished run's record that a hash chain alone does not catch: events appended after
  * the run's final event (the chain extends fine), a head record that lags its last line (tolerated
  * mid-run after a crash, never once the run is closed), and files in artifacts/ that no event names.
- * Empty when the run has not finished.
+ * An unfinished run is checked only for a RunReopened that should not be there.
  */
 export async function finishedRunProblems(dir: string, r: ReadRunJournal): Promise<string[]> {
-  const problems: string[] = [];
+  // Even for an unfinished run: a RunReopened that reopened what may not be reopened is what made it so.
+  const problems = endingProblems(r.events);
   if (r.state?.finished == null) return problems;
-  // The run ends at its first RunFinished, or at the proof written right after it.
-  let finalIdx = r.events.findIndex((e) => e.kind === "RunFinished");
-  if (r.events[finalIdx + 1]?.kind === "ProofWritten") finalIdx++;
-  const after = r.events.slice(finalIdx + 1).filter((e) => !AFTER_FINAL.has(e.kind));
-  // A kind this omk does not know cannot be judged here; the caller reports it on its own.
-  for (const e of after) problems.push(`seq ${e.seq} ${e.kind} was appended after the run's final event`);
   const last = r.raw.at(-1);
   if (
     last &&
@@ -68,4 +61,35 @@ async function hashFile(file: string): Promise<{ sha256: string; bytes: number }
     bytes += (chunk as Buffer).length;
   }
   return { sha256: hash.digest("hex"), bytes };
+}
+
+/**
+ * A run ends at a RunFinished, optionally followed by the ProofWritten of its proof. After that only a
+ * Landed may follow, or — for a not_ready run that has not landed — a RunReopened (`run resume
+ * --max-attempts`), which starts the run again until its next ending. Anything else was appended
+ * after the end, and a RunReopened anywhere else reopens what may not be reopened.
+ */
+function endingProblems(events: readonly RunJournalEvent[]): string[] {
+  const problems: string[] = [];
+  let ended: { status: string } | null = null;
+  let landed = false;
+  let prev: RunJournalEvent | undefined;
+  for (const e of events) {
+    const proofOfEnding = e.kind === "ProofWritten" && prev?.kind === "RunFinished";
+    if (e.kind === "RunReopened") {
+      if (ended === null) problems.push(`seq ${e.seq} RunReopened reopens a run that had not finished`);
+      else if (landed) problems.push(`seq ${e.seq} RunReopened reopens a run that had landed`);
+      else if (ended.status !== "not_ready")
+        problems.push(`seq ${e.seq} RunReopened reopens a ${ended.status} run (only not_ready runs reopen)`);
+      ended = null;
+    } else if (ended !== null && e.kind === "Landed") {
+      landed = true;
+    } else if (ended !== null && !proofOfEnding) {
+      problems.push(`seq ${e.seq} ${e.kind} was appended after the run's final event`);
+    } else if (e.kind === "RunFinished") {
+      ended = { status: e.data.status };
+    }
+    prev = e;
+  }
+  return problems;
 }

@@ -46,6 +46,14 @@ export interface AttemptOutput {
   saved: { file: string; sha256: string; bytes: number; cutBytes: number } | null;
 }
 
+export interface Confinement {
+  attempt: number;
+  mode: "bwrap" | "none";
+  requested: "auto" | "required" | "off";
+  network: "none" | "host";
+  reason?: string;
+}
+
 export interface RunState {
   runId: string;
   task: string;
@@ -67,11 +75,18 @@ export interface RunState {
   approvals: { approved: number; rejected: number };
   interrupted: boolean;
   resumes: number;
+  /**
+   * The last attempt before the run was last reopened with a new budget (RunReopened), null if never:
+   * the attempt after it is played whatever its outcome was.
+   */
+  reopenedAfter: number | null;
   finished: { status: RunStatus; reasons: string[]; headCommit: string | null } | null;
   /** omk's commit of the judged tree (Committed), null when none was made. */
   committed: { commit: string; tree: string | null; parent: string | null } | null;
   proofWritten: boolean;
   landed: { commit: string; fastForward: boolean } | null;
+  /** How the last agent turn was confined (the last Confinement event), null before any. */
+  confinement: Confinement | null;
   lastTs: string;
   events: number;
 }
@@ -100,10 +115,12 @@ export function initialRunState(first: TypedEvent<"RunStarted">): RunState {
     approvals: { approved: 0, rejected: 0 },
     interrupted: false,
     resumes: 0,
+    reopenedAfter: null,
     finished: null,
     committed: null,
     proofWritten: false,
     landed: null,
+    confinement: null,
     lastTs: first.ts,
     events: 1,
   };
@@ -246,22 +263,42 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       s.interrupted = false;
       s.resumes++;
       break;
+    case "RunReopened":
+      // The earlier ending and its proof are superseded; the run goes on from its last attempt.
+      s.finished = null;
+      s.proofWritten = false;
+      s.interrupted = false;
+      s.maxAttempts = e.data.maxAttempts;
+      s.reopenedAfter = s.attempts.at(-1)?.n ?? 0;
+      if (e.data.agent) s.agent = { ...e.data.agent, version: null };
+      if (e.data.rebuildWorkspace) s.workspaceReady = false;
+      break;
     case "RunFinished":
       s.finished = { status: e.data.status, reasons: e.data.reasons, headCommit: e.data.headCommit };
       break;
     case "ProofWritten":
       s.proofWritten = true;
       break;
+    case "Confinement":
+      s.confinement = {
+        attempt: e.data.attempt,
+        mode: e.data.mode,
+        requested: e.data.requested,
+        network: e.data.network,
+        ...(e.data.reason === undefined ? {} : { reason: e.data.reason }),
+      };
+      break;
     case "Landed":
       s.landed = { commit: e.data.commit, fastForward: e.data.fastForward };
       break;
-    case "RunStarted":
-    case "WorkspaceSetup":
     case "Committed": {
       const { commit, tree, parent } = e.data as { commit: string | null; tree?: string; parent?: string };
       s.committed = commit === null ? null : { commit, tree: tree ?? null, parent: parent ?? null };
       break;
     }
+    // RunStarted only opens a ledger (initialRunState); WorkspaceSetup steps are progress only.
+    case "RunStarted":
+    case "WorkspaceSetup":
     case "ApprovalAsked":
     case "AgentStopped":
       break;

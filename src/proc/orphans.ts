@@ -56,7 +56,7 @@ export async function killProcessesIn(dir: string, spare: readonly number[] = []
   } catch {
     return [];
   }
-  const skip = new Set([process.pid, process.ppid, ...spare]);
+  const skip = new Set([process.pid, process.ppid, ...spare, ...(await sandboxedSession(pids, spare))]);
   const killed: number[] = [];
   for (const name of pids) {
     const pid = Number(name);
@@ -76,4 +76,42 @@ export async function killProcessesIn(dir: string, spare: readonly number[] = []
     }
   }
   return killed;
+}
+
+/**
+ * A spared process that is a sandbox (bwrap) holds its session in two more processes: the pid
+ * namespace's init (pid 1 there) and the command it started (pid 2 there). Those are spared too;
+ * anything else in that namespace — what the command started, daemons it left behind, reparented to
+ * init — is not. Linux only: NSpid in /proc/<pid>/status lists the pid in each nested namespace.
+ */
+async function sandboxedSession(pids: readonly string[], spare: readonly number[]): Promise<number[]> {
+  if (spare.length === 0) return [];
+  const info = new Map<number, { ppid: number; nspid: number[] }>();
+  for (const name of pids) {
+    try {
+      const status = await readFile(`/proc/${name}/status`, "utf8");
+      const ppid = Number(/^PPid:\s*(\d+)/m.exec(status)?.[1]);
+      const nspid = (/^NSpid:\s*(.*)$/m.exec(status)?.[1] ?? "").trim().split(/\s+/).map(Number);
+      info.set(Number(name), { ppid, nspid });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const spared = new Set(spare);
+  const found: number[] = [];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, { ppid, nspid }] of info) {
+      if (spared.has(pid) || !spared.has(ppid)) continue;
+      const parent = info.get(ppid)?.nspid ?? [ppid];
+      const inner = nspid[nspid.length - 1];
+      const init = nspid.length > parent.length && inner === 1;
+      const command = nspid.length === parent.length && parent[parent.length - 1] === 1 && inner === 2;
+      if (!init && !command) continue;
+      spared.add(pid);
+      found.push(pid);
+      grew = true;
+    }
+  }
+  return found;
 }

@@ -30,5 +30,16 @@ allow_secrets = false
 [land]
 # ff-only: refuse unless the run branch fast-forwards; merge: create a merge commit.
 mode = "ff-only"
+
+[sandbox]
+# auto: confine the agent and the gates with bubblewrap when it works here, else run unconfined
+# and say so; required: refuse to run unconfined; off: never confine.
+mode = "auto"
+# The agent's network: none | host. Unset: its adapter's (host for kimi, none for exec and replay).
+# network = "host"
+
+[gates]
+# The gates' network inside the sandbox: none | host.
+network = "none"
 `;
 }

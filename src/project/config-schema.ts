@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ExecutionModeSchema } from "../policy/execution-mode.js";
+import { SANDBOX_MODES, SANDBOX_NETWORKS } from "../proc/sandbox.js";
 
 /**
  * `.omk/config.toml`: trusted project configuration (DESIGN: the repo's own `.omk/` is trusted),
@@ -37,14 +38,33 @@ const LandConfigSchema = z
   })
   .strict();
 
+const SandboxConfigSchema = z
+  .object({
+    /** auto: confine when bwrap works here, else run unconfined and say so; required: refuse without; off. */
+    mode: z.enum(SANDBOX_MODES).default("auto"),
+    /** The agent's network; unset: what its adapter declares (host for model agents, none for exec, replay). */
+    network: z.enum(SANDBOX_NETWORKS).optional(),
+  })
+  .strict();
+
+const GatesConfigSchema = z
+  .object({
+    /** The gates' network inside the sandbox. */
+    network: z.enum(SANDBOX_NETWORKS).default("none"),
+  })
+  .strict();
+
 export const ProjectConfigSchema = z
   .object({
     version: z.literal(1).default(1),
     run: RunConfigSchema.default(RunConfigSchema.parse({})),
     workspace: WorkspaceConfigSchema.default(WorkspaceConfigSchema.parse({})),
     land: LandConfigSchema.default(LandConfigSchema.parse({})),
+    sandbox: SandboxConfigSchema.default(SandboxConfigSchema.parse({})),
+    gates: GatesConfigSchema.default(GatesConfigSchema.parse({})),
   })
   .strict();
 
 export type ProjectConfig = z.infer<typeof ProjectConfigSchema>;
 export type WorkspaceConfig = z.infer<typeof WorkspaceConfigSchema>;
+export type SandboxConfig = z.infer<typeof SandboxConfigSchema>;

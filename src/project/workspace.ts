@@ -8,6 +8,7 @@ import { quoteArgv } from "../proc/quote.js";
 import { isSafeAgentPath } from "../security/paths.js";
 import { scanFiles } from "../security/secret-scan.js";
 import type { WorkspaceConfig } from "./config-schema.js";
+import { setupFailureDetail } from "./workspace-errors.js";
 
 export interface SetupStep {
   kind: "copy" | "link" | "setup";
@@ -101,7 +102,7 @@ export async function prepareWorkspace(
           ? `timed out after ${ws.setup_timeout_secs}s`
           : r.isCanceled
             ? "interrupted"
-            : `exit ${r.exitCode}: ${lastLines(r.stderr || r.stdout)}`));
+            : `exit ${r.exitCode}: ${setupFailureDetail(r.stderr, r.stdout)}`));
     opts.onStep({
       kind: "setup",
       what: quoteArgv(argv),
@@ -119,8 +120,4 @@ export async function prepareWorkspace(
 function fail(opts: { onStep: (s: SetupStep) => void }, kind: "copy" | "link", what: string, detail: string) {
   opts.onStep({ kind, what, ok: false, detail });
   return { ok: false, detail };
-}
-
-function lastLines(text: string, n = 5): string {
-  return text.trimEnd().split("\n").slice(-n).join("\n");
 }

@@ -69,7 +69,8 @@ export function buildProof(s: RunState, events: readonly RunJournalEvent[], omkV
       violations: last?.violations ?? [],
       allowed: last?.allowed ?? [],
     },
-    security: { findings: last?.findings ?? [] },
+    // The proof names each finding; its preview stays in the ledger.
+    security: { findings: (last?.findings ?? []).map(({ path, line, rule }) => ({ path, line, rule })) },
     approvals: s.approvals,
     artifacts,
     ledger: { headHash: head.hash, events: events.length, headSeq: head.seq },
@@ -80,5 +81,6 @@ export function buildProof(s: RunState, events: readonly RunJournalEvent[], omkV
     },
     usage: s.usage.inputTokens + s.usage.outputTokens > 0 || s.usage.costUsd > 0 ? s.usage : null,
     omk: { version: omkVersion },
+    ...(s.confinement === null ? {} : { confinement: s.confinement }),
   };
 }

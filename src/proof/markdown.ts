@@ -18,6 +18,7 @@ export function proofMarkdown(p: Proof): string {
     `| attempts | ${p.attempts.length} |`,
     `| change | ${p.diff.files.length} file(s), +${p.diff.added} −${p.diff.deleted} |`,
     `| ledger | ${p.ledger.events} events up to the proof (seq 1–${p.ledger.headSeq}), head \`${p.ledger.headHash.slice(0, 16)}…\` |`,
+    `| confinement | ${confinementText(p.confinement)} |`,
     ...(p.usage ? [`| tokens | ${p.usage.inputTokens} in / ${p.usage.outputTokens} out |`] : []),
     "",
     "## Why",
@@ -72,4 +73,11 @@ export function proofMarkdown(p: Proof): string {
     );
   lines.push("", `Verify independently: \`omk proof verify ${p.runId}\``, "");
   return lines.join("\n");
+}
+
+function confinementText(c: Proof["confinement"]): string {
+  if (c === undefined) return "not recorded (a run from before confinement)";
+  const asked = `\`--sandbox ${c.requested}\``;
+  if (c.mode === "bwrap") return `bubblewrap sandbox, network \`${c.network}\` (${asked})`;
+  return `**none**: the agent ran unconfined${c.reason ? ` (${c.reason})` : ""} (${asked})`;
 }

@@ -76,6 +76,16 @@ export const ProofSchema = z.object({
   timings: z.object({ startedAt: z.string(), finishedAt: z.string(), durationMs: z.number() }),
   usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number() }).nullable(),
   omk: z.object({ version: z.string() }),
+  /** How the last agent turn was confined (absent in proofs of runs from before confinement existed). */
+  confinement: z
+    .object({
+      attempt: z.number(),
+      mode: z.enum(["bwrap", "none"]),
+      requested: z.enum(["auto", "required", "off"]),
+      network: z.enum(["none", "host"]),
+      reason: z.string().optional(),
+    })
+    .optional(),
 });
 
 export type Proof = z.infer<typeof ProofSchema>;

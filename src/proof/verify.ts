@@ -14,9 +14,10 @@ import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
 import { buildProof } from "./build.js";
 import { type Proof, ProofSchema } from "./schema.js";
+import { receiptCheck } from "./verify-run-receipt.js";
 
 export interface ProofCheck {
-  name: "ledger" | "integrity" | "proof" | "artifacts" | "branch" | "commit" | "gates";
+  name: "ledger" | "integrity" | "proof" | "artifacts" | "branch" | "commit" | "receipt" | "gates";
   ok: boolean;
   detail: string;
 }
@@ -68,6 +69,7 @@ export async function verifyProof(opts: {
           : `${loc.branch} is at ${branchHead.slice(0, 12) || "(missing)"}, proof says ${head.slice(0, 12)}`,
   });
   if (proof?.tree && head !== null) checks.push(await commitCheck(project.root, proof, head));
+  if (proof?.tree && head !== null) checks.push(await receiptCheck(project.dirs, loc.dir, journal, proof));
 
   if (opts.rerunGates && head !== null && proof) checks.push(await rerunGates(opts, proof));
   return { ok: checks.every((c) => c.ok), runId: loc.runId, status: proof?.status ?? null, checks };
@@ -99,7 +101,8 @@ function ledgerCheck(journal: ReadRunJournal): ProofCheck {
  * one `proof show` prints, so the two never seem to disagree.
  */
 function afterProof(journal: ReadRunJournal): string {
-  const written = journal.events.find((e) => e.kind === "ProofWritten");
+  // The last one: a run reopened with a bigger budget has a proof per ending, and proof.json is the latest.
+  const written = journal.events.findLast((e) => e.kind === "ProofWritten");
   if (!written) return "";
   const covered = journal.events.filter((e) => e.seq < written.seq).length;
   const after = journal.events.filter((e) => e.seq >= written.seq).map((e) => e.kind);

@@ -86,6 +86,12 @@ export class RunProgress {
       case "RunResumed":
         this.say("resuming from the ledger");
         break;
+      case "RunReopened":
+        this.maxAttempts = e.data.maxAttempts;
+        this.say(
+          `reopened: ${e.data.maxAttempts} attempts in all${e.data.agent ? `, agent ${e.data.agent.name}` : ""}${e.data.rebuildWorkspace ? ", worktree rebuilt" : ""}`,
+        );
+        break;
       case "RunFinished":
         this.setPhase("done");
         break;

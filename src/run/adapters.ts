@@ -24,11 +24,14 @@ export async function resolveAgent(
     env: Readonly<Record<string, string | undefined>>;
     agentBin?: string | undefined;
     preflight: boolean;
+    /** The run's agent was just replaced: what an earlier agent kept in the run dir is not this one's. */
+    fresh?: boolean | undefined;
   },
 ): Promise<ResolvedAgent> {
   const { descriptor, spec } = parseAgentSpec(specText, o.cwd);
   const adapter = await descriptor.create(spec, {
     runDir: o.runDir,
+    fresh: o.fresh === true,
     recordingOfRun: async (query) => {
       const loc = await resolveRunId(o.project, query);
       return exportRecording(loc.dir, assertWritable(await readRunJournal(loc.dir), loc.runId));

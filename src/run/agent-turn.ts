@@ -2,7 +2,9 @@ import type { AgentSession, ApprovalRequest, TurnResult } from "../agents/types.
 import type { RunEventInput } from "../journal/events.js";
 import type { RunState } from "../journal/state.js";
 import { decideApproval } from "../policy/approval.js";
+import type { Spawner } from "../proc/context.js";
 import { KNOBS, readIntKnob } from "../security/bounded-env.js";
+import { agentSpawner, confinementEvent, type RunSandbox } from "./confinement.js";
 import type { DriveOptions } from "./driver.js";
 import { AgentOutputRecorder, type OutputFraming } from "./output.js";
 
@@ -21,6 +23,10 @@ export async function runAgentTurn(
   existing: AgentSession | null,
 ): Promise<TurnOutcome> {
   const { journal } = o;
+  // How this turn is confined is on record before anything of the agent runs.
+  const confined = o.sandbox === undefined ? null : await turnSandbox(o, o.sandbox, s);
+  if (o.sandbox !== undefined) await journal.append("Confinement", confinementEvent(o.sandbox, attempt));
+  confined?.hand(feedbackFile);
   // A kept session (kimi) was started by an earlier turn: its callbacks reach this turn through the router.
   const out = outputRouter(o);
   out.begin(attempt);
@@ -33,7 +39,7 @@ export async function runAgentTurn(
         task: s.task,
         parentEnv: o.parentEnv,
         cwd: o.cwd,
-        proc: o.proc,
+        proc: confined?.proc ?? o.proc,
         agentBin: s.agent.bin ?? undefined,
         agentArgs: s.agent.args,
         model: s.agent.model ?? undefined,
@@ -93,6 +99,34 @@ export async function runAgentTurn(
   } finally {
     await out.end();
   }
+}
+
+/** Per drive: the agent's confined spawner, and the files handed to the current turn. */
+interface TurnSandbox {
+  proc: Spawner;
+  hand(file: string | undefined): void;
+}
+
+const turnSandboxes = new WeakMap<DriveOptions, Promise<TurnSandbox>>();
+
+function turnSandbox(o: DriveOptions, sb: RunSandbox, s: RunState): Promise<TurnSandbox> {
+  let known = turnSandboxes.get(o);
+  if (known === undefined) {
+    let handed: string[] = [];
+    known = agentSpawner(
+      sb,
+      o.proc,
+      { root: s.root, worktree: s.worktree, branch: s.branch },
+      () => handed,
+    ).then((proc) => ({
+      proc,
+      hand: (file) => {
+        handed = file === undefined ? [] : [file];
+      },
+    }));
+    turnSandboxes.set(o, known);
+  }
+  return known;
 }
 
 /** Per drive: which attempt the agent's callbacks belong to, its output recorder, the appends in flight. */

@@ -1,4 +1,4 @@
-import { lstat, readdir, rm } from "node:fs/promises";
+import { lstat, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { branchExists, deleteBranch } from "../git/refs.js";
 import { pruneWorktrees } from "../git/worktree.js";
@@ -7,6 +7,8 @@ import type { RunState } from "../journal/state.js";
 import { gateWorkspaceDirs } from "../project/gate-workspace.js";
 import { listRunIds, type ProjectLocation, runLocation } from "../project/locate.js";
 import { removeWorktreeDir, THROWAWAY_PREFIXES } from "../project/throwaway.js";
+import { EVENTS_FILE } from "../store/ledger/format.js";
+import { acquireLedgerLock, type LedgerLock } from "../store/ledger/lock.js";
 import { reapOrphans } from "./children.js";
 import { LIVE_FILE, runLiveness } from "./live.js";
 
@@ -50,6 +52,10 @@ export async function cleanupRuns(project: ProjectLocation, opts: CleanupOptions
   const branches: BranchItem[] = [];
   for (const id of await listRunIds(project)) {
     const loc = runLocation(project, id);
+    if (await isLeftover(loc.dir)) {
+      items.push(opts.all ? await removeLeftover(loc.dir, id) : { runId: id, ...LEFTOVER_KEPT });
+      continue;
+    }
     const hasWorktree = (await lstat(loc.worktree).catch(() => null)) !== null;
     let s: RunState | null;
     try {
@@ -112,6 +118,37 @@ export async function cleanupRuns(project: ProjectLocation, opts: CleanupOptions
   }
   await pruneWorktrees(project.root);
   return { items, branches };
+}
+
+const LEFTOVER_KEPT = {
+  action: "kept",
+  reason: "no ledger: left by a run that never started (an older omk); --all removes it",
+} as const;
+
+/**
+ * A run dir with no ledger, or an empty one: an older omk created it before the agent failed to
+ * resolve. It holds no record, but it counts as a run for `last` and for id prefixes.
+ */
+async function isLeftover(dir: string): Promise<boolean> {
+  const st = await stat(join(dir, EVENTS_FILE)).catch(() => null);
+  return st === null || st.size === 0;
+}
+
+/** Removes a leftover under its ledger lock, so a run being created right now is never taken for one. */
+async function removeLeftover(dir: string, runId: string): Promise<CleanupItem> {
+  let lock: LedgerLock;
+  try {
+    lock = await acquireLedgerLock(dir, { waitMs: 0 });
+  } catch {
+    return { runId, action: "kept", reason: "no ledger yet, and its lock is held: a run being created" };
+  }
+  try {
+    if (!(await isLeftover(dir))) return { runId, action: "kept", reason: "its ledger appeared: a new run" };
+    await rm(dir, { recursive: true, force: true });
+    return { runId, action: "removed", reason: "no ledger: left by a run that never started" };
+  } finally {
+    await lock.release().catch(() => {});
+  }
 }
 
 function branchItem(s: RunState, action: BranchItem["action"], reason: string): BranchItem {

@@ -17,6 +17,7 @@ import type { ProjectLocation, RunLocation } from "../project/locate.js";
 import { ensureWorktree, prepareWorkspace } from "../project/workspace.js";
 import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
 import { runAgentTurn, type TurnOutcome } from "./agent-turn.js";
+import { gateSpawner, type RunSandbox } from "./confinement.js";
 import { decideAttemptOutcome, decideStatus } from "./decide.js";
 import { type Evaluation, evaluateAttempt } from "./evaluate.js";
 import { buildFeedback, promptWithFeedback } from "./feedback.js";
@@ -39,6 +40,8 @@ export interface DriveOptions {
   proc: ProcessContext;
   signal: AbortSignal;
   ask: AskFn | null;
+  /** How the agent and the gates are confined; undefined: not at all, and nothing recorded. */
+  sandbox?: RunSandbox | undefined;
 }
 
 export interface DriveResult {
@@ -174,6 +177,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
             parentEnv: o.parentEnv,
             signal: o.signal,
             proc: o.proc,
+            // The gates run the agent's code: confined in the gate workspace like the agent.
+            gateProc: o.sandbox && (await gateSpawner(o.sandbox, o.proc, s.root, gateWorkspace.dir)),
             hooks: {
               onSnapshot: async (snap) => {
                 await journal.append("Snapshot", {

@@ -70,6 +70,8 @@ export async function evaluateAttempt(opts: {
   parentEnv: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;
   proc?: Spawner | undefined;
+  /** Who starts the gates (a confined spawner); default `proc`. Setup is trusted config and uses `proc`. */
+  gateProc?: Spawner | undefined;
   hooks: EvaluateHooks;
 }): Promise<Evaluation> {
   const { worktree, base, hooks } = opts;
@@ -155,7 +157,7 @@ export async function evaluateAttempt(opts: {
     root: gw.dir,
     parentEnv: opts.parentEnv,
     signal: opts.signal,
-    proc: opts.proc,
+    proc: opts.gateProc ?? opts.proc,
     ...(hooks.onGateStart ? { onGateStart: hooks.onGateStart } : {}),
     ...(hooks.onGateResult ? { onGateResult: hooks.onGateResult } : {}),
   });

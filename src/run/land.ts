@@ -7,17 +7,26 @@ import { isDirty } from "../git/repo.js";
 import { treeOf } from "../git/snapshot.js";
 import { finishedRunProblems } from "../journal/integrity.js";
 import { journalProblem, RunJournal, readRunJournal } from "../journal/run-journal.js";
+import { defaultSpawner } from "../proc/context.js";
 import { killProcessesIn } from "../proc/orphans.js";
+import type { SandboxMode } from "../proc/sandbox.js";
 import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
 import { withThrowawayWorktree } from "../project/throwaway.js";
+import { gateSpawner, planSandbox } from "./confinement.js";
+import { receiptTrust } from "./land-receipt.js";
+import { moreAttemptsCommand } from "./reopen.js";
 
 export interface LandResult {
   runId: string;
   commit: string;
   fastForward: boolean;
   regated: boolean;
+  /** What the land rested on (also recorded in Landed). */
+  trust: "regate" | "receipt" | "no-regate";
+  /** trust "receipt": the signing key; trust "regate": why the receipt was not enough. */
+  receipt: { keyid?: string; refused?: string } | null;
   branch: string | null;
 }
 
@@ -33,6 +42,10 @@ export async function landRun(o: {
   mode: "ff-only" | "merge";
   /** Skip re-running the gates on the exact commit before a fast-forward (recorded in Landed). */
   noRegate?: boolean | undefined;
+  /** `--no-receipt`: re-run the gates even when a signed receipt of a confined run would do. */
+  ignoreReceipt?: boolean | undefined;
+  /** How the re-run gates are confined (default: `[sandbox] mode`, else auto). */
+  sandbox?: SandboxMode | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((line: string) => void) | undefined;
 }): Promise<LandResult> {
@@ -48,9 +61,12 @@ export async function landRun(o: {
   if (s.landed) refuse(`run ${s.runId} already landed as ${s.landed.commit.slice(0, 12)}`, "nothing to do");
   if (!s.finished) refuse(`run ${s.runId} has not finished`, `resume it with \`omk run resume ${s.runId}\``);
   if (s.finished.status !== "ready") {
+    const more = s.finished.status === "not_ready" ? moreAttemptsCommand(s) : null;
     refuse(
       `run ${s.runId} is ${s.finished.status}: ${s.finished.reasons.join("; ")}`,
-      "only ready runs land; start a new run or resume with a larger budget",
+      more === null
+        ? `only ready runs land; start a new run (omk run show ${s.runId} says what went wrong)`
+        : `only ready runs land; give it more attempts with \`${more}\`, or start a new run`,
     );
   }
   const runHead = s.finished.headCommit;
@@ -76,6 +92,7 @@ export async function landRun(o: {
   let target = runHead;
   let fastForward = true;
   let regated = false;
+  let receipt: LandResult["receipt"] = null;
   if (!(await isAncestor(root, head, runHead))) {
     if (o.mode === "ff-only") {
       refuse(
@@ -95,17 +112,30 @@ export async function landRun(o: {
     fastForward = false;
     regated = true;
   } else if (!o.noRegate) {
-    // A same-uid agent can rewrite its run's whole ledger, chain and all: the record alone is not
-    // evidence. The project's own gates (the clean checkout's, not the ledger's) judge the exact commit.
-    o.onProgress?.(`re-running the gates on ${runHead.slice(0, 12)} before landing`);
-    await regate(
-      o,
-      runHead,
-      "the run's commit",
-      "the recorded result does not hold; do not land it (omk proof verify shows what differs)",
-    );
-    regated = true;
+    // An unconfined same-uid agent can rewrite its run's whole ledger, chain and all: the record alone
+    // is not evidence. A confined one could reach neither the ledger nor the key its receipt is signed
+    // with, so that receipt is; otherwise the project's own gates (the clean checkout's) judge the commit.
+    const verdict = o.ignoreReceipt
+      ? ({ trusted: false, reason: "--no-receipt" } as const)
+      : await receiptTrust({ dirs: o.project.dirs, runDir: o.loc.dir, read, commit: runHead });
+    if (verdict.trusted) {
+      o.onProgress?.(
+        `signed receipt of a confined run verifies (key ${verdict.keyid.slice(0, 16)}): gates not re-run`,
+      );
+      receipt = { keyid: verdict.keyid };
+    } else {
+      o.onProgress?.(`re-running the gates on ${runHead.slice(0, 12)} before landing (${verdict.reason})`);
+      receipt = { refused: verdict.reason };
+      await regate(
+        o,
+        runHead,
+        "the run's commit",
+        "the recorded result does not hold; do not land it (omk proof verify shows what differs)",
+      );
+      regated = true;
+    }
   }
+  const trust: LandResult["trust"] = regated ? "regate" : receipt?.keyid ? "receipt" : "no-regate";
   await fastForwardTo(root, target);
   const commit = await headCommit(root);
   const journal = await RunJournal.open(o.loc.dir, o.loc.runId);
@@ -115,13 +145,15 @@ export async function landRun(o: {
       fastForward,
       regated,
       regateSkipped: fastForward && o.noRegate === true,
+      trust,
+      ...(receipt === null ? {} : { receipt }),
       onto: here,
       mode: o.mode,
     });
   } finally {
     await journal.close();
   }
-  return { runId: s.runId, commit, fastForward, regated, branch: here };
+  return { runId: s.runId, commit, fastForward, regated, trust, receipt, branch: here };
 }
 
 async function testMerge(
@@ -165,10 +197,22 @@ async function regate(
         `workspace setup failed on ${what}: ${setup.detail}`,
         "fix [workspace] setup in .omk/config.toml",
       );
+    // The gates run the run's code (its tests too): confined as a run's gates are, when bwrap is here.
+    const sandbox = await planSandbox({
+      mode: o.sandbox,
+      config: project.config,
+      needs: { network: project.config.gates.network, home: [] },
+      env: project.env,
+      dirs: project.dirs,
+    });
+    const proc = await gateSpawner(sandbox, defaultSpawner, project.root, gw.dir);
+    if (sandbox.bwrap === null && sandbox.requested !== "off")
+      o.onProgress?.(`  the gates run unconfined: ${sandbox.reason ?? "no sandbox"}`);
     const result = await runGates(project.gates.gates, {
       root: gw.dir,
       parentEnv: project.env,
       signal: o.signal,
+      proc,
       onGateResult: (e) => o.onProgress?.(`  ${e.status} ${e.name}`),
     });
     if (!result.ok) {

@@ -1,8 +1,13 @@
 import type { RunJournal } from "../journal/run-journal.js";
 import { diffFingerprints, fingerprintRepo, type RepoFingerprint } from "../project/fingerprint.js";
 
-/** Other runs move their own branches; everything else of the repository must hold still. */
+/**
+ * Other runs move their own branches, and a goal moves its integration branch while its lanes' agents
+ * work (the goal checks that branch itself: it only moves by compare-and-swap from the recorded head);
+ * everything else of the repository must hold still.
+ */
 const RUN_BRANCHES = "refs/heads/omk/run/";
+const GOAL_BRANCHES = "refs/heads/omk/goal/";
 
 /**
  * Compares the repository outside the run's worktree with `before`; any change is a RepoTampered
@@ -25,5 +30,5 @@ export async function checkRepository(
 
 /** The repository as the run must leave it: everything but the runs' own branches. */
 export function repoFingerprint(root: string): Promise<RepoFingerprint> {
-  return fingerprintRepo(root, { excludeRefPrefixes: [RUN_BRANCHES] });
+  return fingerprintRepo(root, { excludeRefPrefixes: [RUN_BRANCHES, GOAL_BRANCHES] });
 }

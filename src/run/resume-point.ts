@@ -25,7 +25,10 @@ export function resumePoint(s: RunState): ResumePoint {
       ? { kind: "agent", attempt: last.n, feedbackFrom: last.n > 1 ? last.n - 1 : null }
       : { kind: "evaluate", attempt: last.n };
   }
-  if (RETRYABLE.has(last.outcome) && last.n < s.maxAttempts) {
+  // Reopened with a bigger budget (`run resume --max-attempts`): the next attempt is played whatever
+  // ended the last one, since the person asked for it (perhaps with another agent).
+  const reopened = s.reopenedAfter === last.n;
+  if ((reopened || RETRYABLE.has(last.outcome)) && last.n < s.maxAttempts) {
     return { kind: "agent", attempt: last.n + 1, feedbackFrom: last.n };
   }
   return { kind: "finalize" };

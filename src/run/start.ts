@@ -8,17 +8,21 @@ import type { RunJournalEvent } from "../journal/events.js";
 import { assertWritable, RunJournal, readRunJournal } from "../journal/run-journal.js";
 import type { AskFn } from "../policy/approval.js";
 import type { ExecutionMode } from "../policy/execution-mode.js";
+import type { SandboxMode, SandboxNetwork } from "../proc/sandbox.js";
 import { gateWorkspaceDirs } from "../project/gate-workspace.js";
 import { gatesAtCommit, type TreeGates } from "../project/gates.js";
 import { type RunLocation, resolveRunId, runLocation } from "../project/locate.js";
 import { openProject, type Project } from "../project/open.js";
 import { writeProof } from "../proof/write.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
-import { resolveAgent } from "./adapters.js";
+import { type ResolvedAgent, resolveAgent } from "./adapters.js";
 import { reapOrphans, runProcessContext } from "./children.js";
+import { planSandbox, type RunSandbox } from "./confinement.js";
 import { type DriveResult, driveRun } from "./driver.js";
 import { startHeartbeat } from "./live.js";
 import { assertHasCommits } from "./preflight.js";
+import { ensureReceipt } from "./receipt.js";
+import { type ReopenRequest, reopenRun } from "./reopen.js";
 
 /** What a fresh run and a resumed one share: where, the environment, the interrupt, the policy's ask. */
 export interface RunCommonOptions {
@@ -29,6 +33,9 @@ export interface RunCommonOptions {
   ask: AskFn | null;
   /** Observers of the run's journal (progress view): each event once it is durable. */
   onEvent?: ((e: RunJournalEvent) => void) | undefined;
+  /** `--sandbox` and `--network`; unset: the run's recorded choice (resume), else the config's. */
+  sandbox?: SandboxMode | undefined;
+  network?: SandboxNetwork | undefined;
 }
 
 export interface StartRunOptions extends RunCommonOptions {
@@ -45,6 +52,8 @@ export interface StartRunOptions extends RunCommonOptions {
   allowPaths?: readonly string[] | undefined;
   /** Called once the run id exists, before any long work (so the CLI can print it). */
   onRunId?: ((loc: RunLocation) => void) | undefined;
+  /** An existing worktree to work in instead of a new one (a goal's pooled lane, already at `base`). */
+  worktree?: string | undefined;
 }
 
 export interface RunOutcome extends DriveResult {
@@ -57,14 +66,21 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     throw new OmkError("USAGE", "the task is empty", { hint: 'omk run "describe the change you want"' });
   const project = await openProject(o.cwd, o.parentEnv);
   const { root, config } = project;
-  if (o.base === undefined) await assertHasCommits(root);
-  // Independent reads of the repository, in parallel: each is a git process.
+  // Independent reads of the repository, in parallel: each is a git process. The base's gates are
+  // read as soon as the base is known; their errors still surface in order, after the checks below.
   const checkDirty = o.base === undefined && !o.allowDirty;
+  const baseP = headCommit(root, o.base ?? "HEAD").catch(async (err: unknown) => {
+    // A branch with no commits yet gets its own usage error.
+    if (o.base === undefined) await assertHasCommits(root);
+    throw err;
+  });
+  const gatesP = baseP.then((b) => gatesAtCommit(root, b, o.parentEnv));
+  gatesP.catch(() => {});
   const [dirty, base, baseBranch] = await Promise.all([
     checkDirty
       ? isDirty(root, { ignore: [".omk/worktrees/"] })
       : Promise.resolve({ dirty: false, entries: [] as string[] }),
-    headCommit(root, o.base ?? "HEAD"),
+    baseP,
     currentBranch(root),
   ]);
   if (dirty.dirty) {
@@ -76,7 +92,8 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       },
     );
   }
-  const loc = runLocation(project, newId("run"));
+  const fresh = runLocation(project, newId("run"));
+  const loc = o.worktree === undefined ? fresh : { ...fresh, worktree: o.worktree };
   const agent = await resolveAgent(o.agent ?? config.run.agent, {
     project,
     runDir: loc.dir,
@@ -85,12 +102,19 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     agentBin: o.agentBin,
     preflight: true,
   });
+  const sandbox = await planSandbox({
+    mode: o.sandbox,
+    network: o.network,
+    config,
+    needs: agent.descriptor.sandbox,
+    env: o.parentEnv,
+    dirs: project.dirs,
+  });
   // Judged by the gates as committed at the base: an uncommitted gates.toml does not count (and makes
   // the tree dirty), so the agent's run cannot be judged by rules nobody committed.
-  const runGates = await gatesAtCommit(root, base, o.parentEnv);
+  const runGates = await gatesP;
   // A gate that cannot run would burn every attempt and be blamed on the agent: refuse now.
   assertGatesRunnable(runGates.gates, root, o.parentEnv, runGates.source);
-  await ensurePrivateDir(loc.artifacts);
   const gates = runGates.gates;
   const journal = await RunJournal.create(
     loc.dir,
@@ -119,8 +143,17 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     o.onEvent ? [o.onEvent] : [],
   );
   try {
+    // After the ledger (and its lock) exists: a run dir without a ledger is a leftover `cleanup --all` removes.
+    await ensurePrivateDir(loc.artifacts);
     o.onRunId?.(loc);
-    const r = await driveAndFinish(journal, { ...o, project, loc, gates: runGates, adapter: agent.adapter });
+    const r = await driveAndFinish(journal, {
+      ...o,
+      project,
+      loc,
+      gates: runGates,
+      adapter: agent.adapter,
+      plan: sandbox,
+    });
     return { ...r, project, loc };
   } finally {
     await journal.close();
@@ -129,6 +162,8 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
 
 export interface ResumeRunOptions extends RunCommonOptions {
   run: string;
+  /** `--max-attempts` (and `--agent`): continue a finished not_ready run with a bigger budget. */
+  reopen?: ReopenRequest | undefined;
 }
 
 export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
@@ -138,33 +173,71 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
   assertWritable(await readRunJournal(loc.dir), loc.runId);
   const journal = await RunJournal.open(loc.dir, loc.runId);
   try {
+    const before = journal.state;
+    const plan = (agent: ResolvedAgent) =>
+      planSandbox({
+        mode: o.sandbox,
+        network: o.network,
+        prior: before.confinement,
+        config: project.config,
+        needs: agent.descriptor.sandbox,
+        env: o.parentEnv,
+        dirs: project.dirs,
+      });
+    // Refused, or recorded, before the progress view hears of the run.
+    const reopened = o.reopen
+      ? await reopenRun(journal, o.reopen, { project, cwd: o.cwd, env: o.parentEnv }, plan)
+      : null;
     if (o.onEvent) {
-      // The progress view learns the run's shape from its first event, as on a fresh start.
+      // The progress view learns the run's shape (and its latest budget) as if it had watched from the start.
       journal.introduce(o.onEvent);
+      const budget = journal.events.findLast((e) => e.kind === "RunReopened");
+      if (budget) o.onEvent(budget);
       journal.subscribe(o.onEvent);
     }
-    const before = journal.state;
-    if (before.finished) {
-      const r = await finish(journal, loc, { state: before, interrupted: false });
-      return { ...r, project, loc };
+    let agent: ResolvedAgent;
+    let sandbox: RunSandbox;
+    if (reopened) {
+      ({ agent, prepared: sandbox } = reopened);
+    } else {
+      if (before.finished) {
+        const r = await receipted(
+          journal,
+          project,
+          loc,
+          await finish(journal, loc, { state: before, interrupted: false }),
+        );
+        return { ...r, project, loc };
+      }
+      agent = await resolveAgent(before.agent.name, {
+        project,
+        runDir: loc.dir,
+        cwd: o.cwd,
+        env: o.parentEnv,
+        agentBin: before.agent.bin ?? undefined,
+        preflight: false,
+      });
+      sandbox = await plan(agent);
+      // A SIGKILLed omk leaves its agent or gate running in the worktree: stop them before starting anew.
+      const reaped = await reapOrphans(loc.dir, [
+        before.worktree,
+        ...(await gateWorkspaceDirs(project.root)),
+      ]);
+      await journal.append("RunResumed", {
+        after: before.lastTs,
+        pid: process.pid,
+        reapedGroups: reaped.length,
+      });
     }
-    const agent = await resolveAgent(before.agent.name, {
-      project,
-      runDir: loc.dir,
-      cwd: o.cwd,
-      env: o.parentEnv,
-      agentBin: before.agent.bin ?? undefined,
-      preflight: false,
-    });
-    // A SIGKILLed omk leaves its agent or gate running in the worktree: stop them before starting anew.
-    const reaped = await reapOrphans(loc.dir, [before.worktree, ...(await gateWorkspaceDirs(project.root))]);
-    await journal.append("RunResumed", {
-      after: before.lastTs,
-      pid: process.pid,
-      reapedGroups: reaped.length,
-    });
     const gates = await gatesAtCommit(project.root, before.base, o.parentEnv);
-    const r = await driveAndFinish(journal, { ...o, project, loc, gates, adapter: agent.adapter });
+    const r = await driveAndFinish(journal, {
+      ...o,
+      project,
+      loc,
+      gates,
+      adapter: agent.adapter,
+      plan: sandbox,
+    });
     return { ...r, project, loc };
   } finally {
     await journal.close();
@@ -172,10 +245,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
 }
 
 /** The loop in the run's own process context, then — when it finished — the proof. */
-async function driveAndFinish(
-  journal: RunJournal,
-  o: RunCommonOptions & { project: Project; loc: RunLocation; gates: TreeGates; adapter: RunOutcomeAdapter },
-): Promise<DriveResult> {
+async function driveAndFinish(journal: RunJournal, o: DriveContext): Promise<DriveResult> {
   // Who is driving the run right now (live.json, outside the ledger): `run list` tells running from crashed.
   const before = journal.state;
   const live = await startHeartbeat(o.loc.dir, {
@@ -192,10 +262,7 @@ async function driveAndFinish(
   }
 }
 
-async function drive(
-  journal: RunJournal,
-  o: RunCommonOptions & { project: Project; loc: RunLocation; gates: TreeGates; adapter: RunOutcomeAdapter },
-): Promise<DriveResult> {
+async function drive(journal: RunJournal, o: DriveContext): Promise<DriveResult> {
   const r = await driveRun({
     journal,
     project: o.project,
@@ -209,15 +276,30 @@ async function drive(
     proc: runProcessContext(o.loc.dir),
     signal: o.signal,
     ask: o.ask,
+    sandbox: o.plan,
   });
-  return finish(journal, o.loc, r);
+  return receipted(journal, o.project, o.loc, await finish(journal, o.loc, r));
 }
 
 type RunOutcomeAdapter = Parameters<typeof driveRun>[0]["adapter"];
+
+type DriveContext = RunCommonOptions & {
+  project: Project;
+  loc: RunLocation;
+  gates: TreeGates;
+  adapter: RunOutcomeAdapter;
+  plan: RunSandbox;
+};
 
 /** A finished run always ends with its proof, whoever started it. */
 async function finish(journal: RunJournal, loc: RunLocation, r: DriveResult): Promise<DriveResult> {
   if (r.interrupted || !r.state.finished || r.state.proofWritten) return r;
   await writeProof(journal, loc.proofFile, VERSION);
   return { ...r, state: journal.state };
+}
+
+/** …and its signed receipt (also when a crash came between the proof and the receipt). */
+async function receipted(journal: RunJournal, project: Project, loc: RunLocation, r: DriveResult) {
+  if (!r.interrupted && r.state.finished && r.state.proofWritten) await ensureReceipt(journal, project, loc);
+  return r;
 }

@@ -86,6 +86,10 @@ export function sandbox(prefix = "omk-test-"): {
     XDG_STATE_HOME: join(dir, "state"),
     XDG_CONFIG_HOME: join(dir, "config"),
     XDG_CACHE_HOME: join(dir, "cache"),
+    // These tests hold omk to what it guarantees WITHOUT a sandbox (their agents keep files in this
+    // temp dir, and several attacks must reach omk's state to be caught). Confinement is tested with
+    // --sandbox required in sandbox*.test.ts, which override this.
+    OMK_SANDBOX: "off",
   };
   return { dir, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -103,6 +103,7 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
       ["artifacts", true],
       ["branch", true],
       ["commit", true],
+      ["receipt", true],
       ["gates", true],
     ]);
   });

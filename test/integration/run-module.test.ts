@@ -62,6 +62,8 @@ describe("runs started through the run module", () => {
       signal: new AbortController().signal,
       ask: null,
       onEvent: (e) => observed.push(e),
+      // The processes log to this test's temp dir and are checked as the host sees them: unconfined.
+      sandbox: "off",
     });
 
   it("a finished run writes its own proof, which `omk proof verify` accepts", async () => {

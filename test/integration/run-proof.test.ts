@@ -30,7 +30,7 @@ if (!first) {
   );
 }
 
-const CHECKS = ["ledger", "integrity", "proof", "artifacts", "branch", "commit", "gates"];
+const CHECKS = ["ledger", "integrity", "proof", "artifacts", "branch", "commit", "receipt", "gates"];
 
 describe("proofs: show, verify, tamper evidence, export and replay", () => {
   let p: Project;

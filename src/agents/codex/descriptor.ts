@@ -8,6 +8,8 @@ export const codexDescriptor: AgentDescriptor = {
   agentBin: "override",
   capabilities: ["read", "write", "shell"],
   env: CODEX_ENV,
+  // The model API needs the network; ~/.codex holds its config, login and sessions (resume needs them).
+  sandbox: { network: "host", home: [{ path: ".codex", writable: true }] },
   notFoundHint:
     "install Codex (npm install -g @openai/codex) so `codex` is on PATH, or point --agent-bin at it",
   create: async () => (await import("./adapter.js")).createCodexAdapter(),

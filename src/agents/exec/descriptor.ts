@@ -8,6 +8,8 @@ export const execDescriptor: AgentDescriptor = {
   agentBin: "required",
   capabilities: ["read", "write", "shell"],
   env: { passThrough: [], secrets: [], provides: ["OMK_TASK", "OMK_ATTEMPT", "OMK_FEEDBACK_FILE"] },
+  // An arbitrary command: no network and nothing of HOME unless the run asks (--network host).
+  sandbox: { network: "none", home: [] },
   notFoundHint: "pass --agent-bin <path to an executable> (chmod +x it)",
   create: async () => (await import("./adapter.js")).createExecAdapter(),
 };

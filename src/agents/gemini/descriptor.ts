@@ -9,6 +9,8 @@ export const geminiDescriptor: AgentDescriptor = {
   agentBin: "override",
   capabilities: ["read", "write", "shell"],
   env: GEMINI_ENV,
+  // The model API needs the network; ~/.gemini holds its settings, login and sessions (resume needs them).
+  sandbox: { network: "host", home: [{ path: ".gemini", writable: true }] },
   notFoundHint:
     "install Gemini CLI (npm install -g @google/gemini-cli) so `gemini` is on PATH, or point --agent-bin at it",
   create: async () => (await import("./adapter.js")).createGeminiAdapter(),

@@ -8,6 +8,16 @@ export const opencodeDescriptor: AgentDescriptor = {
   agentBin: "override",
   capabilities: ["read", "write", "shell"],
   env: OPENCODE_ENV,
+  // The model API needs the network; its login and sessions live in ~/.local/share/opencode, its
+  // config in ~/.config/opencode, the provider packages it installs in ~/.cache/opencode.
+  sandbox: {
+    network: "host",
+    home: [
+      { path: ".local/share/opencode", writable: true },
+      { path: ".config/opencode", writable: false },
+      { path: ".cache/opencode", writable: true },
+    ],
+  },
   notFoundHint:
     "install opencode (npm install -g opencode-ai) so `opencode` is on PATH, or point --agent-bin at it",
   create: async () => (await import("./adapter.js")).createOpencodeAdapter(),

@@ -1,5 +1,6 @@
 import { rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { OmkError } from "../../core/errors.js";
 import { pathExists } from "../../core/fs.js";
 import { applyPatch } from "../../git/patch.js";
 import { discardChanges } from "../../git/repo.js";
@@ -24,10 +25,18 @@ const REPLAY_SOURCE_FILE = "replay-source.json";
  */
 export async function createReplayAdapter(source: string, ctx: AdapterCreateContext): Promise<AgentAdapter> {
   const kept = join(ctx.runDir, REPLAY_SOURCE_FILE);
-  const file = (await pathExists(kept)) ? kept : (await pathExists(source)) ? source : null;
+  const useKept = !ctx.fresh && (await pathExists(kept));
+  const file = useKept ? kept : (await pathExists(source)) ? source : null;
+  if (file === null && looksLikeFile(source)) {
+    throw new OmkError("USAGE", `no such recording file: ${source}`, {
+      hint: "write one with `omk run export <run> -o FILE`, or pass --agent replay:<run-id>",
+    });
+  }
   // Loaded now, so a bad recording or an unknown run fails with its own error before any work.
   const rec =
     file === null ? parseRecording(await ctx.recordingOfRun(source), source) : await loadRecording(file);
+  // A replaced agent's recording is not this one's: a later resume must not play it.
+  if (ctx.fresh) await rm(kept, { force: true });
   return {
     name: "replay",
     async detect(): Promise<AgentHealth> {
@@ -48,6 +57,11 @@ export async function createReplayAdapter(source: string, ctx: AdapterCreateCont
       return new ReplaySession(rec, startCtx);
     },
   };
+}
+
+/** A source that names a file (as the descriptor normalises it), not a run id. */
+function looksLikeFile(source: string): boolean {
+  return source.includes("/") || source.endsWith(".json");
 }
 
 class ReplaySession implements AgentSession {

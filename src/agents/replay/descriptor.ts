@@ -13,6 +13,7 @@ export const replayDescriptor: AgentDescriptor = {
   agentBin: "unused",
   capabilities: ["write"],
   env: { passThrough: [], secrets: [], provides: [] },
+  sandbox: { network: "none", home: [] },
   notFoundHint: "check the recording file, or the run id (`omk run list`)",
   create: async (spec, ctx) => (await import("./adapter.js")).createReplayAdapter(spec.arg ?? "", ctx),
 };

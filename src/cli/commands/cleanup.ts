@@ -6,10 +6,14 @@ export function registerCleanup(program: Command): void {
     .command("cleanup")
     .description(
       "Remove the worktrees of finished runs and prune git's worktree list. Ledgers, proofs and run branches are kept. " +
-        "Unfinished runs are kept for `omk run resume` unless --all, which closes them as interrupted (recovering a crashed run's ledger) and removes their worktrees too. " +
+        "Unfinished runs are kept for `omk run resume` unless --all, which closes them as interrupted (recovering a crashed run's ledger) and removes their worktrees too, " +
+        "and removes run directories with no ledger (left by older versions when the agent did not resolve). " +
         "A run that is running is never touched. To remove one run entirely, use `omk run rm`.",
     )
-    .option("--all", "also close and clean unfinished (interrupted or crashed) runs")
+    .option(
+      "--all",
+      "also close and clean unfinished (interrupted or crashed) runs, and remove run directories that have no ledger",
+    )
     .option(
       "--branches",
       "also delete the branches of landed runs and of abandoned ones (finished, not ready); a ready run that never landed keeps its branch",

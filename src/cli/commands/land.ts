@@ -7,7 +7,8 @@ export function registerLand(program: Command): void {
     .description(
       "Merge a ready run into the branch it started from. Before anything moves, the project's gates " +
         "re-run on the run's exact commit in a gate workspace (a same-uid agent could have rewritten the " +
-        "run's ledger). Fast-forward only by default; with --merge, a moved base is checked with " +
+        "run's ledger) — unless every attempt ran confined and the run's signed receipt verifies with this " +
+        "machine's key and names that commit; the ledger records which. Fast-forward only by default; with --merge, a moved base is checked with " +
         "git merge-tree and the gates re-run on the merge result instead. A run that already landed is nothing to do (exit 0).",
     )
     .addOption(
@@ -21,14 +22,32 @@ export function registerLand(program: Command): void {
       "--no-regate",
       "do not re-run the gates on the run's commit before a fast-forward (recorded in the ledger; the ledger alone is then the evidence)",
     )
+    .option("--no-receipt", "re-run the gates even when a signed receipt of a confined run would do")
+    .addOption(
+      new Option(
+        "--sandbox <mode>",
+        "confine the re-run gates with bubblewrap, network as [gates] network: auto (when it works here), required, off (default: OMK_SANDBOX, else [sandbox] mode in .omk/config.toml, else auto)",
+      ).choices(["auto", "required", "off"]),
+    )
     .addHelpText("after", examples(["omk land last", "omk land run-mf3k2x9a0-7q --merge --json"]))
     .action(
-      async (id: string, flags: { ffOnly?: boolean; merge?: boolean; regate: boolean }, cmd: Command) => {
+      async (
+        id: string,
+        flags: {
+          ffOnly?: boolean;
+          merge?: boolean;
+          regate: boolean;
+          receipt: boolean;
+          sandbox?: "auto" | "required" | "off";
+        },
+        cmd: Command,
+      ) => {
         const { landRun } = await import("../../run/land.js");
         const { landPrecheck } = await import("../../run/land-precheck.js");
         const { openProject } = await import("../../project/open.js");
         const { resolveRunId } = await import("../../project/locate.js");
         const { interruptController } = await import("../interrupt.js");
+        const { sandboxFlags } = await import("./run.js");
         const out = outputFor(cmd);
         const project = await openProject(process.cwd(), process.env);
         const loc = await resolveRunId(project, id);
@@ -51,6 +70,8 @@ export function registerLand(program: Command): void {
             loc,
             mode,
             noRegate: !flags.regate,
+            ignoreReceipt: !flags.receipt,
+            sandbox: sandboxFlags(flags.sandbox === undefined ? {} : { sandbox: flags.sandbox }).sandbox,
             signal: intr.signal,
             onProgress: (l) => out.info(l),
           });
@@ -58,7 +79,7 @@ export function registerLand(program: Command): void {
           out.info(
             out.paint(
               "green",
-              `landed ${r.runId} on ${r.branch ?? "HEAD"} at ${r.commit.slice(0, 12)}${r.fastForward ? " (fast-forward)" : " (merge, gates re-run)"}`,
+              `landed ${r.runId} on ${r.branch ?? "HEAD"} at ${r.commit.slice(0, 12)} (${landedHow(r)})`,
             ),
           );
         } finally {
@@ -66,4 +87,10 @@ export function registerLand(program: Command): void {
         }
       },
     );
+}
+
+function landedHow(r: { fastForward: boolean; trust: "regate" | "receipt" | "no-regate" }): string {
+  if (!r.fastForward) return "merge, gates re-run";
+  if (r.trust === "receipt") return "fast-forward, on the signed receipt of a confined run";
+  return r.trust === "regate" ? "fast-forward, gates re-run" : "fast-forward, gates not re-run";
 }

@@ -60,6 +60,7 @@ export function registerRunInspect(run: Command): void {
     .addHelpText("after", examples(["omk run show last", "omk run show last --json"]))
     .action(async (id: string, _flags: unknown, cmd: Command) => {
       const { showRun, describeStatus } = await import("../../run/inspect.js");
+      const { moreAttemptsCommand } = await import("../../run/reopen.js");
       const { openProject } = await import("../../project/open.js");
       const out = outputFor(cmd);
       const {
@@ -77,6 +78,9 @@ export function registerRunInspect(run: Command): void {
           attemptsDetail: s.attempts,
           usage: s.usage,
           approvals: s.approvals,
+          maxAttempts: s.maxAttempts,
+          agent: s.agent.name,
+          confinement: s.confinement,
           ledger: {
             ok: verify.ok,
             events: verify.events,
@@ -99,7 +103,19 @@ export function registerRunInspect(run: Command): void {
           ? `  worktree: ${s.worktree}`
           : `  worktree: removed (was ${s.worktree}); the branch keeps the run's commit`,
       );
+      out.result(
+        `  agent:    ${s.agent.name}, ${s.attempts.length} of ${s.maxAttempts} attempt(s)${s.reopenedAfter === null ? "" : ` (budget raised after attempt ${s.reopenedAfter})`}`,
+      );
+      const c = s.confinement;
+      if (c !== null)
+        out.result(
+          c.mode === "bwrap"
+            ? `  confined: bubblewrap sandbox, network ${c.network} (--sandbox ${c.requested})`
+            : `  confined: no, the agent ran unconfined${c.reason ? ` (${c.reason})` : ""} (--sandbox ${c.requested})`,
+        );
       for (const r of s.finished?.reasons ?? []) out.result(`  reason:   ${r}`);
+      const more = s.finished?.status === "not_ready" && !s.landed ? moreAttemptsCommand(s) : null;
+      if (more !== null) out.result(`  more:     ${more}`);
       for (const a of s.attempts) {
         const gates = a.gates.map((g) => `${g.name}:${g.status}`).join(" ");
         out.result(

@@ -110,7 +110,7 @@ function jsonSink(docs: AttemptDoc[], gates: boolean): LogsSink & { finish(): vo
   };
 }
 
-function textSink(out: Output): LogsSink {
+export function textSink(out: Output): LogsSink {
   let atLineStart = true;
   const write = (text: string) => {
     process.stdout.write(text);

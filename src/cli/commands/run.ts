@@ -7,6 +7,13 @@ import { ExitCode } from "../../core/exit-codes.js";
 import type { RunJournalEvent } from "../../journal/events.js";
 import type { AskFn } from "../../policy/approval.js";
 import type { ExecutionMode } from "../../policy/execution-mode.js";
+import {
+  SANDBOX_MODES,
+  SANDBOX_NETWORKS,
+  type SandboxMode,
+  type SandboxNetwork,
+} from "../../proc/sandbox.js";
+import type { ReopenRequest } from "../../run/reopen.js";
 import type { RunCommonOptions, RunOutcome } from "../../run/start.js";
 import { collect, examples, outputFor } from "../context.js";
 import { nearestName } from "../format.js";
@@ -25,6 +32,8 @@ interface RunFlags {
   allowDirty?: boolean;
   allowPath?: string[];
   taskFile?: string;
+  sandbox?: SandboxMode;
+  network?: SandboxNetwork;
 }
 
 const START_EXAMPLES = [
@@ -82,16 +91,44 @@ export function registerRun(program: Command): void {
     .addHelpText("after", examples(START_EXAMPLES.map((e) => e.replace(/^omk run /, "omk run start "))))
     .action(async (words: string[], flags: RunFlags, cmd: Command) => startFromFlags(words, flags, cmd));
 
-  run
+  const resume = run
     .command("resume <run>")
     .description(
-      "Continue an interrupted or crashed run from its ledger (run id, unique prefix or suffix, or `last`).",
+      "Continue an interrupted or crashed run from its ledger (run id, unique prefix or suffix, or `last`). " +
+        "With --max-attempts, give a finished not_ready run more attempts: the agent goes on from its last " +
+        "attempt with that attempt's feedback, and the run gets a new verdict and proof. " +
+        "Ready, blocked and landed runs are refused.",
     )
-    .addHelpText("after", examples(["omk run resume last", "omk run resume run-mf3k2x9a0-7q"]))
-    .action(async (id: string, _flags: unknown, cmd: Command) => {
+    .option(
+      "-n, --max-attempts <n>",
+      "the new total attempt budget of a finished not_ready run, 1–20, more than it has spent",
+    )
+    .option(
+      "-a, --agent <name>",
+      `with --max-attempts: another agent for the new attempts: ${agentSpecForms()}`,
+    )
+    .option("--agent-bin <path>", "with --agent: the new agent's executable (see `omk run --help`)")
+    .option("--agent-arg <arg>", "with --agent: an extra argument for its executable (repeatable)", collect)
+    .option("-m, --model <model>", "with --agent: the model passed to it")
+    .addHelpText(
+      "after",
+      examples([
+        "omk run resume last",
+        "omk run resume run-mf3k2x9a0-7q",
+        "omk run resume last --max-attempts 5",
+        "omk run resume last --max-attempts 4 --agent exec --agent-bin ./scripts/my-agent.sh",
+      ]),
+    );
+  addSandboxOptions(resume, "the run's recorded choice").action(
+    async (id: string, own: ResumeFlags, cmd: Command) => {
       const { resumeRun } = await import("../../run/start.js");
-      await withRun(outputFor(cmd), (common) => resumeRun({ ...common, run: id }));
-    });
+      const flags = { ...startFlagsFor(cmd), ...own };
+      const reopen = reopenRequest(flags);
+      await withRun(outputFor(cmd), (common) =>
+        resumeRun({ ...common, ...sandboxFlags(flags), run: id, reopen }),
+      );
+    },
+  );
 
   run
     .command("export <run>")
@@ -124,9 +161,49 @@ export function registerRun(program: Command): void {
   registerRunLogs(run);
 }
 
+/**
+ * `--sandbox` and `--network`, on starting and resuming a run. OMK_SANDBOX (the same values) is the
+ * default for a machine or CI that wants every run confined without repeating the flag.
+ */
+function addSandboxOptions(cmd: Command, otherwise: string): Command {
+  return cmd
+    .addOption(
+      new Option(
+        "--sandbox <mode>",
+        `confine the agent and the gates with bubblewrap: auto (when it works here, else run unconfined and say so), required (refuse without), off (default: OMK_SANDBOX, else ${otherwise}, else [sandbox] mode in .omk/config.toml, else auto)`,
+      ).choices([...SANDBOX_MODES]),
+    )
+    .addOption(
+      new Option(
+        "--network <net>",
+        `the agent's network inside the sandbox: none or host (default: ${otherwise}, else [sandbox] network, else the agent's own: host for kimi, none for exec and replay)`,
+      ).choices([...SANDBOX_NETWORKS]),
+    );
+}
+
+export function sandboxFlags(flags: Pick<RunFlags, "sandbox" | "network">): {
+  sandbox: SandboxMode | undefined;
+  network: SandboxNetwork | undefined;
+} {
+  const env = process.env["OMK_SANDBOX"];
+  let fromEnv: SandboxMode | undefined;
+  if (env !== undefined && env !== "") {
+    if (!(SANDBOX_MODES as readonly string[]).includes(env))
+      throw new OmkError(
+        "USAGE",
+        `OMK_SANDBOX must be one of ${SANDBOX_MODES.join(", ")}, got ${JSON.stringify(env)}`,
+        {
+          hint: "unset it, or set it to auto, required or off",
+        },
+      );
+    fromEnv = env as SandboxMode;
+  }
+  return { sandbox: flags.sandbox ?? fromEnv, network: flags.network };
+}
+
 /** The flags of starting a run, on `omk run` and `omk run start` alike. */
 function addStartOptions(cmd: Command): Command {
-  return cmd
+  return addSandboxOptions(cmd, "the adapter's")
     .option("--task-file <file>", "read the task from FILE (`-`: stdin), for long tasks; not with task words")
     .option("-a, --agent <name>", `the agent: ${agentSpecForms()} (default from .omk/config.toml, else kimi)`)
     .option(
@@ -189,16 +266,87 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+interface ResumeFlags extends Pick<RunFlags, "sandbox" | "network"> {
+  maxAttempts?: string;
+  agent?: string;
+  agentBin?: string;
+  agentArg?: string[];
+  model?: string;
+}
+
+const RESUME_KEYS: readonly string[] = [
+  "maxAttempts",
+  "agent",
+  "agentBin",
+  "agentArg",
+  "model",
+  "sandbox",
+  "network",
+];
+
+/**
+ * The flags written after `omk run resume`: commander hands the ones `omk run` also defines to
+ * `omk run` (the program's options are not positional), so they are taken back from there; a start
+ * flag that means nothing to a resume is refused rather than ignored.
+ */
+function startFlagsFor(cmd: Command): ResumeFlags {
+  const parent = (cmd.parent?.opts() ?? {}) as Record<string, unknown>;
+  const stray = Object.keys(parent).filter((k) => parent[k] !== undefined && !RESUME_KEYS.includes(k));
+  if (stray.length > 0) {
+    const flag = stray[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new OmkError("USAGE", `--${flag} is a flag of starting a run, not of \`omk run resume\``, {
+      hint: "a resumed run keeps its task, base and settings; see omk run resume --help",
+    });
+  }
+  return parent as ResumeFlags;
+}
+
+/** `--max-attempts N [--agent …]` of `omk run resume`, checked before the run is touched. */
+function reopenRequest(flags: ResumeFlags): ReopenRequest | undefined {
+  const agentFlags = [
+    flags.agentBin === undefined ? null : "--agent-bin",
+    flags.agentArg === undefined ? null : "--agent-arg",
+    flags.model === undefined ? null : "--model",
+  ].filter((f) => f !== null);
+  if (flags.agent === undefined && agentFlags.length > 0)
+    throw new OmkError("USAGE", `${agentFlags.join(", ")} describe a new agent and need --agent`, {
+      hint: "omk run resume <run> --max-attempts N --agent exec --agent-bin ./my-agent.sh",
+    });
+  if (flags.maxAttempts === undefined) {
+    if (flags.agent !== undefined)
+      throw new OmkError("USAGE", "--agent on resume needs --max-attempts: a new agent gets new attempts", {
+        hint: "omk run resume <run> --max-attempts N --agent <name>",
+      });
+    return undefined;
+  }
+  const maxAttempts = parseMaxAttempts(flags.maxAttempts);
+  if (flags.agent === undefined) return { maxAttempts, agent: null };
+  checkAgentFlags(parseAgentSpec(flags.agent, process.cwd()).descriptor, { agentBin: flags.agentBin });
+  return {
+    maxAttempts,
+    agent: {
+      spec: flags.agent,
+      bin: flags.agentBin === undefined ? null : resolve(flags.agentBin),
+      args: flags.agentArg ?? [],
+      model: flags.model ?? null,
+    },
+  };
+}
+
+function parseMaxAttempts(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 20)
+    throw new OmkError(
+      "USAGE",
+      `--max-attempts must be an integer from 1 to 20, got ${JSON.stringify(text)}`,
+    );
+  return n;
+}
+
 async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Command): Promise<void> {
   const { startRun } = await import("../../run/start.js");
   const out = outputFor(cmd);
-  const maxAttempts = flags.maxAttempts === undefined ? undefined : Number(flags.maxAttempts);
-  if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)) {
-    throw new OmkError(
-      "USAGE",
-      `--max-attempts must be an integer from 1 to 20, got ${JSON.stringify(flags.maxAttempts)}`,
-    );
-  }
+  const maxAttempts = flags.maxAttempts === undefined ? undefined : parseMaxAttempts(flags.maxAttempts);
   if (flags.agent !== undefined) {
     checkAgentFlags(parseAgentSpec(flags.agent, process.cwd()).descriptor, { agentBin: flags.agentBin });
   }
@@ -216,6 +364,7 @@ async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Co
       base: flags.base,
       allowDirty: flags.allowDirty,
       allowPaths: flags.allowPath ?? [],
+      ...sandboxFlags(flags),
     }),
   );
 }
@@ -243,6 +392,7 @@ async function withRun(out: Output, go: (common: RunCommonOptions) => Promise<Ru
           }
         };
   const warnNoTerminal = noTerminalWarning(out, ask === null);
+  const warnUnconfined = unconfinedWarning(out);
   const intr = interruptController(out);
   try {
     const r = await go({
@@ -252,11 +402,13 @@ async function withRun(out: Output, go: (common: RunCommonOptions) => Promise<Ru
       ask,
       onEvent: (e) => {
         warnNoTerminal(e);
+        warnUnconfined(e);
         progress.onEvent(e);
       },
     });
     progress.stop();
-    report(out, r);
+    const { moreAttemptsCommand } = await import("../../run/reopen.js");
+    report(out, r, moreAttemptsCommand);
   } finally {
     progress.stop();
     intr.dispose();
@@ -281,7 +433,19 @@ function noTerminalWarning(out: Output, noTerminal: boolean): (e: RunJournalEven
   };
 }
 
-function report(out: Output, r: RunOutcome): void {
+/** `--sandbox auto` on a machine where bwrap does not work: said once, with why and what to do. */
+function unconfinedWarning(out: Output): (e: RunJournalEvent) => void {
+  let warned = false;
+  return (e) => {
+    if (warned || e.kind !== "Confinement" || e.data.mode !== "none" || e.data.requested !== "auto") return;
+    warned = true;
+    out.warn(
+      `this run is NOT confined: ${e.data.reason ?? "no sandbox"}. The agent and the gates run with your uid and can read and write what you can. \`omk sandbox check\` says why; --sandbox required refuses to run unconfined, --sandbox off says you mean it.`,
+    );
+  };
+}
+
+function report(out: Output, r: RunOutcome, more: (s: RunOutcome["state"]) => string | null): void {
   const s = r.state;
   const status = r.interrupted ? "interrupted" : (s.finished?.status ?? "unfinished");
   if (out.opts.json) {
@@ -308,5 +472,7 @@ function report(out: Output, r: RunOutcome): void {
   for (const reason of s.finished?.reasons ?? []) out.info(`  ${reason}`);
   if (s.proofWritten) out.info(`proof: ${r.loc.proofFile}`);
   if (status === "ready") out.info(`next: omk land ${s.runId}`);
+  const again = status === "not_ready" ? more(s) : null;
+  if (again !== null) out.info(`more attempts: ${again}`);
   process.exitCode = status === "ready" ? ExitCode.ok : ExitCode.failure;
 }

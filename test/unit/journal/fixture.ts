@@ -217,6 +217,18 @@ export const ev = {
     { file: "proof.json", sha256: hex64(0x9f), status: "ready", headSeq },
   ],
   landed: (fastForward = true): Entry => ["Landed", { commit: "d".repeat(40), fastForward }],
+  reopened: (maxAttempts: number, over: Partial<RunEventInput<"RunReopened">> = {}): Entry => [
+    "RunReopened",
+    {
+      previousStatus: "not_ready",
+      previousMaxAttempts: 3,
+      maxAttempts,
+      agent: null,
+      rebuildWorkspace: false,
+      pid: 4242,
+      ...over,
+    },
+  ],
 } as const;
 
 /** A whole attempt as the driver writes it: start, agent turn, diff, gates, verdict. */

@@ -3,6 +3,7 @@ import { applyRunEvent, projectRun } from "../../../src/journal/state.js";
 import {
   attemptEntries,
   changedFile,
+  type Entry,
   ev,
   gateRecord,
   hex64,
@@ -147,6 +148,19 @@ describe("projectRun", () => {
     expect(again.attempts[0]?.output).toBeNull();
   });
 
+  it("workspace setup steps are progress, not a commit", () => {
+    const s = project([
+      ev.started(),
+      [
+        "WorkspaceSetup",
+        { step: { kind: "setup", what: "npm ci", ok: true, detail: "" }, ok: true, detail: "" },
+      ],
+      ev.workspaceReady(),
+      ...attemptEntries(1, { outcome: "blocked" }),
+    ]);
+    expect(s.committed).toBeNull();
+  });
+
   it("starts a restarted attempt clean", () => {
     const s = project([
       ev.started(),
@@ -229,6 +243,35 @@ describe("projectRun", () => {
     expect(s.landed).toEqual({ commit: "d".repeat(40), fastForward: false });
   });
 
+  it("a reopened run is unfinished again, with the new budget and agent, its proof superseded", () => {
+    const ended = [
+      ev.started(),
+      ev.workspaceReady(),
+      ...attemptEntries(1, { gates: [["test", "fail"]], outcome: "gates_failed" }),
+      ev.committed(),
+      ev.runFinished("not_ready", ["test failing"]),
+      ev.proofWritten(10),
+    ];
+    const agent = { name: "exec", bin: "/bin/agent", args: ["-x"], model: null };
+    const s = project([...ended, ev.reopened(5, { agent })]);
+    expect(s).toMatchObject({
+      finished: null,
+      proofWritten: false,
+      maxAttempts: 5,
+      reopenedAfter: 1,
+      workspaceReady: true,
+      agent: { ...agent, version: null },
+    });
+    // Without an agent the run's own stays; a rebuilt worktree is set up again.
+    const same = project([...ended, ev.reopened(4, { rebuildWorkspace: true })]);
+    expect(same.agent.name).toBe("kimi");
+    expect(same.workspaceReady).toBe(false);
+    // The next ending is the run's ending.
+    const again = project([...ended, ev.reopened(2), ...attemptEntries(2), ev.runFinished("ready", ["ok"])]);
+    expect(again.finished?.status).toBe("ready");
+    expect(again.attempts.map((a) => a.outcome)).toEqual(["gates_failed", "passed"]);
+  });
+
   it("is the same folded all at once or one appended event at a time", () => {
     const events = ledger([
       ev.started(),
@@ -241,5 +284,37 @@ describe("projectRun", () => {
     const incremental = projectRun(events.slice(0, 1));
     for (const e of events.slice(1)) applyRunEvent(incremental, e);
     expect(incremental).toEqual(projectRun(events));
+  });
+});
+
+describe("confinement", () => {
+  it("is null before any turn, then the last Confinement event, exactly in its shape", () => {
+    expect(project([ev.started()]).confinement).toBeNull();
+    const s = project([
+      ev.started(),
+      ev.attemptStarted(1),
+      ["Confinement", { attempt: 1, mode: "none", requested: "auto", network: "none", reason: "no bwrap" }],
+      ev.attemptStarted(2, 1),
+      ["Confinement", { attempt: 2, mode: "bwrap", requested: "required", network: "host", extra: 1 }],
+    ]);
+    expect(s.confinement).toStrictEqual({
+      attempt: 2,
+      mode: "bwrap",
+      requested: "required",
+      network: "host",
+    });
+  });
+
+  it("refuses a Confinement payload outside its vocabulary", () => {
+    expect(() =>
+      project([
+        ev.started(),
+        // A hand-written ledger line, as a tampered or foreign ledger would hold it.
+        [
+          "Confinement",
+          { attempt: 1, mode: "docker", requested: "auto", network: "none" },
+        ] as unknown as Entry,
+      ]),
+    ).toThrow(/invalid Confinement payload: mode/);
   });
 });

@@ -50,9 +50,11 @@ describe(".omk/config.toml", () => {
   });
 
   it("points at the table when a whole table is wrong, and at the syntax error's column", () => {
-    expect(problem('[sandbox]\nmode = "x"\n').message).toContain(
-      `${FILE}:1:1: sandbox: unknown key "sandbox"`,
+    expect(problem('[planner]\nmode = "x"\n').message).toContain(
+      `${FILE}:1:1: planner: unknown key "planner"`,
     );
+    expect(problem('[sandbox]\nmode = "x"\n').message).toContain(`${FILE}:2:1: sandbox.mode:`);
+    expect(problem('[gates]\nnetwork = "lan"\n').message).toContain(`${FILE}:2:1: gates.network:`);
     const syntax = problem('[run]\nagent = "kimi\n');
     expect(syntax.message).toMatch(new RegExp(`^${FILE}:2:\\d+: TOML syntax error`));
   });

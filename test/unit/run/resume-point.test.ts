@@ -97,6 +97,23 @@ describe("resumePoint", () => {
     expect(currentPhase(state)).toBe(point.kind);
   });
 
+  it("a run reopened with a bigger budget plays the next attempt whatever ended the last one", () => {
+    for (const outcome of ["gates_failed", "no_changes", "agent_failed", "setup_failed"] as const) {
+      const s = runState([ended(1, "gates_failed"), ended(2, outcome)], { maxAttempts: 4, reopenedAfter: 2 });
+      expect(resumePoint(s), outcome).toEqual({ kind: "agent", attempt: 3, feedbackFrom: 2 });
+    }
+    // Once that attempt ended, the usual rules hold again.
+    const later = runState([ended(1, "gates_failed"), ended(2, "no_changes"), ended(3, "no_changes")], {
+      maxAttempts: 4,
+      reopenedAfter: 2,
+    });
+    expect(resumePoint(later)).toEqual({ kind: "finalize" });
+    // Never past the budget.
+    expect(resumePoint(runState([ended(1, "no_changes")], { maxAttempts: 1, reopenedAfter: 1 }))).toEqual({
+      kind: "finalize",
+    });
+  });
+
   it("judges the last attempt only", () => {
     const attempts: AttemptState[] = [ended(1, "blocked"), failed(2)];
     expect(resumePoint(runState(attempts))).toEqual({ kind: "agent", attempt: 3, feedbackFrom: 2 });

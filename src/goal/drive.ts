@@ -1,0 +1,361 @@
+import { OmkError } from "../core/errors.js";
+import { VERSION } from "../core/version.js";
+import type { RunJournalEvent } from "../journal/events.js";
+import type { AgentChoice } from "../journal/goal-events.js";
+import { gatesAtCommit } from "../project/gates.js";
+import type { Project } from "../project/open.js";
+import { startRun } from "../run/start.js";
+import { KNOBS, readIntKnob } from "../security/bounded-env.js";
+import { clearControl, watchControl } from "./control.js";
+import { estimateWeight, TaskDag } from "./dag.js";
+import { integrateTask, outsideWriteSet, runIntegrationGates } from "./integrate.js";
+import type { GoalJournal } from "./journal.js";
+import { laneEnv, prepareLane, removeLanes, taskPrompt } from "./lanes.js";
+import { Leases } from "./leases.js";
+import type { GoalLocation } from "./locate.js";
+import { writeGoalProof } from "./proof.js";
+import { recoverGoal } from "./recover.js";
+import { Scheduler } from "./scheduler.js";
+
+/** A task whose merge conflicts is re-run on the new integration head this many times, then blocked. */
+export const MAX_CONFLICT_RETRIES = 1;
+/** A task whose agent's lease expired runs again this many times, then is blocked. */
+export const MAX_LEASE_RETRIES = 1;
+
+export interface DriveGoalOptions {
+  project: Project;
+  loc: GoalLocation;
+  cwd: string;
+  parentEnv: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  lanes: number;
+  agent: AgentChoice;
+  maxAttempts?: number | undefined;
+  portBase: number;
+  portSpan: number;
+  seed?: number | undefined;
+  /** Each lane's run events as they happen (the live lanes view). */
+  onRunEvent?: ((lane: number, taskId: string, e: RunJournalEvent) => void) | undefined;
+}
+
+interface LaneResult {
+  lane: number;
+  taskId: string;
+  base: string;
+  runId: string | null;
+  status: string | null;
+  commit: string | null;
+  reasons: string[];
+  interrupted: boolean;
+  /** The agent went silent past its lease: the run was interrupted for it. */
+  leaseExpired: boolean;
+  error: string | null;
+}
+
+/**
+ * The goal loop, from whatever the ledger says has happened (a fresh goal and a resumed one go the
+ * same way): K lanes take tasks from the scheduler; each task is an omk run in its lane's pooled
+ * worktree, from the current integration head; a ready run's commit is checked against the task's
+ * write set and merged into the integration branch (one merge at a time: only this loop merges);
+ * then the integration gates, the goal's status and its proof.
+ */
+export async function driveGoal(
+  journal: GoalJournal,
+  o: DriveGoalOptions,
+): Promise<{ interrupted: boolean; paused: boolean }> {
+  const root = o.project.root;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  o.signal.addEventListener("abort", onAbort, { once: true });
+  const usedLanes = new Set<number>();
+  // `omk goal pause` lets the running tasks finish and starts no more; `omk goal cancel` stops them.
+  let paused = false;
+  let cancelled = false;
+  const leases = new Leases(journal, readIntKnob(o.parentEnv, KNOBS.goalAgentLeaseSecs) * 1000);
+  leases.start();
+  const unwatch = watchControl(o.loc.dir, readIntKnob(o.parentEnv, KNOBS.goalInterruptPollMs), (action) => {
+    if (action === "pause") paused = true;
+    else {
+      cancelled = true;
+      stop.abort();
+    }
+  });
+  try {
+    await recoverGoal(journal, o);
+    const s0 = journal.state;
+    const dag = new TaskDag(
+      s0.order.map((id) => s0.tasks.get(id)!.task),
+      (t) => estimateWeight(t),
+    );
+    const sched = new Scheduler(dag, o.seed ?? 0);
+    for (const id of s0.integrated) sched.integrated(id);
+    for (const id of s0.order) if (s0.tasks.get(id)!.status === "blocked") sched.drop(id);
+
+    const free = Array.from({ length: o.lanes }, (_, i) => i);
+    const inflight = new Map<number, Promise<LaneResult>>();
+    let halted: string | null = null;
+
+    // A task that finished before a crash but was not integrated: integrate it now, without a re-run.
+    for (const id of s0.order) {
+      const t = s0.tasks.get(id)!;
+      if (t.status === "finished" && sched.phase(id) === "ready") {
+        sched.claim(id);
+        halted ??= await settle(
+          journal,
+          o,
+          sched,
+          {
+            lane: t.lane ?? 0,
+            taskId: id,
+            base: t.base ?? s0.head,
+            runId: t.runIds.at(-1) ?? null,
+            status: t.commit === null ? "not_ready" : "ready",
+            commit: t.commit,
+            reasons: [],
+            interrupted: false,
+            leaseExpired: false,
+            error: null,
+          },
+          true,
+        );
+      }
+    }
+
+    const fill = () => {
+      for (const id of paused ? [] : sched.pick(free.length)) {
+        const lane = free.shift()!;
+        usedLanes.add(lane);
+        inflight.set(lane, runOnLane(journal, o, stop.signal, lane, id, leases));
+      }
+    };
+    while (halted === null && !stop.signal.aborted) {
+      fill();
+      if (inflight.size === 0) break;
+      const r = await Promise.race(inflight.values());
+      inflight.delete(r.lane);
+      free.push(r.lane);
+      free.sort((a, b) => a - b);
+      if (stop.signal.aborted) continue;
+      if (r.leaseExpired) {
+        await leaseExpired(journal, sched, r);
+        continue;
+      }
+      if (r.interrupted) continue;
+      // The freed lane takes work that does not wait for this task before the (serial) merge: the
+      // finished task still counts as running for the scheduler, so nothing touching its files starts.
+      fill();
+      halted = await settle(journal, o, sched, r, false);
+    }
+    if (halted !== null) stop.abort();
+    // Whatever still runs was interrupted: let each run record it before the goal does.
+    await Promise.all(inflight.values());
+
+    if (cancelled) {
+      await journal.append("GoalFinished", {
+        status: "cancelled",
+        reasons: ["cancelled with omk goal cancel"],
+        head: journal.state.head,
+      });
+      await writeGoalProof(journal, o.project, o.loc.proofFile, VERSION);
+      return { interrupted: false, paused: false };
+    }
+    if (o.signal.aborted) {
+      await journal.append("GoalInterrupted", { reason: "SIGINT" });
+      return { interrupted: true, paused: false };
+    }
+    if (paused && halted === null && !sched.finished) {
+      await journal.append("GoalPaused", { requestedAt: null });
+      return { interrupted: false, paused: true };
+    }
+    await finishGoal(journal, o, halted);
+    return { interrupted: false, paused: false };
+  } finally {
+    leases.stop();
+    unwatch();
+    await clearControl(o.loc.dir).catch(() => {});
+    o.signal.removeEventListener("abort", onAbort);
+    await removeLanes(
+      root,
+      [...usedLanes].map((n) => o.loc.laneDir(n)),
+    ).catch(() => {});
+  }
+}
+
+async function runOnLane(
+  journal: GoalJournal,
+  o: DriveGoalOptions,
+  signal: AbortSignal,
+  lane: number,
+  taskId: string,
+  leases: Leases,
+): Promise<LaneResult> {
+  const s = journal.state;
+  const t = s.tasks.get(taskId)!;
+  const base = s.head;
+  const result: LaneResult = {
+    lane,
+    taskId,
+    base,
+    runId: null,
+    status: null,
+    commit: null,
+    reasons: [],
+    interrupted: false,
+    leaseExpired: false,
+    error: null,
+  };
+  const lease = leases.hold(taskId, lane, signal);
+  try {
+    await prepareLane(o.project.root, o.loc.laneDir(lane), base);
+    await journal.append("TaskClaimed", { taskId, lane, base, claim: t.claims + 1 });
+    let started: Promise<unknown> = Promise.resolve();
+    const outcome = await startRun({
+      cwd: o.cwd,
+      parentEnv: laneEnv(o.parentEnv, lane, o.portBase, o.portSpan, s.goalId, taskId),
+      signal: lease.signal,
+      onEvent: (e) => {
+        lease.onRunEvent(e);
+        o.onRunEvent?.(lane, taskId, e);
+      },
+      ask: null,
+      task: taskPrompt(t.task),
+      agent: s.agent.name,
+      agentBin: s.agent.bin ?? undefined,
+      agentArgs: s.agent.args,
+      model: s.agent.model ?? undefined,
+      maxAttempts: o.maxAttempts,
+      sandbox: s.sandbox ?? undefined,
+      network: s.network ?? undefined,
+      base,
+      worktree: o.loc.laneDir(lane),
+      onRunId: (loc) => {
+        result.runId = loc.runId;
+        started = journal.append("TaskRunStarted", { taskId, runId: loc.runId, lane });
+      },
+    });
+    await started;
+    result.interrupted = outcome.interrupted;
+    const fin = outcome.state.finished;
+    result.status = fin?.status ?? null;
+    result.commit = fin?.headCommit ?? null;
+    result.reasons = fin?.reasons ?? [];
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+  } finally {
+    result.leaseExpired = lease.expired;
+    lease.release();
+  }
+  return result;
+}
+
+/** A hung agent's task runs again (bounded), else it is blocked with what depends on it. */
+async function leaseExpired(journal: GoalJournal, sched: Scheduler, r: LaneResult): Promise<void> {
+  const expiries = journal.state.tasks.get(r.taskId)?.leaseExpiries ?? 1;
+  if (expiries <= MAX_LEASE_RETRIES) {
+    sched.requeue(r.taskId);
+    await journal.append("TaskRequeued", {
+      taskId: r.taskId,
+      reason: `lease expired on run ${r.runId ?? "?"}`,
+    });
+    return;
+  }
+  const dropped = sched.drop(r.taskId).filter((id) => id !== r.taskId);
+  await journal.append("TaskBlocked", {
+    taskId: r.taskId,
+    reason: `the agent's lease expired ${expiries} times (silent longer than OMK_GOAL_AGENT_LEASE_SECS)`,
+    dropped,
+  });
+}
+
+/**
+ * What a finished lane means for the goal. Returns a reason when the whole goal must stop (the
+ * integration branch moved outside omk), else null.
+ */
+async function settle(
+  journal: GoalJournal,
+  o: DriveGoalOptions,
+  sched: Scheduler,
+  r: LaneResult,
+  recorded: boolean,
+): Promise<string | null> {
+  const root = o.project.root;
+  const block = async (reason: string) => {
+    const dropped = sched.drop(r.taskId).filter((id) => id !== r.taskId);
+    await journal.append("TaskBlocked", { taskId: r.taskId, reason, dropped });
+  };
+  if (r.error !== null && r.runId === null) {
+    await block(`the task's run could not start: ${r.error}`);
+    return null;
+  }
+  const runId = r.runId ?? "";
+  if (!recorded) {
+    await journal.append("TaskFinished", {
+      taskId: r.taskId,
+      runId,
+      status: r.error !== null ? "failed_infra" : (r.status ?? "unfinished"),
+      commit: r.status === "ready" ? r.commit : null,
+      reasons: r.error !== null ? [r.error] : r.reasons,
+    });
+  }
+  if (r.error !== null || r.status !== "ready" || r.commit === null) {
+    await block(
+      `run ${runId} is ${r.status ?? "failed"}: ${r.error ?? (r.reasons.join("; ") || "no commit")}`,
+    );
+    return null;
+  }
+  const task = journal.state.tasks.get(r.taskId)!;
+  const outside = await outsideWriteSet(root, r.base, r.commit, task.task.writeSet);
+  if (outside.length > 0) {
+    await journal.append("WriteSetViolation", { taskId: r.taskId, runId, paths: outside });
+    await block(
+      `changed files outside its write set: ${outside.slice(0, 5).join(", ")}${outside.length > 5 ? ", …" : ""}`,
+    );
+    return null;
+  }
+  const retry = task.conflicts < MAX_CONFLICT_RETRIES;
+  const outcome = await integrateTask(journal, root, r.taskId, runId, r.commit, retry);
+  if (outcome.kind === "merged") {
+    sched.integrated(r.taskId);
+    return null;
+  }
+  if (outcome.kind === "conflict") {
+    if (retry) sched.requeue(r.taskId);
+    else await block(`merging into the integration branch conflicts in: ${outcome.conflicts.join(", ")}`);
+    return null;
+  }
+  const reason = `the integration branch ${journal.state.integrationBranch} moved outside omk (at ${outcome.found?.slice(0, 12) ?? "nothing"}, the ledger says ${journal.state.head.slice(0, 12)})`;
+  await block(reason);
+  return reason;
+}
+
+async function finishGoal(journal: GoalJournal, o: DriveGoalOptions, halted: string | null): Promise<void> {
+  const s = journal.state;
+  const open = s.order.filter((id) => s.tasks.get(id)!.status !== "integrated");
+  let status: "ready" | "not_ready" | "blocked";
+  const reasons: string[] = [];
+  if (halted !== null) {
+    status = "blocked";
+    reasons.push(halted);
+  } else if (open.length > 0) {
+    status = "blocked";
+    for (const id of open) reasons.push(`task ${id}: ${s.tasks.get(id)!.reason ?? s.tasks.get(id)!.status}`);
+  } else {
+    const gates = await gatesAtCommit(o.project.root, s.base, o.parentEnv);
+    const project = { ...o.project, gates };
+    const g = await runIntegrationGates(journal, project, o.signal);
+    status = g.ok ? "ready" : "not_ready";
+    if (!g.ok) reasons.push(`integration gates fail: ${g.failing.join(", ")}`);
+  }
+  if (s.rejected.length > 0)
+    reasons.push(`${s.rejected.length} proposed task(s) rejected and left out (--accept-partial)`);
+  await journal.append("GoalFinished", { status, reasons, head: journal.state.head });
+  await writeGoalProof(journal, o.project, o.loc.proofFile, VERSION);
+}
+
+export function assertLanes(k: number): number {
+  if (!Number.isInteger(k) || k < 1 || k > 32)
+    throw new OmkError("USAGE", `--lanes must be an integer from 1 to 32, not ${k}`, {
+      hint: "e.g. --lanes 4",
+    });
+  return k;
+}

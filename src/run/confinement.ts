@@ -1,0 +1,163 @@
+import { readdir, readFile } from "node:fs/promises";
+import { dirname, isAbsolute, join } from "node:path";
+import type { AgentSandboxNeeds } from "../agents/types.js";
+import { OmkError } from "../core/errors.js";
+import { gitCommonDir } from "../git/repo.js";
+import type { RunEventInput } from "../journal/events.js";
+import type { Confinement } from "../journal/state.js";
+import type { Spawner } from "../proc/context.js";
+import {
+  confinedSpawner,
+  existingReal,
+  pathExposures,
+  type SandboxMode,
+  type SandboxNetwork,
+  type SandboxProfile,
+} from "../proc/sandbox.js";
+import { probeSandbox } from "../proc/sandbox-probe.js";
+import type { ProjectConfig } from "../project/config-schema.js";
+import type { OmkDirs } from "../store/paths.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** How a run is confined: decided once per drive (start or resume), before any worktree or ledger. */
+export interface RunSandbox {
+  requested: SandboxMode;
+  /** The bwrap executable, or null when the run is unconfined (then `reason` says why). */
+  bwrap: string | null;
+  reason: string | undefined;
+  agentNetwork: SandboxNetwork;
+  gatesNetwork: SandboxNetwork;
+  /** The user's HOME (real path), made private inside; null when there is none to hide. */
+  home: string | null;
+  agentHome: AgentSandboxNeeds["home"];
+  /** omk's state, config and cache dirs: never mounted. */
+  hidden: string[];
+  /** PATH directories under the private areas, bound read-only so commands resolve inside. */
+  pathDirs: string[];
+}
+
+/**
+ * `--sandbox`/`--network` (or, on resume, what the run recorded), then `.omk/config.toml`, then the
+ * adapter's declaration. `required` without a working bwrap is refused here, before any work; `auto`
+ * proceeds unconfined with the reason.
+ */
+export async function planSandbox(o: {
+  mode?: SandboxMode | undefined;
+  network?: SandboxNetwork | undefined;
+  prior?: Confinement | null | undefined;
+  config: ProjectConfig;
+  needs: AgentSandboxNeeds;
+  env: Env;
+  dirs: OmkDirs;
+}): Promise<RunSandbox> {
+  const requested = o.mode ?? o.prior?.requested ?? o.config.sandbox.mode;
+  const agentNetwork = o.network ?? o.prior?.network ?? o.config.sandbox.network ?? o.needs.network;
+  const home = existingReal(o.env["HOME"] ? [o.env["HOME"]] : [])[0] ?? null;
+  const plan: RunSandbox = {
+    requested,
+    bwrap: null,
+    reason: undefined,
+    agentNetwork,
+    gatesNetwork: o.config.gates.network,
+    home,
+    agentHome: o.needs.home,
+    hidden: existingReal([o.dirs.state, o.dirs.config, o.dirs.cache]),
+    pathDirs: existingReal(pathExposures(o.env["PATH"], ["/tmp", ...(home ? [home] : [])])),
+  };
+  if (requested === "off") return { ...plan, reason: "--sandbox off" };
+  const probe = await probeSandbox(o.env);
+  if (probe.available) return { ...plan, bwrap: probe.bwrap };
+  if (requested === "required") {
+    throw new OmkError("SANDBOX_UNAVAILABLE", `--sandbox required, but ${probe.reason}`, {
+      hint: `${probe.hint}; \`omk sandbox check\` says whether confinement works here`,
+      details: { bwrap: probe.bwrap },
+    });
+  }
+  return { ...plan, reason: probe.reason };
+}
+
+/** The Confinement event of an agent turn. */
+export function confinementEvent(sb: RunSandbox, attempt: number): RunEventInput<"Confinement"> {
+  return {
+    attempt,
+    mode: sb.bwrap === null ? "none" : "bwrap",
+    requested: sb.requested,
+    network: sb.agentNetwork,
+    ...(sb.reason === undefined ? {} : { reason: sb.reason }),
+  };
+}
+
+/**
+ * The agent's spawner: the worktree and exactly the git paths a linked worktree's status, add and
+ * commit write (its own git dir, the object store, the run branches' loose refs and reflogs) are
+ * writable; the rest of the repository is read-only; HOME holds only what the adapter declared.
+ * `handed()` names the files omk gives the current turn (its feedback file).
+ */
+export async function agentSpawner(
+  sb: RunSandbox,
+  base: Spawner,
+  at: { root: string; worktree: string; branch: string },
+  handed: () => readonly string[],
+): Promise<Spawner> {
+  if (sb.bwrap === null) return base;
+  const git = await gitPaths(at.root, at.worktree);
+  const branchDir = dirname(at.branch);
+  const writable = [
+    at.worktree,
+    ...(git.worktreeDir ? [git.worktreeDir] : []),
+    join(git.common, "objects"),
+    ...(branchDir === "." ? [] : [join(git.common, "refs", "heads", branchDir)]),
+    ...(branchDir === "." ? [] : [join(git.common, "logs", "refs", "heads", branchDir)]),
+  ];
+  const profile: SandboxProfile = {
+    network: sb.agentNetwork,
+    writable: existingReal(writable),
+    readOnly: existingReal([at.root, git.common, ...sb.pathDirs]),
+    hidden: sb.hidden,
+    home:
+      sb.home === null
+        ? null
+        : { dir: sb.home, keep: sb.agentHome.map((k) => ({ ...k, path: join(sb.home!, k.path) })) },
+  };
+  return confinedSpawner(base, sb.bwrap, () => ({ ...profile, handed: existingReal(handed()) }));
+}
+
+/** The gates' spawner: the gate workspace (and its own git dir) writable, nothing of HOME. */
+export async function gateSpawner(
+  sb: RunSandbox,
+  base: Spawner,
+  root: string,
+  dir: string,
+): Promise<Spawner> {
+  if (sb.bwrap === null) return base;
+  const git = await gitPaths(root, dir);
+  return confinedSpawner(base, sb.bwrap, {
+    network: sb.gatesNetwork,
+    writable: existingReal([dir, ...(git.worktreeDir ? [git.worktreeDir] : [])]),
+    readOnly: existingReal([root, git.common, ...sb.pathDirs]),
+    hidden: sb.hidden,
+    home: sb.home === null ? null : { dir: sb.home, keep: [] },
+  });
+}
+
+/**
+ * The common git dir (from the main checkout, which the agent cannot write) and the linked
+ * worktree's own git dir: the entry of `<common>/worktrees/` whose `gitdir` names this worktree.
+ * The worktree's `.git` file is the agent's to rewrite, so it is never what decides.
+ */
+async function gitPaths(
+  root: string,
+  worktree: string,
+): Promise<{ common: string; worktreeDir: string | null }> {
+  const common = existingReal([await gitCommonDir(root)])[0] ?? join(root, ".git");
+  const want = existingReal([worktree])[0] ?? worktree;
+  const base = join(common, "worktrees");
+  for (const name of await readdir(base).catch(() => [] as string[])) {
+    const named = (await readFile(join(base, name, "gitdir"), "utf8").catch(() => "")).trim();
+    if (!isAbsolute(named)) continue;
+    const at = existingReal([dirname(named)])[0];
+    if (at === want) return { common, worktreeDir: join(base, name) };
+  }
+  return { common, worktreeDir: null };
+}
