@@ -5,7 +5,7 @@ import { agentDescriptors } from "../../src/agents/registry.js";
 import { type ModelServer, type Scenario, startModelServer } from "../fixtures/model-server/server.js";
 import type { RunDoc } from "../helpers/cli.js";
 import { type LedgerLine, type Project, project } from "../helpers/project.js";
-import { type Cli, cacheDir, cliPath, PINNED } from "./clis.js";
+import { type Cli, cacheDir, cliPath, PINNED, sandboxWorks } from "./clis.js";
 
 /**
  * The real Claude Code and Codex binaries, driven by the built omk against the fake model server:
@@ -457,4 +457,33 @@ describe("omk doctor with the real CLIs installed but not logged in", () => {
       expect(a?.auth.value).not.toBe("authenticated");
     }
   });
+});
+
+/**
+ * Confined (`--sandbox required`, bubblewrap): each CLI sees only the worktree, the repository
+ * read-only and its declared files under a private HOME, and still reaches the model server (its
+ * sandbox needs say network host). Skipped where bubblewrap does not work.
+ */
+describe.skipIf(!sandboxWorks())("confined by omk's sandbox", () => {
+  const write = {
+    claude: { tool: "Write", input: { file_path: "a.txt", content: "ok\n" } },
+    codex: { tool: "exec_command", input: { cmd: patch("bad", "ok") } },
+    gemini: { tool: "write_file", input: { file_path: "a.txt", content: "ok\n" } },
+    opencode: { tool: "write", input: { filePath: "a.txt", content: "ok\n" } },
+  } as const;
+  const envs = { claude: CLAUDE_ENV, codex: codexEnv, gemini: geminiEnv, opencode: opencodeEnv } as const;
+  const extra = { claude: [], codex: [], gemini: GEMINI_MODEL, opencode: OPENCODE_MODEL } as const;
+  for (const cli of ["claude", "codex", "gemini", "opencode"] as const) {
+    it(`${cli}: the scripted edit reaches ready inside the sandbox`, async () => {
+      const run = await runAgent(cli, { steps: [write[cli]], final: "done" }, envs[cli], "bad\n", [
+        "--sandbox",
+        "required",
+        ...extra[cli],
+      ]);
+      expect(run.doc.status, run.stderr).toBe("ready");
+      const confinement = run.ledger.find((l) => l.kind === "Confinement");
+      expect(confinement?.data).toMatchObject({ mode: "bwrap", network: "host" });
+      expectNoCanary(run);
+    });
+  }
 });

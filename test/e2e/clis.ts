@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -30,4 +31,20 @@ export function cliPath(name: Cli): string {
 
 export function installed(): boolean {
   return (["claude", "codex", "gemini", "opencode"] as const).every((c) => existsSync(cliPath(c)));
+}
+
+/** Whether `omk sandbox check` (the built CLI) says bubblewrap confinement works on this machine. */
+export function sandboxWorks(): boolean {
+  try {
+    execFileSync(
+      process.execPath,
+      [new URL("../../dist/cli/main.js", import.meta.url).pathname, "sandbox", "check"],
+      {
+        stdio: "ignore",
+      },
+    );
+    return true;
+  } catch {
+    return false;
+  }
 }

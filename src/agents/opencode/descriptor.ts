@@ -9,12 +9,13 @@ export const opencodeDescriptor: AgentDescriptor = {
   capabilities: ["read", "write", "shell"],
   env: OPENCODE_ENV,
   // The model API needs the network; its login and sessions live in ~/.local/share/opencode, its
-  // config in ~/.config/opencode, the provider packages it installs in ~/.cache/opencode.
+  // config in ~/.config/opencode (which it writes to on start), the provider packages it installs
+  // in ~/.cache/opencode.
   sandbox: {
     network: "host",
     home: [
       { path: ".local/share/opencode", writable: true },
-      { path: ".config/opencode", writable: false },
+      { path: ".config/opencode", writable: true },
       { path: ".cache/opencode", writable: true },
     ],
   },
