@@ -137,3 +137,22 @@ process.exit(1);
     expect(r.stdout).toContain("omk is usable here");
   });
 });
+
+describe("a read-only provider as a run's agent", () => {
+  it("omk run --agent deepseek exits 2 naming the read-only rule, before any run exists", async () => {
+    p = await project({ "a.txt": "ok\n" });
+    const r = await p.omk(["run", "--agent", "deepseek", "explain the code"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("deepseek is read-only");
+    expect(r.stderr).toContain("a run needs an agent that may write");
+    expect(p.stateFiles().filter((f) => f.includes("/runs/"))).toEqual([]);
+  });
+
+  it("the same from .omk/config.toml", async () => {
+    p = await project({ "a.txt": "ok\n", ".omk/config.toml": '[run]\nagent = "deepseek"\n' });
+    const r = await p.omk(["run", "explain the code"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("deepseek is read-only");
+    expect(p.stateFiles().filter((f) => f.includes("/runs/"))).toEqual([]);
+  });
+});

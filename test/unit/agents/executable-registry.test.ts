@@ -56,9 +56,10 @@ describe("agent registry", () => {
       "codex",
       "gemini",
       "opencode",
+      "deepseek",
     ]);
     expect(agentSpecForms()).toBe(
-      "kimi | exec | replay:<run-id|recording.json> | claude | codex | gemini | opencode",
+      "kimi | exec | replay:<run-id|recording.json> | claude | codex | gemini | opencode | deepseek",
     );
     for (const name of ["kimi", "exec", "claude", "codex", "gemini", "opencode"]) {
       const { descriptor, spec } = parseAgentSpec(name, "/");
