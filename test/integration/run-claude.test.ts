@@ -43,9 +43,11 @@ describe("omk run --agent claude", () => {
         UNRELATED_SETTING: "canary-unrelated-value",
       },
     });
-    const doc = r.json<{ status: string; attempts: number; runId: string }>();
+    const doc = r.json<{ status: string; attempts: number; runId: string; usage: unknown }>();
     expect(doc.status, r.stderr).toBe("ready");
     expect(doc.attempts).toBe(2);
+    // Claude Code's own usage and cost, summed over both attempts.
+    expect(doc.usage).toEqual({ inputTokens: 200, outputTokens: 40, costUsd: 0.025 });
 
     const calls = readFileSync(log, "utf8")
       .trim()
