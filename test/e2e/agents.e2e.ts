@@ -1,144 +1,31 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { agentDescriptors } from "../../src/agents/registry.js";
-import { type ModelServer, type Scenario, startModelServer } from "../fixtures/model-server/server.js";
-import type { RunDoc } from "../helpers/cli.js";
-import { type LedgerLine, type Project, project } from "../helpers/project.js";
-import { type Cli, cacheDir, cliPath, PINNED, sandboxWorks } from "./clis.js";
+import { project } from "../helpers/project.js";
+import { cliPath, PINNED, sandboxWorks } from "./clis.js";
+import {
+  agentEvents,
+  CLAUDE_ENV,
+  cleanupE2e,
+  codexEnv,
+  e2e,
+  expectNoCanary,
+  GEMINI_MODEL,
+  geminiEnv,
+  OPENCODE_MODEL,
+  opencodeEnv,
+  patch,
+  privateHome,
+  resumedRequest,
+  runAgent,
+} from "./harness.js";
 
 /**
- * The real Claude Code and Codex binaries, driven by the built omk against the fake model server:
+ * The real Claude Code, Codex, Gemini CLI and opencode binaries, driven by the built omk against the fake model server:
  * the scripted edit makes the failing gate pass (→ ready), and none of the canaries planted in omk's
  * environment reaches the model server, the CLI's own environment (dumped by a scripted shell call,
  * whose output travels back to the server), omk's files or its output.
  */
 
-const CANARY_NAMES = [
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "NPM_TOKEN",
-  "NODE_AUTH_TOKEN",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_ACCESS_KEY_ID",
-  "OPENAI_API_KEY",
-  "DEEPSEEK_API_KEY",
-  "GEMINI_API_KEY",
-  "KIMI_API_KEY",
-  "DATABASE_URL",
-  "SLACK_BOT_TOKEN",
-  "STRIPE_SECRET_KEY",
-  "MY_PASSWORD",
-  "SENTRY_DSN",
-  "HF_TOKEN",
-  "OMK_CANARY_TOKEN",
-  "COMPANY_INTERNAL_NOTE",
-  "PGPASSWORD",
-  "SESSION_COOKIE",
-];
-
-/** 20 canaries; a name in the adapter's own env contract is replaced (the CLI is meant to get that one). */
-function canaries(contract: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  CANARY_NAMES.forEach((name, i) => {
-    out[contract.includes(name) ? `EXTRA_SECRET_${i}` : name] =
-      `canary${i}x${Math.random().toString(36).slice(2, 12)}`;
-  });
-  return out;
-}
-
-const homes: string[] = [];
-
-/** A private HOME per CLI run, outside /tmp (see clis.ts); removed after the test. */
-function privateHome(name: string): string {
-  const dir = join(cacheDir(), "homes", `${name}-${process.pid}-${Date.now()}`);
-  mkdirSync(dir, { recursive: true });
-  homes.push(dir);
-  return dir;
-}
-
-let server: ModelServer | null = null;
-let p: Project | null = null;
-afterEach(async () => {
-  await server?.close();
-  await p?.cleanup();
-  for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true });
-  server = null;
-  p = null;
-});
-
-interface E2eRun {
-  doc: RunDoc;
-  ledger: LedgerLine[];
-  secrets: Record<string, string>;
-  stdout: string;
-  stderr: string;
-}
-
-async function runAgent(
-  agent: Cli,
-  scenario: Scenario,
-  env: (url: string, home: string) => Record<string, string>,
-  start = "bad\n",
-  extra: readonly string[] = [],
-): Promise<E2eRun> {
-  server = await startModelServer(scenario);
-  p = await project({ "a.txt": start });
-  const home = privateHome(agent);
-  const d = agentDescriptors().find((x) => x.name === agent);
-  const secrets = canaries([...(d?.env.secrets ?? []), ...(d?.env.passThrough ?? [])]);
-  expect(Object.keys(secrets)).toHaveLength(20);
-  const r = await p.omk(
-    [
-      "run",
-      "--json",
-      "--agent",
-      agent,
-      "--agent-bin",
-      cliPath(agent),
-      "--max-attempts",
-      "2",
-      ...extra,
-      "make a.txt say ok",
-    ],
-    {
-      env: { ...secrets, HOME: home, ...env(server.url, home) },
-      timeoutMs: 170_000,
-    },
-  );
-  const doc = r.json<RunDoc>();
-  // OMK_E2E_DEBUG=1: what the server answered, omk's progress and the ledger, for a failing scenario.
-  if (process.env["OMK_E2E_DEBUG"] === "1") {
-    console.log(
-      JSON.stringify(
-        server.requests.map((q) => [q.url, q.reply, q.body.includes("did not pass the project")]),
-      ),
-    );
-    console.log(r.stderr);
-    for (const l of p.ledger(doc.runId) as unknown as Array<{ ts: string; kind: string; data: unknown }>)
-      console.log(l.ts, l.kind, JSON.stringify(l.data).slice(0, 160));
-  }
-  return { doc, ledger: p.ledger(doc.runId), secrets, stdout: r.stdout, stderr: r.stderr };
-}
-
-function agentEvents(ledger: LedgerLine[]): Array<Record<string, unknown>> {
-  return ledger.filter((l) => l.kind === "AgentEvent").map((l) => l.data["event"] as Record<string, unknown>);
-}
-
-function expectNoCanary(run: E2eRun): void {
-  if (server === null || p === null) throw new Error("no run");
-  const places: Array<[string, string]> = [
-    ["model server requests", server.allText()],
-    ["omk stdout", run.stdout],
-    ["omk stderr", run.stderr],
-    ...p.stateFiles().map((f): [string, string] => [f, readFileSync(f, "latin1")]),
-  ];
-  for (const [name, value] of Object.entries(run.secrets)) {
-    for (const [where, text] of places) {
-      expect(text.includes(value), `${name} leaked into ${where}`).toBe(false);
-    }
-  }
-}
+afterEach(cleanupE2e);
 
 describe("real agent CLIs against the fake model server", () => {
   it("claude: Write tool edits the file, Bash dumps env; ready, ledger shows the tool calls and the change", async () => {
@@ -166,7 +53,7 @@ describe("real agent CLIs against the fake model server", () => {
       expect.objectContaining({ type: "usage", inputTokens: expect.any(Number) }),
     );
     // The env dump reached the server (so the canary check below covers the CLI's environment).
-    expect(server?.allText()).toContain("PATH=");
+    expect(e2e.server?.allText()).toContain("PATH=");
     expectNoCanary(run);
   });
 
@@ -185,15 +72,7 @@ describe("real agent CLIs against the fake model server", () => {
         ],
         final: "done",
       },
-      (url, home) => {
-        const codexHome = join(home, ".codex");
-        mkdirSync(codexHome, { recursive: true });
-        writeFileSync(
-          join(codexHome, "config.toml"),
-          `model = "gpt-5.4"\nmodel_provider = "fake"\n\n[model_providers.fake]\nname = "fake"\nbase_url = "${url}/v1"\nwire_api = "responses"\n`,
-        );
-        return { CODEX_HOME: codexHome };
-      },
+      codexEnv,
     );
     expect(run.doc.status, run.stderr).toBe("ready");
     const events = agentEvents(run.ledger);
@@ -202,51 +81,10 @@ describe("real agent CLIs against the fake model server", () => {
     expect(events).toContainEqual(
       expect.objectContaining({ type: "usage", inputTokens: expect.any(Number) }),
     );
-    expect(server?.allText()).toContain("PATH=");
+    expect(e2e.server?.allText()).toContain("PATH=");
     expectNoCanary(run);
   });
 });
-
-const CLAUDE_ENV = (url: string): Record<string, string> => ({
-  ANTHROPIC_BASE_URL: url,
-  ANTHROPIC_API_KEY: "sk-ant-e2e-fake-key",
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-});
-
-function codexEnv(url: string, home: string): Record<string, string> {
-  const codexHome = join(home, ".codex");
-  mkdirSync(codexHome, { recursive: true });
-  writeFileSync(
-    join(codexHome, "config.toml"),
-    `model = "gpt-5.4"\nmodel_provider = "fake"\n\n[model_providers.fake]\nname = "fake"\nbase_url = "${url}/v1"\nwire_api = "responses"\n`,
-  );
-  return { CODEX_HOME: codexHome };
-}
-
-function patch(from: string, to: string): string {
-  return `apply_patch <<'EOF'\n*** Begin Patch\n*** Update File: a.txt\n@@\n-${from}\n+${to}\n*** End Patch\nEOF\n`;
-}
-
-/** The request that answered the second prompt: it must carry the feedback and the first turn's history. */
-function resumedRequest(): string {
-  const texts = (server?.requests ?? [])
-    .map((r) => r.body)
-    .filter((b) => b.includes("did not pass the project"));
-  expect(texts.length).toBeGreaterThan(0);
-  return texts[0] ?? "";
-}
-
-/** Gemini CLI reads its auth type from settings; the router model is skipped with an explicit --model. */
-function geminiEnv(url: string, home: string): Record<string, string> {
-  mkdirSync(join(home, ".gemini"), { recursive: true });
-  writeFileSync(
-    join(home, ".gemini", "settings.json"),
-    JSON.stringify({ security: { auth: { selectedType: "gemini-api-key" } } }),
-  );
-  return { GOOGLE_GEMINI_BASE_URL: url, GEMINI_API_KEY: "gemini-e2e-fake-key" };
-}
-
-const GEMINI_MODEL = ["--model", "gemini-2.5-pro"];
 
 describe("gemini", () => {
   it("write_file edits the file, run_shell_command dumps env; ready, ledger shows the change", async () => {
@@ -271,7 +109,7 @@ describe("gemini", () => {
     expect(events).toContainEqual(
       expect.objectContaining({ type: "usage", inputTokens: expect.any(Number) }),
     );
-    expect(server?.allText()).toContain("PATH=");
+    expect(e2e.server?.allText()).toContain("PATH=");
     expectNoCanary(run);
   });
 
@@ -300,23 +138,6 @@ describe("gemini", () => {
   });
 });
 
-/** opencode gets the fake server as an OpenAI-compatible provider through its config variable. */
-function opencodeEnv(url: string): Record<string, string> {
-  const config = {
-    provider: {
-      fake: {
-        npm: "@ai-sdk/openai-compatible",
-        name: "Fake",
-        options: { baseURL: `${url}/v1`, apiKey: "fake" },
-        models: { "fake-model": { name: "Fake" } },
-      },
-    },
-  };
-  return { OPENCODE_CONFIG_CONTENT: JSON.stringify(config), OPENCODE_DISABLE_AUTOUPDATE: "1" };
-}
-
-const OPENCODE_MODEL = ["--model", "fake/fake-model"];
-
 describe("opencode", () => {
   it("write edits the file, bash dumps env; ready, ledger shows the change", async () => {
     const run = await runAgent(
@@ -340,7 +161,7 @@ describe("opencode", () => {
     expect(events).toContainEqual(
       expect.objectContaining({ type: "usage", inputTokens: expect.any(Number) }),
     );
-    expect(server?.allText()).toContain("PATH=");
+    expect(e2e.server?.allText()).toContain("PATH=");
     expectNoCanary(run);
   });
 
@@ -425,7 +246,8 @@ describe("retries resume the CLI's own session with the gate feedback", () => {
 
 describe("omk doctor with the real CLIs installed but not logged in", () => {
   it("reports installed with the pinned version, and never authenticated", async () => {
-    p = await project({ "a.txt": "ok\n" });
+    const p = await project({ "a.txt": "ok\n" });
+    e2e.p = p;
     const home = privateHome("doctor");
     const r = await p.omk(["doctor", "--json"], {
       env: {
