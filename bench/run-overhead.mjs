@@ -4,40 +4,17 @@
 // workspace; after the first run that workspace is reused (reset, setup cached), which is the figure
 // the targets are about; the first, uncached run is reported separately.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { commitRepo, median, sh, timeIt, writeResults } from "./util.mjs";
+import { median, patchRepo, sh, timeIt, writeResults } from "./util.mjs";
 
 const quick = process.env.OMK_BENCH_QUICK === "1";
 const omk = new URL("../dist/cli/main.js", import.meta.url).pathname;
 const TARGETS = { 1000: 1.5, 10000: 1.3 };
 
 function measure(work, files, rounds) {
-  const repo = join(work, `repo-${files}`);
-  for (let d = 0; d < files / 100; d++) {
-    mkdirSync(join(repo, "src", `m${d}`), { recursive: true });
-    for (let f = 0; f < 100; f++)
-      writeFileSync(join(repo, "src", `m${d}`, `f${f}.js`), `export const v${f} = ${d * 100 + f};\n`);
-  }
-  writeFileSync(
-    join(repo, "check.mjs"),
-    'import { readFileSync } from "node:fs";\nprocess.exit(readFileSync("src/m0/f0.js", "utf8").includes("patched") ? 0 : 1);\n',
-  );
-  mkdirSync(join(repo, ".omk"));
-  writeFileSync(
-    join(repo, ".omk", "gates.toml"),
-    `[[gates]]\nname = "check"\ncommand = "node"\nargs = ["check.mjs"]\n`,
-  );
-  commitRepo(repo);
-  // The fixed patch both sides apply.
-  writeFileSync(join(repo, "src", "m0", "f0.js"), "export const v0 = 0; // patched\n");
-  const patch = join(work, `fixed-${files}.patch`);
-  sh(repo, "git", "diff", `--output=${patch}`);
-  sh(repo, "git", "checkout", "-q", "--", ".");
-  const agent = join(work, `agent-${files}.sh`);
-  writeFileSync(agent, `#!/usr/bin/env bash\nset -e\ngit apply ${JSON.stringify(patch)}\n`);
-  chmodSync(agent, 0o755);
+  const { repo, patch, agent } = patchRepo(work, files, `repo-${files}`);
   const baseline = join(work, `baseline-${files}.sh`);
   writeFileSync(
     baseline,

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import { join } from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
 
@@ -72,4 +73,40 @@ export function commitRepo(repo) {
   sh(repo, "git", "config", "commit.gpgsign", "false");
   sh(repo, "git", "add", "-A");
   sh(repo, "git", "commit", "-q", "-m", "base");
+}
+
+/**
+ * A repository of `files` small modules whose one gate (`node check.mjs`) passes only once
+ * src/m0/f0.js is patched, and an exec agent script that applies that patch (carried inside the
+ * script, so it also works where /tmp is private, as in a sandbox). Returns the repo and the agent.
+ */
+export function patchRepo(work, files, name = "repo") {
+  const repo = join(work, name);
+  for (let d = 0; d < files / 100; d++) {
+    mkdirSync(join(repo, "src", `m${d}`), { recursive: true });
+    for (let f = 0; f < 100; f++)
+      writeFileSync(join(repo, "src", `m${d}`, `f${f}.js`), `export const v${f} = ${d * 100 + f};\n`);
+  }
+  writeFileSync(
+    join(repo, "check.mjs"),
+    'import { readFileSync } from "node:fs";\nprocess.exit(readFileSync("src/m0/f0.js", "utf8").includes("patched") ? 0 : 1);\n',
+  );
+  mkdirSync(join(repo, ".omk"));
+  writeFileSync(
+    join(repo, ".omk", "gates.toml"),
+    `[[gates]]\nname = "check"\ncommand = "node"\nargs = ["check.mjs"]\n`,
+  );
+  writeFileSync(join(repo, ".gitignore"), ".omk/worktrees/\n");
+  commitRepo(repo);
+  writeFileSync(join(repo, "src", "m0", "f0.js"), "export const v0 = 0; // patched\n");
+  const patch = join(work, `${name}.patch`);
+  sh(repo, "git", "diff", `--output=${patch}`);
+  sh(repo, "git", "checkout", "-q", "--", ".");
+  const agent = join(work, `${name}-agent.sh`);
+  writeFileSync(
+    agent,
+    `#!/usr/bin/env bash\nset -e\ngit apply <<'PATCH'\n${readFileSync(patch, "utf8")}PATCH\n`,
+  );
+  chmodSync(agent, 0o755);
+  return { repo, patch, agent };
 }

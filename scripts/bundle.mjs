@@ -3,7 +3,13 @@
 // cache, so loading ~300 small ESM files (execa, zod, …) costs ~200 ms per command; one bundle
 // with lazily loaded chunks per command costs a fraction of that. Library modules in dist/ stay as
 // tsc emitted them (tests and benchmarks import them directly).
+import { readdirSync, rmSync } from "node:fs";
 import { build } from "esbuild";
+
+// Chunk names are content hashes: without this, every build would leave the previous chunks behind.
+const outdir = new URL("../dist/cli/", import.meta.url);
+for (const name of readdirSync(outdir, { withFileTypes: true }))
+  if (name.isFile() && name.name.startsWith("chunk-")) rmSync(new URL(name.name, outdir));
 
 /**
  * zod's entries (classic and core) re-export all ~70 of its message locales as a namespace (`z.locales`), so a
