@@ -1,11 +1,25 @@
 import { OmkError } from "../core/errors.js";
+import { claudeDescriptor } from "./claude/descriptor.js";
+import { codexDescriptor } from "./codex/descriptor.js";
+import { deepseekDescriptor } from "./deepseek/descriptor.js";
 import { execDescriptor } from "./exec/descriptor.js";
+import { geminiDescriptor } from "./gemini/descriptor.js";
 import { kimiDescriptor } from "./kimi/descriptor.js";
+import { opencodeDescriptor } from "./opencode/descriptor.js";
 import { replayDescriptor } from "./replay/descriptor.js";
 import type { AgentAdapter, AgentDescriptor, AgentHealth, AgentSpec, DetectContext } from "./types.js";
 
 /** Every adapter omk can drive. Adding one is a folder with a descriptor and a line here. */
-const DESCRIPTORS: readonly AgentDescriptor[] = [kimiDescriptor, execDescriptor, replayDescriptor];
+const DESCRIPTORS: readonly AgentDescriptor[] = [
+  kimiDescriptor,
+  execDescriptor,
+  replayDescriptor,
+  claudeDescriptor,
+  codexDescriptor,
+  geminiDescriptor,
+  opencodeDescriptor,
+  deepseekDescriptor,
+];
 
 export function agentDescriptors(): readonly AgentDescriptor[] {
   return DESCRIPTORS;
@@ -45,7 +59,25 @@ export function parseAgentSpec(text: string, cwd: string): { descriptor: AgentDe
 }
 
 /** Flags that only make sense with some adapters, checked before any work starts. */
+/**
+ * A run's agent must be able to change files; a read-only provider (deepseek) is refused with that
+ * rule before anything is created. (Replay writes without a shell; every CLI agent has both.)
+ */
+export function requireRunCapabilities(descriptor: AgentDescriptor): void {
+  if (descriptor.capabilities.includes("write")) return;
+  const able = DESCRIPTORS.filter((d) => d.capabilities.includes("write")).map((d) => d.name);
+  throw new OmkError(
+    "USAGE",
+    `${descriptor.name} is read-only (${descriptor.capabilities.join(", ")}): a run needs an agent that may write`,
+    {
+      hint: `Pick an agent that can edit files: ${able.join(", ")}.`,
+      details: { adapter: descriptor.name, capabilities: descriptor.capabilities },
+    },
+  );
+}
+
 export function checkAgentFlags(descriptor: AgentDescriptor, flags: { agentBin?: string | undefined }): void {
+  requireRunCapabilities(descriptor);
   if (descriptor.agentBin === "required" && (flags.agentBin === undefined || flags.agentBin === "")) {
     throw new OmkError("USAGE", `--agent ${descriptor.name} needs --agent-bin <command>`, {
       hint: `omk run --agent ${descriptor.name} --agent-bin ./my-agent.sh "task"`,
@@ -62,6 +94,8 @@ export async function preflightAgent(
   adapter: AgentAdapter,
   ctx: DetectContext,
 ): Promise<AgentHealth> {
+  // An agent from .omk/config.toml has not passed checkAgentFlags.
+  requireRunCapabilities(descriptor);
   const health = await adapter.detect(ctx);
   if (!health.installed.value) {
     throw new OmkError("AGENT_NOT_FOUND", `${descriptor.name} agent not found: ${health.installed.how}`, {

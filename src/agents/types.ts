@@ -70,6 +70,11 @@ export interface AgentStartContext {
   agentBin?: string | undefined;
   agentArgs?: readonly string[] | undefined;
   model?: string | undefined;
+  /**
+   * The run's execution mode, for adapters whose CLI decides approvals itself (claude's permission
+   * modes, codex's sandbox): they map it onto the CLI's own flags. Absent means `auto`.
+   */
+  execution?: "ask" | "auto" | "never" | undefined;
   /** Decides every approval request; the policy layer supplies it (agents must not import policy/). */
   approve: (req: ApprovalRequest) => Promise<ApprovalDecision>;
   /** Already-normalized; the run loop redacts and records them to the ledger. */
@@ -103,6 +108,8 @@ export interface AgentSession {
 
 export interface DetectContext {
   parentEnv: Readonly<Record<string, string | undefined>>;
+  /** Also run the CLI's own auth status command (`omk doctor`); a run's preflight only needs `installed`. */
+  probeAuth?: boolean | undefined;
   agentBin?: string | undefined;
   /** Where the user invoked omk: a relative agent executable is found from here. */
   cwd: string;

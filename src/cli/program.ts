@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { VERSION } from "../core/version.js";
 import { registerCleanup } from "./commands/cleanup.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerGoal } from "./commands/goal.js";
 import { registerInit } from "./commands/init.js";
 import { registerKey } from "./commands/key.js";
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerCleanup(program);
   registerGoal(program);
   registerSandbox(program);
+  registerDoctor(program);
   return program;
 }
 

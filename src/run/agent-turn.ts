@@ -43,6 +43,7 @@ export async function runAgentTurn(
         agentBin: s.agent.bin ?? undefined,
         agentArgs: s.agent.args,
         model: s.agent.model ?? undefined,
+        execution: s.execution,
         signal: o.signal,
         timeoutMs: o.config.run.agent_timeout_secs * 1000,
         approve: async (req: ApprovalRequest) => {

@@ -208,7 +208,7 @@ function addStartOptions(cmd: Command): Command {
     .option("-a, --agent <name>", `the agent: ${agentSpecForms()} (default from .omk/config.toml, else kimi)`)
     .option(
       "--agent-bin <path>",
-      "the agent's executable: the command --agent exec runs, or a kimi binary other than the one on PATH",
+      "the agent's executable: the command --agent exec runs, or a kimi, claude, codex, gemini or opencode binary other than the one on PATH",
     )
     .option("--agent-arg <arg>", "an extra argument for the agent executable (repeatable)", collect)
     .option("-m, --model <model>", "model name passed to the agent")

@@ -47,10 +47,21 @@ describe("findExecutable", () => {
 describe("agent registry", () => {
   const noRecordings = { runDir: "/nonexistent", recordingOfRun: () => Promise.reject(new Error("none")) };
 
-  it("knows kimi, exec and replay, each with capabilities and an env contract", async () => {
-    expect(agentDescriptors().map((d) => d.name)).toEqual(["kimi", "exec", "replay"]);
-    expect(agentSpecForms()).toBe("kimi | exec | replay:<run-id|recording.json>");
-    for (const name of ["kimi", "exec"]) {
+  it("knows kimi, exec, replay and the agent CLIs, each with capabilities and an env contract", async () => {
+    expect(agentDescriptors().map((d) => d.name)).toEqual([
+      "kimi",
+      "exec",
+      "replay",
+      "claude",
+      "codex",
+      "gemini",
+      "opencode",
+      "deepseek",
+    ]);
+    expect(agentSpecForms()).toBe(
+      "kimi | exec | replay:<run-id|recording.json> | claude | codex | gemini | opencode | deepseek",
+    );
+    for (const name of ["kimi", "exec", "claude", "codex", "gemini", "opencode"]) {
       const { descriptor, spec } = parseAgentSpec(name, "/");
       expect(spec).toEqual({ name, arg: null, text: name });
       expect((await descriptor.create(spec, noRecordings)).name).toBe(name);

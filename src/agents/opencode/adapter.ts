@@ -1,0 +1,97 @@
+import { OmkError } from "../../core/errors.js";
+import { findExecutable } from "../../proc/executable.js";
+import { cliBin, probeCli } from "../jsonl/probe.js";
+import { JsonlCliSession } from "../jsonl/session.js";
+import type { AgentAdapter, AgentSession, AgentStartContext, DetectContext, Learned } from "../types.js";
+import {
+  OPENCODE_PASS_THROUGH,
+  OPENCODE_PERMISSION_VAR,
+  OPENCODE_SECRETS,
+  opencodeArgv,
+  opencodePermission,
+} from "./contract.js";
+import { OpencodeStreamParser } from "./stream.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function secretsFrom(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of OPENCODE_SECRETS) {
+    const v = env[name];
+    if (v !== undefined && v !== "") out[name] = v;
+  }
+  return out;
+}
+
+/** `opencode auth list`: "N credentials" (its auth.json) and "N environment variable(s)" it would use. */
+export function opencodeAuth(output: string): Learned<"ok" | "missing" | "unknown"> {
+  const text = output.replace(/\u001b\[[0-9;]*m/g, "");
+  const creds = /(\d+)\s+credentials?/.exec(text);
+  const envs = /(\d+)\s+environment variables?/.exec(text);
+  if (creds === null) return { value: "unknown", how: "its output names no credential count" };
+  const n = Number(creds[1]) + Number(envs?.[1] ?? 0);
+  return n > 0
+    ? { value: "ok", how: `${creds[1]} stored credential(s), ${envs?.[1] ?? 0} from the environment` }
+    : { value: "missing", how: "0 credentials, none from the environment" };
+}
+
+export function createOpencodeAdapter(): AgentAdapter {
+  async function start(ctx: AgentStartContext): Promise<AgentSession> {
+    if (ctx.signal?.aborted === true)
+      throw new OmkError("INTERRUPTED", "Interrupted before opencode started.");
+    const { bin, source } = cliBin("opencode", "OPENCODE_BIN", ctx.parentEnv, ctx.agentBin);
+    const exe = findExecutable(bin, ctx.parentEnv["PATH"], ctx.cwd);
+    if (exe === null) {
+      throw new OmkError("AGENT_NOT_FOUND", `opencode agent not found: ${bin} (from ${source})`, {
+        hint: "Install opencode (npm install -g opencode-ai), or point --agent-bin at it.",
+        details: { bin, source },
+      });
+    }
+    const execution = ctx.execution ?? "auto";
+    const session = new JsonlCliSession(
+      {
+        name: "opencode",
+        exe,
+        argv: (prompt, resume) =>
+          opencodeArgv(exe, { prompt, resume, model: ctx.model, extra: ctx.agentArgs ?? [] }),
+        parser: () => new OpencodeStreamParser(ctx.worktree),
+        passThrough: OPENCODE_PASS_THROUGH,
+        explicitEnv: {
+          ...secretsFrom(ctx.parentEnv),
+          [OPENCODE_PERMISSION_VAR]: opencodePermission(execution),
+        },
+        version: null,
+      },
+      ctx,
+    );
+    if (execution === "ask") {
+      session.emit({
+        type: "status",
+        message:
+          "--execution ask: `opencode run` cannot ask headless, so it rejects every edit, shell and fetch",
+      });
+    }
+    return session;
+  }
+
+  async function detect(ctx: DetectContext) {
+    return probeCli(
+      {
+        adapter: "opencode",
+        seam: "OPENCODE_BIN",
+        passThrough: OPENCODE_PASS_THROUGH,
+        explicitEnv: secretsFrom(ctx.parentEnv),
+        authArgs: ["auth", "list"],
+        auth: (res) => opencodeAuth(`${res.stdout}\n${res.stderr}`),
+        model: {
+          value: null,
+          how: "from opencode's config (not read by omk) or --model provider/model per run",
+        },
+        quota: { value: null, how: "opencode has no offline quota check" },
+      },
+      ctx,
+    );
+  }
+
+  return { name: "opencode", detect, start };
+}
