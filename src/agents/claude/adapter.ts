@@ -1,22 +1,8 @@
-import { OmkError } from "../../core/errors.js";
-import { findExecutable } from "../../proc/executable.js";
-import { cliBin, probeCli } from "../jsonl/probe.js";
-import { JsonlCliSession } from "../jsonl/session.js";
+import { probeCli } from "../jsonl/probe.js";
+import { secretsFrom, startJsonlCli } from "../jsonl/start.js";
 import type { AgentAdapter, AgentSession, AgentStartContext, DetectContext } from "../types.js";
 import { CLAUDE_PASS_THROUGH, CLAUDE_SECRETS, claudeArgv } from "./contract.js";
 import { ClaudeStreamParser } from "./stream.js";
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** The contract's secrets that are set: passed explicitly, since the sanitizer drops them by name. */
-function secretsFrom(env: Env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of CLAUDE_SECRETS) {
-    const v = env[name];
-    if (v !== undefined && v !== "") out[name] = v;
-  }
-  return out;
-}
 
 /** `claude auth status` prints JSON with `loggedIn`; an API key in the contract counts as a credential too. */
 export function claudeAuth(
@@ -36,37 +22,18 @@ export function claudeAuth(
 
 export function createClaudeAdapter(): AgentAdapter {
   async function start(ctx: AgentStartContext): Promise<AgentSession> {
-    if (ctx.signal?.aborted === true) throw new OmkError("INTERRUPTED", "Interrupted before claude started.");
-    const { bin, source } = cliBin("claude", "CLAUDE_BIN", ctx.parentEnv, ctx.agentBin);
-    const exe = findExecutable(bin, ctx.parentEnv["PATH"], ctx.cwd);
-    if (exe === null) {
-      throw new OmkError("AGENT_NOT_FOUND", `claude agent not found: ${bin} (from ${source})`, {
-        hint: "Install Claude Code (npm install -g @anthropic-ai/claude-code), or point --agent-bin at it.",
-        details: { bin, source },
-      });
-    }
-    const execution = ctx.execution ?? "auto";
-    const session = new JsonlCliSession(
-      {
-        name: "claude",
-        exe,
-        argv: (prompt, resume) =>
-          claudeArgv(exe, { prompt, resume, execution, model: ctx.model, extra: ctx.agentArgs ?? [] }),
-        parser: () => new ClaudeStreamParser(ctx.worktree),
-        passThrough: CLAUDE_PASS_THROUGH,
-        explicitEnv: secretsFrom(ctx.parentEnv),
-        version: null,
-      },
-      ctx,
-    );
-    if (execution === "ask") {
-      session.emit({
-        type: "status",
-        message:
-          "--execution ask: Claude Code cannot ask headless without omk's permission-prompt tool (not built yet), so every tool call that would prompt is denied",
-      });
-    }
-    return session;
+    return startJsonlCli(ctx, {
+      name: "claude",
+      binEnv: "CLAUDE_BIN",
+      install: "Claude Code (npm install -g @anthropic-ai/claude-code)",
+      argv: (exe, { prompt, resume, execution }) =>
+        claudeArgv(exe, { prompt, resume, execution, model: ctx.model, extra: ctx.agentArgs ?? [] }),
+      parser: () => new ClaudeStreamParser(ctx.worktree),
+      passThrough: CLAUDE_PASS_THROUGH,
+      secrets: CLAUDE_SECRETS,
+      askNote:
+        "--execution ask: Claude Code cannot ask headless without omk's permission-prompt tool (not built yet), so every tool call that would prompt is denied",
+    });
   }
 
   async function detect(ctx: DetectContext) {
@@ -76,7 +43,7 @@ export function createClaudeAdapter(): AgentAdapter {
         adapter: "claude",
         seam: "CLAUDE_BIN",
         passThrough: CLAUDE_PASS_THROUGH,
-        explicitEnv: secretsFrom(ctx.parentEnv),
+        explicitEnv: secretsFrom(ctx.parentEnv, CLAUDE_SECRETS),
         authArgs: ["auth", "status"],
         auth: (res) => claudeAuth(res.stdout, res.exitCode),
         model:

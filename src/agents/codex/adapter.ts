@@ -1,21 +1,8 @@
-import { OmkError } from "../../core/errors.js";
-import { findExecutable } from "../../proc/executable.js";
-import { cliBin, probeCli } from "../jsonl/probe.js";
-import { JsonlCliSession } from "../jsonl/session.js";
+import { probeCli } from "../jsonl/probe.js";
+import { secretsFrom, startJsonlCli } from "../jsonl/start.js";
 import type { AgentAdapter, AgentSession, AgentStartContext, DetectContext, Learned } from "../types.js";
 import { CODEX_PASS_THROUGH, CODEX_SECRETS, codexArgv } from "./contract.js";
 import { CodexStreamParser } from "./stream.js";
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function secretsFrom(env: Env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of CODEX_SECRETS) {
-    const v = env[name];
-    if (v !== undefined && v !== "") out[name] = v;
-  }
-  return out;
-}
 
 /** `codex login status`: "Logged in using …" (exit 0) or "Not logged in" (exit 1); anything else is unknown. */
 export function codexAuth(output: string, exitCode: number | null): Learned<"ok" | "missing" | "unknown"> {
@@ -27,43 +14,24 @@ export function codexAuth(output: string, exitCode: number | null): Learned<"ok"
 
 export function createCodexAdapter(): AgentAdapter {
   async function start(ctx: AgentStartContext): Promise<AgentSession> {
-    if (ctx.signal?.aborted === true) throw new OmkError("INTERRUPTED", "Interrupted before codex started.");
-    const { bin, source } = cliBin("codex", "CODEX_BIN", ctx.parentEnv, ctx.agentBin);
-    const exe = findExecutable(bin, ctx.parentEnv["PATH"], ctx.cwd);
-    if (exe === null) {
-      throw new OmkError("AGENT_NOT_FOUND", `codex agent not found: ${bin} (from ${source})`, {
-        hint: "Install Codex (npm install -g @openai/codex), or point --agent-bin at it.",
-        details: { bin, source },
-      });
-    }
-    const execution = ctx.execution ?? "auto";
-    const session = new JsonlCliSession(
-      {
-        name: "codex",
-        exe,
-        argv: (prompt, resume) =>
-          codexArgv(exe, {
-            worktree: ctx.worktree,
-            prompt,
-            resume,
-            execution,
-            model: ctx.model,
-            extra: ctx.agentArgs ?? [],
-          }),
-        parser: () => new CodexStreamParser(ctx.worktree),
-        passThrough: CODEX_PASS_THROUGH,
-        explicitEnv: secretsFrom(ctx.parentEnv),
-        version: null,
-      },
-      ctx,
-    );
-    if (execution === "ask") {
-      session.emit({
-        type: "status",
-        message: "--execution ask: `codex exec` cannot ask headless, so it runs in its read-only sandbox",
-      });
-    }
-    return session;
+    return startJsonlCli(ctx, {
+      name: "codex",
+      binEnv: "CODEX_BIN",
+      install: "Codex (npm install -g @openai/codex)",
+      argv: (exe, { prompt, resume, execution }) =>
+        codexArgv(exe, {
+          worktree: ctx.worktree,
+          prompt,
+          resume,
+          execution,
+          model: ctx.model,
+          extra: ctx.agentArgs ?? [],
+        }),
+      parser: () => new CodexStreamParser(ctx.worktree),
+      passThrough: CODEX_PASS_THROUGH,
+      secrets: CODEX_SECRETS,
+      askNote: "--execution ask: `codex exec` cannot ask headless, so it runs in its read-only sandbox",
+    });
   }
 
   async function detect(ctx: DetectContext) {
@@ -72,7 +40,7 @@ export function createCodexAdapter(): AgentAdapter {
         adapter: "codex",
         seam: "CODEX_BIN",
         passThrough: CODEX_PASS_THROUGH,
-        explicitEnv: secretsFrom(ctx.parentEnv),
+        explicitEnv: secretsFrom(ctx.parentEnv, CODEX_SECRETS),
         authArgs: ["login", "status"],
         // codex prints its login state on stderr.
         auth: (res) => codexAuth(`${res.stdout}\n${res.stderr}`, res.exitCode),

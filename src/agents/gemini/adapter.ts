@@ -1,55 +1,22 @@
-import { OmkError } from "../../core/errors.js";
-import { findExecutable } from "../../proc/executable.js";
-import { cliBin, probeCli } from "../jsonl/probe.js";
-import { JsonlCliSession } from "../jsonl/session.js";
+import { probeCli } from "../jsonl/probe.js";
+import { secretsFrom, startJsonlCli } from "../jsonl/start.js";
 import type { AgentAdapter, AgentHealth, AgentSession, AgentStartContext, DetectContext } from "../types.js";
 import { GEMINI_PASS_THROUGH, GEMINI_SECRETS, geminiArgv } from "./contract.js";
 import { GeminiStreamParser } from "./stream.js";
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function secretsFrom(env: Env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of GEMINI_SECRETS) {
-    const v = env[name];
-    if (v !== undefined && v !== "") out[name] = v;
-  }
-  return out;
-}
-
 export function createGeminiAdapter(): AgentAdapter {
   async function start(ctx: AgentStartContext): Promise<AgentSession> {
-    if (ctx.signal?.aborted === true) throw new OmkError("INTERRUPTED", "Interrupted before gemini started.");
-    const { bin, source } = cliBin("gemini", "GEMINI_BIN", ctx.parentEnv, ctx.agentBin);
-    const exe = findExecutable(bin, ctx.parentEnv["PATH"], ctx.cwd);
-    if (exe === null) {
-      throw new OmkError("AGENT_NOT_FOUND", `gemini agent not found: ${bin} (from ${source})`, {
-        hint: "Install Gemini CLI (npm install -g @google/gemini-cli), or point --agent-bin at it.",
-        details: { bin, source },
-      });
-    }
-    const execution = ctx.execution ?? "auto";
-    const session = new JsonlCliSession(
-      {
-        name: "gemini",
-        exe,
-        argv: (prompt, resume) =>
-          geminiArgv(exe, { prompt, resume, execution, model: ctx.model, extra: ctx.agentArgs ?? [] }),
-        parser: () => new GeminiStreamParser(ctx.worktree),
-        passThrough: GEMINI_PASS_THROUGH,
-        explicitEnv: secretsFrom(ctx.parentEnv),
-        version: null,
-      },
-      ctx,
-    );
-    if (execution === "ask") {
-      session.emit({
-        type: "status",
-        message:
-          "--execution ask: Gemini CLI cannot ask headless, so tools that need approval are not offered",
-      });
-    }
-    return session;
+    return startJsonlCli(ctx, {
+      name: "gemini",
+      binEnv: "GEMINI_BIN",
+      install: "Gemini CLI (npm install -g @google/gemini-cli)",
+      argv: (exe, { prompt, resume, execution }) =>
+        geminiArgv(exe, { prompt, resume, execution, model: ctx.model, extra: ctx.agentArgs ?? [] }),
+      parser: () => new GeminiStreamParser(ctx.worktree),
+      passThrough: GEMINI_PASS_THROUGH,
+      secrets: GEMINI_SECRETS,
+      askNote: "--execution ask: Gemini CLI cannot ask headless, so tools that need approval are not offered",
+    });
   }
 
   async function detect(ctx: DetectContext): Promise<AgentHealth> {
@@ -60,7 +27,7 @@ export function createGeminiAdapter(): AgentAdapter {
         adapter: "gemini",
         seam: "GEMINI_BIN",
         passThrough: GEMINI_PASS_THROUGH,
-        explicitEnv: secretsFrom(ctx.parentEnv),
+        explicitEnv: secretsFrom(ctx.parentEnv, GEMINI_SECRETS),
         authArgs: null,
         auth: () => ({ value: "unknown", how: "" }),
         model:

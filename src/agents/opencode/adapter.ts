@@ -1,7 +1,5 @@
-import { OmkError } from "../../core/errors.js";
-import { findExecutable } from "../../proc/executable.js";
-import { cliBin, probeCli } from "../jsonl/probe.js";
-import { JsonlCliSession } from "../jsonl/session.js";
+import { probeCli } from "../jsonl/probe.js";
+import { secretsFrom, startJsonlCli } from "../jsonl/start.js";
 import type { AgentAdapter, AgentSession, AgentStartContext, DetectContext, Learned } from "../types.js";
 import {
   OPENCODE_PASS_THROUGH,
@@ -11,17 +9,6 @@ import {
   opencodePermission,
 } from "./contract.js";
 import { OpencodeStreamParser } from "./stream.js";
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function secretsFrom(env: Env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of OPENCODE_SECRETS) {
-    const v = env[name];
-    if (v !== undefined && v !== "") out[name] = v;
-  }
-  return out;
-}
 
 /** `opencode auth list`: "N credentials" (its auth.json) and "N environment variable(s)" it would use. */
 export function opencodeAuth(output: string): Learned<"ok" | "missing" | "unknown"> {
@@ -37,41 +24,19 @@ export function opencodeAuth(output: string): Learned<"ok" | "missing" | "unknow
 
 export function createOpencodeAdapter(): AgentAdapter {
   async function start(ctx: AgentStartContext): Promise<AgentSession> {
-    if (ctx.signal?.aborted === true)
-      throw new OmkError("INTERRUPTED", "Interrupted before opencode started.");
-    const { bin, source } = cliBin("opencode", "OPENCODE_BIN", ctx.parentEnv, ctx.agentBin);
-    const exe = findExecutable(bin, ctx.parentEnv["PATH"], ctx.cwd);
-    if (exe === null) {
-      throw new OmkError("AGENT_NOT_FOUND", `opencode agent not found: ${bin} (from ${source})`, {
-        hint: "Install opencode (npm install -g opencode-ai), or point --agent-bin at it.",
-        details: { bin, source },
-      });
-    }
-    const execution = ctx.execution ?? "auto";
-    const session = new JsonlCliSession(
-      {
-        name: "opencode",
-        exe,
-        argv: (prompt, resume) =>
-          opencodeArgv(exe, { prompt, resume, model: ctx.model, extra: ctx.agentArgs ?? [] }),
-        parser: () => new OpencodeStreamParser(ctx.worktree),
-        passThrough: OPENCODE_PASS_THROUGH,
-        explicitEnv: {
-          ...secretsFrom(ctx.parentEnv),
-          [OPENCODE_PERMISSION_VAR]: opencodePermission(execution),
-        },
-        version: null,
-      },
-      ctx,
-    );
-    if (execution === "ask") {
-      session.emit({
-        type: "status",
-        message:
-          "--execution ask: `opencode run` cannot ask headless, so it rejects every edit, shell and fetch",
-      });
-    }
-    return session;
+    return startJsonlCli(ctx, {
+      name: "opencode",
+      binEnv: "OPENCODE_BIN",
+      install: "opencode (npm install -g opencode-ai)",
+      argv: (exe, { prompt, resume }) =>
+        opencodeArgv(exe, { prompt, resume, model: ctx.model, extra: ctx.agentArgs ?? [] }),
+      parser: () => new OpencodeStreamParser(ctx.worktree),
+      passThrough: OPENCODE_PASS_THROUGH,
+      secrets: OPENCODE_SECRETS,
+      env: (execution) => ({ [OPENCODE_PERMISSION_VAR]: opencodePermission(execution) }),
+      askNote:
+        "--execution ask: `opencode run` cannot ask headless, so it rejects every edit, shell and fetch",
+    });
   }
 
   async function detect(ctx: DetectContext) {
@@ -80,7 +45,7 @@ export function createOpencodeAdapter(): AgentAdapter {
         adapter: "opencode",
         seam: "OPENCODE_BIN",
         passThrough: OPENCODE_PASS_THROUGH,
-        explicitEnv: secretsFrom(ctx.parentEnv),
+        explicitEnv: secretsFrom(ctx.parentEnv, OPENCODE_SECRETS),
         authArgs: ["auth", "list"],
         auth: (res) => opencodeAuth(`${res.stdout}\n${res.stderr}`),
         model: {
