@@ -90,6 +90,9 @@ export function sandbox(prefix = "omk-test-"): {
     // temp dir, and several attacks must reach omk's state to be caught). Confinement is tested with
     // --sandbox required in sandbox*.test.ts, which override this.
     OMK_SANDBOX: "off",
+    // Node ≥ 22.1 would keep compiled code in XDG_CACHE_HOME/omk: not omk's state, but these tests
+    // count every file omk leaves in its dirs. compile-cache.test.ts turns it back on.
+    NODE_DISABLE_COMPILE_CACHE: "1",
   };
   return { dir, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

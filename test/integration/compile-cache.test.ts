@@ -19,7 +19,11 @@ describe("the compile cache", () => {
   it("lives in omk's cache dir where Node supports it, and nowhere on Node 20", async () => {
     const dir = mkdtempSync(join(tmpdir(), "omk-cc-"));
     dirs.push(dir);
-    const env = { XDG_CACHE_HOME: join(dir, "cache"), NODE_COMPILE_CACHE: undefined };
+    const env = {
+      XDG_CACHE_HOME: join(dir, "cache"),
+      NODE_COMPILE_CACHE: undefined,
+      NODE_DISABLE_COMPILE_CACHE: undefined,
+    };
     const r = await omk(["--help"], { cwd: dir, env });
     expect(r.code).toBe(0);
     const cache = join(dir, "cache", "omk", "node-compile-cache");

