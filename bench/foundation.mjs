@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lintSource } from "@secretlint/core";
 import { creator as recommended } from "@secretlint/secretlint-rule-preset-recommend";
+import { execa } from "execa";
 import { makeCorpus } from "./corpus.mjs";
 import { median, timeIt, writeResults } from "./util.mjs";
 
@@ -13,6 +14,7 @@ const dist = new URL("../dist/", import.meta.url);
 const { Ledger } = await import(new URL("store/ledger/writer.js", dist).href);
 const { verifyLedger } = await import(new URL("store/ledger/read.js", dist).href);
 const { redactText } = await import(new URL("security/redact.js", dist).href);
+const { runProcess } = await import(new URL("proc/run-process.js", dist).href);
 const quick = process.env.OMK_BENCH_QUICK === "1";
 
 export async function benchFoundation() {
@@ -35,6 +37,14 @@ export async function benchFoundation() {
   };
   log(
     `cold start: omk --version ${results.coldStart.omkMs.toFixed(1)} ms, node -e 0 ${results.coldStart.nodeMs.toFixed(1)} ms → ${results.coldStart.ratio.toFixed(2)}×`,
+  );
+
+  // 1b. One child process: omk's spawn path (runProcess: sanitized env, own process group, captured
+  // and redacted output) ÷ execa with the options omk used before it replaced execa, doing the same
+  // `git --version`. CPU of this process per call: the parent's share of every git call omk makes.
+  results.spawn = await benchSpawn(quick ? 30 : 120);
+  log(
+    `spawn: omk runProcess ${results.spawn.omkCpuMs.toFixed(2)} ms CPU/call (${results.spawn.omkWallMs.toFixed(2)} ms wall) vs execa ${results.spawn.execaCpuMs.toFixed(2)} ms CPU/call (${results.spawn.execaWallMs.toFixed(2)} ms wall) → CPU ${results.spawn.cpuRatio.toFixed(2)}×`,
   );
 
   // 2. Ledger append throughput with group commit; baseline: the same ledger awaited one event at a time.
@@ -159,6 +169,56 @@ export async function benchFoundation() {
   }
   writeResults("foundation", results);
   return results;
+}
+
+export async function benchSpawn(calls) {
+  const argv = ["git", "--version"];
+  const omkCall = async () => {
+    const r = await runProcess(argv, { cwd: process.cwd(), parentEnv: process.env });
+    if (r.exitCode !== 0) throw new Error(`git --version failed: ${r.stderr}`);
+  };
+  const execaCall = async () => {
+    const r = await execa(argv[0], argv.slice(1), {
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH ?? "" },
+      extendEnv: false,
+      preferLocal: false,
+      shell: false,
+      detached: true,
+      cleanup: false,
+      reject: false,
+      encoding: "buffer",
+      stripFinalNewline: false,
+    });
+    if (r.exitCode !== 0) throw new Error("git --version failed");
+  };
+  const measure = async (f) => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < 10; i++) await f();
+    const c = process.cpuUsage(c0);
+    return { cpu: (c.user + c.system) / 1000 / 10, wall: (performance.now() - t0) / 10 };
+  };
+  await measure(omkCall);
+  await measure(execaCall);
+  const omk = [];
+  const ex = [];
+  // Alternating rounds of ten, so machine noise hits both.
+  for (let i = 0; i < calls / 10; i++) {
+    omk.push(await measure(omkCall));
+    ex.push(await measure(execaCall));
+  }
+  const omkCpuMs = median(omk.map((m) => m.cpu));
+  const execaCpuMs = median(ex.map((m) => m.cpu));
+  return {
+    calls,
+    omkCpuMs,
+    execaCpuMs,
+    omkWallMs: median(omk.map((m) => m.wall)),
+    execaWallMs: median(ex.map((m) => m.wall)),
+    cpuRatio: omkCpuMs / execaCpuMs,
+    target: "< 1 (omk's own spawn path beats the library it replaced)",
+  };
 }
 
 function splitAtLines(text, size) {

@@ -1,6 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { OmkError } from "../core/errors.js";
 import { checkRevArg, git } from "./runner.js";
 
 /** One file as it is at a revision: its blob id and its exact bytes. */
@@ -9,10 +7,15 @@ export interface BlobAt {
   bytes: Buffer;
 }
 
+/** How much `blobsAt` reads at most: config and manifest files, not payloads. */
+const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+
 /**
- * The blobs of `paths` as they are at `rev`, exactly (git's stdout passes through omk's redactor, so
- * it cannot carry file contents faithfully): their entries go into a private index and checkout-index
- * writes the files to a private temp dir. A path missing at `rev` maps to null.
+ * The blobs of `paths` as they are at `rev`, exactly: one `git cat-file --batch` asked for
+ * `<rev>:<path>` per path, its stdout taken as raw bytes (git's stdout otherwise passes through omk's
+ * redactor, which would alter file contents). A path missing at `rev`, or naming a directory or a
+ * submodule there, maps to null; a symbolic link maps to its target as git stores it (never the file
+ * it points to).
  */
 export async function blobsAt(
   root: string,
@@ -20,29 +23,56 @@ export async function blobsAt(
   paths: readonly string[],
 ): Promise<Map<string, BlobAt | null>> {
   checkRevArg(rev, "revision");
-  const dir = await mkdtemp(join(tmpdir(), "omk-at-"));
   const out = new Map<string, BlobAt | null>();
-  try {
-    const env = { GIT_INDEX_FILE: join(dir, "index") };
-    const g = git(root);
-    // Only the wanted entries go into the private index: no read of the whole tree.
-    const listed = await g(["ls-tree", "-z", "--full-tree", rev, "--", ...paths]);
-    const entries = listed.stdout.split("\0").filter((e) => /^\d{6} blob [0-9a-f]+\t/.test(e));
-    for (const p of paths) out.set(p, null);
-    if (entries.length === 0) return out;
-    const oids = new Map(entries.map((e) => [e.slice(e.indexOf("\t") + 1), e.split(/[ \t]/)[2] ?? ""]));
-    await g(["update-index", "--index-info"], { env, input: `${entries.join("\n")}\n` });
-    const files = join(dir, "files");
-    await g(["checkout-index", "--all", "--force", `--prefix=${files}/`], { env });
-    for (const p of paths) {
-      const bytes = await readFile(join(files, p)).catch(() => null);
-      const oid = oids.get(p);
-      out.set(p, bytes === null || oid === undefined ? null : { oid, bytes });
+  for (const p of paths) {
+    // cat-file --batch reads one name per line: a path git could hold but a line cannot carry.
+    if (/[\n\r]/.test(p)) {
+      throw new OmkError(
+        "USAGE",
+        `cannot read ${JSON.stringify(p)} from git: the path contains a line break`,
+        {
+          hint: "rename the file, or leave it out of gates.toml's protect list",
+        },
+      );
     }
-    return out;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    out.set(p, null);
   }
+  const unique = [...out.keys()];
+  if (unique.length === 0) return out;
+  const r = await git(root)(["cat-file", "--batch"], {
+    input: unique.map((p) => `${rev}:${p}\n`).join(""),
+    raw: true,
+    maxOutputBytes: MAX_BATCH_BYTES,
+  });
+  const buf = r.raw ?? Buffer.alloc(0);
+  let at = 0;
+  for (const p of unique) {
+    const nl = buf.indexOf(0x0a, at);
+    if (nl < 0) throw batchFailure(p);
+    const header = buf.subarray(at, nl).toString("utf8");
+    at = nl + 1;
+    // "<oid> <type> <size>", or "<name> missing" / "<name> ambiguous" (the name may hold spaces).
+    const m = /^([0-9a-f]{40,64}) (blob|tree|commit|tag) (\d+)$/.exec(header);
+    if (m === null) {
+      if (/ (missing|ambiguous)$/.test(header)) continue;
+      throw batchFailure(p);
+    }
+    const size = Number(m[3]);
+    if (at + size + 1 > buf.length) throw batchFailure(p);
+    if (m[2] === "blob") out.set(p, { oid: m[1] ?? "", bytes: Buffer.from(buf.subarray(at, at + size)) });
+    at += size + 1;
+  }
+  return out;
+}
+
+function batchFailure(path: string): OmkError {
+  return new OmkError(
+    "GIT_FAILED",
+    `git cat-file gave an answer omk cannot read for ${JSON.stringify(path)}`,
+    {
+      hint: "run `git fsck` in the repository; the file may also be larger than omk reads (64 MiB)",
+    },
+  );
 }
 
 /** The text (UTF-8) of `paths` as they are at `rev`; see {@link blobsAt}. A path missing at `rev` maps to null. */

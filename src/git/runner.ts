@@ -31,12 +31,16 @@ export interface GitRunOptions {
   maxOutputBytes?: number | undefined;
   /** Extra git environment, e.g. GIT_INDEX_FILE for a private index. */
   env?: Readonly<Record<string, string>> | undefined;
+  /** stdout as exact bytes in `raw` (blob contents), not redacted text; see RunOptions.rawStdout. */
+  raw?: boolean | undefined;
 }
 
 export interface GitResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Only with `raw`: stdout exactly. */
+  raw?: Buffer | undefined;
 }
 
 export type GitRunner = (args: readonly string[], opts?: GitRunOptions) => Promise<GitResult>;
@@ -224,6 +228,7 @@ async function runOnce(args: readonly string[], cwd: string, opts: GitRunOptions
     ...(opts.input === undefined ? {} : { input: opts.input }),
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxOutputBytes: opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+    ...(opts.raw ? { rawStdout: true } : {}),
   });
 }
 
@@ -270,7 +275,7 @@ export function git(cwd: string): GitRunner {
         const how = r.signal === null ? `failed (exit ${code})` : `was killed by ${r.signal}`;
         throw gitFailure(args, dir, how, r.stderr);
       }
-      return { code, stdout: r.stdout, stderr: r.stderr };
+      return { code, stdout: r.stdout, stderr: r.stderr, ...(r.stdoutRaw ? { raw: r.stdoutRaw } : {}) };
     }
   };
 }

@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
@@ -79,4 +80,22 @@ export async function readCachedSummary(dir: string, stamp: LedgerStamp): Promis
   const { ledger, state, ledgerOk, problem } = parsed.data;
   if (ledger.size !== stamp.size || ledger.mtimeMs !== stamp.mtimeMs) return null;
   return { state: state as RunState | null, ledgerOk, problem, cached: true };
+}
+
+/**
+ * The same check done with synchronous reads, for `run list`: over hundreds of runs, a promise per
+ * stat and per read costs more than the reads themselves (and the command has nothing else to do
+ * meanwhile). Null when summary.json is missing, stale or unreadable, or the ledger is missing.
+ */
+export function readCachedSummarySync(dir: string): RunSummaryRecord | null {
+  try {
+    const st = statSync(join(dir, EVENTS_FILE));
+    const parsed = SummaryFileSchema.safeParse(JSON.parse(readFileSync(join(dir, SUMMARY_FILE), "utf8")));
+    if (!parsed.success) return null;
+    const { ledger, state, ledgerOk, problem } = parsed.data;
+    if (ledger.size !== st.size || ledger.mtimeMs !== st.mtimeMs) return null;
+    return { state: state as RunState | null, ledgerOk, problem, cached: true };
+  } catch {
+    return null;
+  }
 }

@@ -1,7 +1,14 @@
 import { journalProblem, readRunJournal } from "./run-journal.js";
-import { ledgerStamp, type RunSummaryRecord, readCachedSummary, writeRunSummary } from "./summary-file.js";
+import {
+  ledgerStamp,
+  type RunSummaryRecord,
+  readCachedSummary,
+  readCachedSummarySync,
+  writeRunSummary,
+} from "./summary-file.js";
 
 export type { RunSummaryRecord } from "./summary-file.js";
+export { readCachedSummarySync };
 
 /**
  * The run's summary: summary.json when it was built from the ledger exactly as it is, otherwise

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { assertArgv, childEnv, graceMsFor, outputCapFor, timeoutMsFor } from "./child-setup.js";
 import { CombinedTail } from "./combined-tail.js";
 import { OutputCapture } from "./output-capture.js";
@@ -36,7 +37,10 @@ export async function runProcess(argv: readonly string[], options: RunOptions): 
     options.onStderrLine,
     combined && ((t) => combined.push("stderr", t)),
   );
-  supervisor.subprocess.stdout?.on("data", (chunk: Uint8Array | string) => stdout.push(chunk));
+  const raw = options.rawStdout ? new RawCapture(cap) : undefined;
+  supervisor.subprocess.stdout?.on("data", (chunk: Uint8Array | string) =>
+    raw ? raw.push(chunk) : stdout.push(chunk),
+  );
   supervisor.subprocess.stderr?.on("data", (chunk: Uint8Array | string) => stderr.push(chunk));
 
   const outcome = await supervisor.done;
@@ -56,10 +60,30 @@ export async function runProcess(argv: readonly string[], options: RunOptions): 
     pid: supervisor.pid,
     stdout: out.text,
     stderr: err.text,
-    stdoutBytes: out.bytes,
+    stdoutBytes: raw ? raw.bytes : out.bytes,
     stderrBytes: err.bytes,
-    stdoutSha256: out.sha256,
+    stdoutSha256: raw ? raw.hash.digest("hex") : out.sha256,
     stderrSha256: err.sha256,
     ...(combined === undefined ? {} : { combinedTail: combined.finish() }),
+    ...(raw === undefined ? {} : { stdoutRaw: Buffer.concat(raw.chunks) }),
   };
+}
+
+/** stdout as bytes: kept whole up to the cap, counted and hashed past it. */
+class RawCapture {
+  readonly chunks: Buffer[] = [];
+  readonly hash = createHash("sha256");
+  bytes = 0;
+  private kept = 0;
+
+  constructor(private readonly cap: number) {}
+
+  push(chunk: Uint8Array | string): void {
+    const b = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk);
+    this.bytes += b.length;
+    this.hash.update(b);
+    if (this.kept + b.length > this.cap) return;
+    this.kept += b.length;
+    this.chunks.push(b);
+  }
 }

@@ -25,6 +25,12 @@ export interface RunOptions {
   onGroupStarted?: ((pgid: number) => void) | undefined;
   /** When set, result.combinedTail holds the last this-many bytes of stdout+stderr, interleaved by line. */
   combinedTailBytes?: number | undefined;
+  /**
+   * Keep stdout as the exact bytes the child wrote (result.stdoutRaw, up to maxOutputBytes; stdout
+   * is then "" and stdoutSha256 hashes the raw bytes). Only for content that must arrive unaltered,
+   * such as git blobs omk parses or hashes; whoever asks must never persist or print it as is.
+   */
+  rawStdout?: boolean | undefined;
 }
 
 export interface ProcResult extends ExitInfo {
@@ -43,6 +49,8 @@ export interface ProcResult extends ExitInfo {
   stderrSha256: string;
   /** Only with options.combinedTailBytes: redacted stdout and stderr lines in arrival order, tail-capped. */
   combinedTail?: string | undefined;
+  /** Only with options.rawStdout: stdout exactly, unless it passed maxOutputBytes (then stdoutBytes says so). */
+  stdoutRaw?: Buffer | undefined;
 }
 
 export interface ExitInfo {

@@ -25,3 +25,12 @@ export async function openProject(cwd: string, env: Env): Promise<Project> {
   ]);
   return { ...location, config, gates, env };
 }
+
+/**
+ * Only where the project's state lives (root, id, dirs): for commands that read runs and need
+ * neither the config nor the gates (`run list`), so a slow gates detection or a config being edited
+ * does not stand between the user and the list.
+ */
+export async function openProjectLocation(cwd: string, env: Env): Promise<ProjectLocation> {
+  return locateProject(await requireRepoRoot(cwd), env);
+}

@@ -1,9 +1,10 @@
+import { lstatSync } from "node:fs";
 import { lstat } from "node:fs/promises";
 import { OmkError } from "../core/errors.js";
 import type { DecodedEvents } from "../journal/events.js";
 import { journalProblem, readRunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
-import { readRunSummary } from "../journal/summary.js";
+import { readCachedSummarySync, readRunSummary } from "../journal/summary.js";
 import { listRunIds, type ProjectLocation, resolveRunId, runLocation } from "../project/locate.js";
 import { type Liveness, runLiveness } from "./live.js";
 import { currentPhase } from "./resume-point.js";
@@ -81,11 +82,17 @@ export async function listRuns(project: ProjectLocation): Promise<RunSummary[]> 
     ids.map(async (id) => {
       try {
         const dir = runLocation(project, id).dir;
-        // summary.json when it is current, else the ledger replayed (and the summary rebuilt).
-        const sum = await readRunSummary(dir);
-        if (!sum.state) return null;
-        const o = await observe(dir, sum.state);
-        return summarize(sum.state, sum.ledgerOk, sum.problem, o.live, o.worktreeExists);
+        // summary.json when it is current (read synchronously: see readCachedSummarySync), else the
+        // ledger replayed and the summary rebuilt.
+        const sum = readCachedSummarySync(dir) ?? (await readRunSummary(dir));
+        const s = sum.state;
+        if (!s) return null;
+        if (s.finished || s.interrupted) {
+          const worktreeExists = lstatSync(s.worktree, { throwIfNoEntry: false }) !== undefined;
+          return summarize(s, sum.ledgerOk, sum.problem, null, worktreeExists);
+        }
+        const o = await observe(dir, s);
+        return summarize(s, sum.ledgerOk, sum.problem, o.live, o.worktreeExists);
       } catch {
         return null; // an unreadable run directory is reported by `run show`, not by the list
       }

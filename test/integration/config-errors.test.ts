@@ -17,7 +17,7 @@ describe("a broken .omk/config.toml", () => {
   it("stops every command that reads it with each problem at file:line:col, before any work", async () => {
     for (const args of [
       ["run", "--agent", "exec", "--agent-bin", "/bin/true", "x"],
-      ["run", "list"],
+      ["run", "show", "last"],
       ["land", "last"],
     ]) {
       const r = await omk([...args, "--json"], { cwd: repo.root, env: sb.env });
@@ -27,5 +27,11 @@ describe("a broken .omk/config.toml", () => {
       expect(error.message).toMatch(/config\.toml:2:1: run\.execution: /);
       expect(error.message).toMatch(/config\.toml:3:1: run\.max_attempts: /);
     }
+  });
+
+  it("still lets `run list` show the runs: it reads no config", async () => {
+    const r = await omk(["run", "list", "--json"], { cwd: repo.root, env: sb.env });
+    expect(r.code).toBe(0);
+    expect(r.json<{ runs: unknown[] }>().runs).toEqual([]);
   });
 });

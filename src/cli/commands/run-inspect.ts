@@ -21,10 +21,13 @@ export function registerRunInspect(run: Command): void {
     )
     .action(async (_flags: unknown, cmd: Command) => {
       const { listRuns, describeStatus } = await import("../../run/inspect.js");
-      const { openProject } = await import("../../project/open.js");
+      const { openProjectLocation } = await import("../../project/open.js");
       const out = outputFor(cmd);
-      const runs = await listRuns(await openProject(process.cwd(), process.env));
-      if (out.opts.json) out.json({ runs });
+      const runs = await listRuns(await openProjectLocation(process.cwd(), process.env));
+      if (out.opts.json) {
+        out.json({ runs });
+        return;
+      }
       if (runs.length === 0) {
         out.info("no runs yet: omk run <task>");
         return;
