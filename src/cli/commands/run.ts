@@ -43,6 +43,7 @@ const START_EXAMPLES = [
   "omk run --task-file TASK.md --max-attempts 5",
   "git log -1 --format=%B | omk run --task-file -",
   "omk run --agent replay:last --json",
+  "omk run --agent authority fix the flaky test   # the first healthy agent in [providers] authority",
   'omk run --execution never "explain the failing test"   # read-only',
 ];
 
