@@ -69,7 +69,7 @@ async function askApi(o: AskOptions, project: Project, message: string): Promise
   const apiKey = o.deepseek.apiKey;
   if (apiKey === undefined || apiKey === "")
     throw new OmkError("USAGE", "DEEPSEEK_API_KEY is not set: omk asks DeepSeek with your key", {
-      hint: "export DEEPSEEK_API_KEY=… (read when the command runs, never stored), or ask another provider",
+      hint: "put your DeepSeek key in the DEEPSEEK_API_KEY environment variable (read when the command runs, never stored), or ask another provider",
     });
   const cfg = project.config.providers.deepseek;
   const model = o.model ?? cfg.model;

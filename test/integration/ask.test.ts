@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ModelServer, startModelServer } from "../fixtures/model-server/server.js";
-import { type Project, project } from "../helpers/project.js";
+import { FAKE_KIMI, type Project, project } from "../helpers/project.js";
 
 /**
  * `omk ask` through the built CLI: DeepSeek through the real `openai` client against the fake model
@@ -154,6 +154,7 @@ describe("omk ask deepseek (the API, against the fake model server)", () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("DEEPSEEK_API_KEY is not set");
+    expect(r.stderr).toContain("DEEPSEEK_API_KEY environment variable");
     expect(s.requests).toHaveLength(0);
     expect(p.stateFiles().filter((f) => f.includes("/asks/"))).toEqual([]);
   });
@@ -240,6 +241,34 @@ describe("omk ask <agent CLI>: read-only mode, in a throwaway worktree", () => {
     // The throwaway worktree is gone, and the checkout is untouched.
     expect(p.repo.git(["worktree", "list"]).split("\n")).toHaveLength(1);
     expect(p.repo.git(["status", "--porcelain"])).toBe("");
+  });
+
+  it("kimi: its write is rejected by the never policy, nothing changes, its text is the answer", async () => {
+    p = await project({ "a.txt": "ok\n" });
+    const scenario = `${p.sb.dir}/kimi-scenario.json`;
+    writeFileSync(
+      scenario,
+      JSON.stringify({
+        turns: [
+          {
+            steps: [
+              { write: { path: "a.txt", content: "changed\n" } },
+              { say: "kimi says: leave a.txt alone" },
+            ],
+            status: "finished",
+          },
+        ],
+      }),
+    );
+    const r = await p.omk(["ask", "--json", "kimi", "--agent-bin", FAKE_KIMI, "should a.txt change?"], {
+      env: { OMK_FAKE_KIMI_SCENARIO: scenario },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = r.json<AskDoc>();
+    expect(doc).toMatchObject({ provider: "kimi", mode: "cli", answer: "kimi says: leave a.txt alone" });
+    expect(readFileSync(`${p.repo.root}/a.txt`, "utf8")).toBe("ok\n");
+    expect(p.repo.git(["status", "--porcelain"])).toBe("");
+    expect(p.repo.git(["worktree", "list"]).split("\n")).toHaveLength(1);
   });
 
   it("exec has no read-only mode and replay cannot read: exit 2 with why", async () => {

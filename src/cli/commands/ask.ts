@@ -22,7 +22,7 @@ export function registerAsk(program: Command): void {
         "Providers: deepseek (the API; DEEPSEEK_API_KEY), kimi, claude, codex, gemini, opencode (each in its read-only " +
         "or plan mode; see docs/agents.md), or a policy: authority | primary ([providers] in .omk/config.toml) | omk " +
         "(omk's own pick) — the first installed, logged-in provider that can read. " +
-        "Each ask is recorded, redacted, in the project's state dir (asks/<id>.json).",
+        "Run it inside the git repository it is about; each ask is recorded, redacted, in that project's state dir (asks/<id>.json).",
     )
     .argument(
       "<provider>",
