@@ -167,8 +167,8 @@ export async function ask(o: AskOptions): Promise<AskOutcome> {
         ? await askApi(o, project, questionMessage(asked, ctx?.text ?? null))
         : await askCli(o, project, descriptor, askId, cliPrompt(asked, ctx?.text ?? null), ctx);
   } catch (err) {
-    // A refusal before anything was asked is not a consultation: nothing to record.
-    if (isOmkError(err) && err.exitCode === 2) throw err;
+    // A refusal before anything was asked (usage, a CLI that is not there) is not a consultation.
+    if (isOmkError(err) && (err.exitCode === 2 || err.code === "AGENT_NOT_FOUND")) throw err;
     failure = err;
   }
   const finished = new Date();

@@ -34,10 +34,6 @@ export interface RunContext {
   gates: { name: string; status: string }[];
 }
 
-function cut(text: string, max: number): { text: string; cut: boolean } {
-  if (text.length <= max) return { text, cut: false };
-  return { text: text.slice(0, max), cut: true };
-}
 
 /** The first `max` bytes of a UTF-8 text, not splitting a character. */
 function headBytes(text: string, max: number): string {
@@ -58,8 +54,8 @@ function gateLines(gates: readonly GateRecord[]): string[] {
       out.push(`  failed: ${t.name}${t.location ? ` at ${t.location}` : ""}: ${t.message.slice(0, 300)}`);
     const tail = g.tail.trim();
     if (tail !== "") {
-      const c = cut(tail.slice(-CONTEXT_LIMITS.gateTailChars), CONTEXT_LIMITS.gateTailChars);
-      out.push("  output (tail):", "  ```", ...c.text.split("\n").map((l) => `  ${l}`), "  ```");
+      const last = tail.slice(-CONTEXT_LIMITS.gateTailChars);
+      out.push("  output (tail):", "  ```", ...last.split("\n").map((l) => `  ${l}`), "  ```");
     }
   }
   if (gates.length > CONTEXT_LIMITS.gates) out.push(`- (${gates.length - CONTEXT_LIMITS.gates} more gates)`);
@@ -92,7 +88,7 @@ export async function runContext(project: ProjectLocation, query: string): Promi
     `## Context: omk run ${s.runId}`,
     `Task given to the agent (${s.agent.name}):`,
     "```",
-    cut(s.task, CONTEXT_LIMITS.taskChars).text,
+    s.task.length <= CONTEXT_LIMITS.taskChars ? s.task : `${s.task.slice(0, CONTEXT_LIMITS.taskChars)}…`,
     "```",
     `Verdict: ${status}; ${s.attempts.length} attempt(s).`,
     "",
