@@ -34,7 +34,6 @@ export interface RunContext {
   gates: { name: string; status: string }[];
 }
 
-
 /** The first `max` bytes of a UTF-8 text, not splitting a character. */
 function headBytes(text: string, max: number): string {
   const buf = Buffer.from(text, "utf8");
