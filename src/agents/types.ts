@@ -26,7 +26,8 @@ export interface AgentHealth {
  * them before recording. `usage` is reported per agent step: consumers sum the events.
  */
 export type AgentEvent =
-  | { type: "text"; text: string }
+  /** `stderr`: a line the CLI printed on stderr, not the model's words (a consultation's answer skips it). */
+  | { type: "text"; text: string; stderr?: true }
   | { type: "thinking"; text: string }
   | { type: "tool_call"; id: string; name: string; summary: string }
   | { type: "tool_result"; id: string; isError: boolean; summary: string; diffPaths: string[] }
@@ -118,6 +119,15 @@ export interface DetectContext {
 
 export type Capability = "read" | "write" | "shell";
 
+/**
+ * How `omk ask` consults the adapter without letting it change anything: a CLI run in its own
+ * read-only mode (`cli`), an API that can only answer (`api`), or `none` with why it cannot be.
+ */
+export type AdvisorMode =
+  | { kind: "cli"; how: string }
+  | { kind: "api"; how: string }
+  | { kind: "none"; why: string };
+
 /** Which variables of omk's environment an agent gets beyond the sanitized allowlist, and which omk sets. */
 export interface AgentEnvContract {
   /** Not secret: passed through when set. */
@@ -165,6 +175,8 @@ export interface AgentDescriptor {
   /** `--agent-bin`: the command itself (exec), an override (kimi), or meaningless (replay). */
   agentBin: "required" | "override" | "unused";
   capabilities: readonly Capability[];
+  /** What `omk ask` may do with it (see AdvisorMode). */
+  advisor: AdvisorMode;
   env: AgentEnvContract;
   /** What the agent needs inside a sandbox (see AgentSandboxNeeds). */
   sandbox: AgentSandboxNeeds;

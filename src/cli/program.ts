@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { VERSION } from "../core/version.js";
+import { registerAsk } from "./commands/ask.js";
 import { registerCleanup } from "./commands/cleanup.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerGoal } from "./commands/goal.js";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
         "omk run diff last",
         "omk proof verify last",
         "omk land last",
+        'omk ask deepseek --run last "what could this change break?"',
       ])}\nResults go to stdout; progress, warnings and errors to stderr.\n` +
         "Exit codes: 0 ok, 1 failure or not ready, 2 usage or config error, 130 interrupted.\n",
     );
@@ -47,6 +49,7 @@ export function buildProgram(): Command {
   registerInit(program);
   registerVerify(program);
   registerRun(program);
+  registerAsk(program);
   registerProof(program);
   registerKey(program);
   registerLand(program);

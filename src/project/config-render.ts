@@ -41,5 +41,18 @@ mode = "auto"
 [gates]
 # The gates' network inside the sandbox: none | host.
 network = "none"
+
+[providers]
+# --agent authority | primary (omk run, omk ask): the first listed provider that can do the work
+# (a run: write and shell; an ask: read) and is installed and not logged out. --agent omk tries
+# [run] agent, these lists, then every other provider. Names: kimi, claude, codex, gemini, opencode,
+# deepseek (ask only).
+authority = []
+primary = []
+
+[providers.deepseek]
+# omk ask deepseek: the key comes from DEEPSEEK_API_KEY when the command runs, never from this file.
+model = "deepseek-chat"
+# base_url = "https://api.deepseek.com"   # DEEPSEEK_BASE_URL overrides it
 `;
 }

@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { DEEPSEEK_DEFAULT_MODEL } from "../agents/deepseek/defaults.js";
+import { agentDescriptors } from "../agents/registry.js";
 import { ExecutionModeSchema } from "../policy/execution-mode.js";
+import { pickable } from "../policy/providers.js";
 import { SANDBOX_MODES, SANDBOX_NETWORKS } from "../proc/sandbox.js";
 
 /**
@@ -54,6 +57,38 @@ const GatesConfigSchema = z
   })
   .strict();
 
+/** A name in a `[providers]` list: an adapter a policy can pick by itself (not exec, not replay). */
+const ProviderName = z.string().superRefine((name, ctx) => {
+  const d = agentDescriptors().find((x) => x.name === name);
+  const ok = agentDescriptors()
+    .filter(pickable)
+    .map((x) => x.name);
+  if (d === undefined)
+    ctx.addIssue({ code: "custom", message: `unknown provider "${name}": use one of ${ok.join(", ")}` });
+  else if (!pickable(d))
+    ctx.addIssue({
+      code: "custom",
+      message: `${name} cannot be picked by a policy (it needs ${d.arg === null ? "--agent-bin" : `${name}:${d.arg.placeholder}`}): use one of ${ok.join(", ")}`,
+    });
+});
+
+const ProvidersConfigSchema = z
+  .object({
+    /** `--agent authority`: the providers trusted to decide, first healthy one wins. */
+    authority: z.array(ProviderName).default([]),
+    /** `--agent primary`: the everyday providers, first healthy one wins. */
+    primary: z.array(ProviderName).default([]),
+    deepseek: z
+      .object({
+        /** Default https://api.deepseek.com; DEEPSEEK_BASE_URL overrides it. */
+        base_url: z.url({ protocol: /^https?$/ }).optional(),
+        model: z.string().min(1).default(DEEPSEEK_DEFAULT_MODEL),
+      })
+      .strict()
+      .default({ model: DEEPSEEK_DEFAULT_MODEL }),
+  })
+  .strict();
+
 export const ProjectConfigSchema = z
   .object({
     version: z.literal(1).default(1),
@@ -62,9 +97,11 @@ export const ProjectConfigSchema = z
     land: LandConfigSchema.default(LandConfigSchema.parse({})),
     sandbox: SandboxConfigSchema.default(SandboxConfigSchema.parse({})),
     gates: GatesConfigSchema.default(GatesConfigSchema.parse({})),
+    providers: ProvidersConfigSchema.default(ProvidersConfigSchema.parse({})),
   })
   .strict();
 
 export type ProjectConfig = z.infer<typeof ProjectConfigSchema>;
 export type WorkspaceConfig = z.infer<typeof WorkspaceConfigSchema>;
 export type SandboxConfig = z.infer<typeof SandboxConfigSchema>;
+export type ProvidersConfig = z.infer<typeof ProvidersConfigSchema>;

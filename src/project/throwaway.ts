@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { addDetachedWorktree, pruneWorktrees, removeWorktree } from "../git/worktree.js";
 
 /** Prefixes of throwaway worktrees; `cleanup` removes any a killed omk left behind. */
-export const THROWAWAY_PREFIXES = ["verify", "land", "plan"] as const;
+export const THROWAWAY_PREFIXES = ["verify", "land", "plan", "ask"] as const;
 
 /**
  * A detached worktree at `commit` under `.omk/worktrees/<prefix>-XXXXXX` for checking something

@@ -15,7 +15,7 @@ import { type RunLocation, resolveRunId, runLocation } from "../project/locate.j
 import { openProject, type Project } from "../project/open.js";
 import { writeProof } from "../proof/write.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
-import { type ResolvedAgent, resolveAgent } from "./adapters.js";
+import { choosePolicyAgent, describeResolution, type ResolvedAgent, resolveAgent } from "./adapters.js";
 import { reapOrphans, runProcessContext } from "./children.js";
 import { planSandbox, type RunSandbox } from "./confinement.js";
 import { type DriveResult, driveRun } from "./driver.js";
@@ -54,6 +54,8 @@ export interface StartRunOptions extends RunCommonOptions {
   onRunId?: ((loc: RunLocation) => void) | undefined;
   /** An existing worktree to work in instead of a new one (a goal's pooled lane, already at `base`). */
   worktree?: string | undefined;
+  /** Told which agent `--agent authority | primary | omk` resolved to, before the run starts. */
+  onNote?: ((message: string) => void) | undefined;
 }
 
 export interface RunOutcome extends DriveResult {
@@ -94,7 +96,15 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   }
   const fresh = runLocation(project, newId("run"));
   const loc = o.worktree === undefined ? fresh : { ...fresh, worktree: o.worktree };
-  const agent = await resolveAgent(o.agent ?? config.run.agent, {
+  const chosen = await choosePolicyAgent(o.agent ?? config.run.agent, {
+    config,
+    cwd: o.cwd,
+    env: o.parentEnv,
+    work: "run",
+    agentBin: o.agentBin,
+  });
+  if (chosen.resolution !== null) o.onNote?.(describeResolution(chosen.resolution));
+  const agent = await resolveAgent(chosen.name, {
     project,
     runDir: loc.dir,
     cwd: o.cwd,

@@ -74,6 +74,13 @@ export const SHAPE_RULES: readonly ShapeRule[] = [
     accept: (s) => looksRandom(s.slice(3)),
   },
   {
+    // DeepSeek's keys: `sk-` and 32 lowercase hex digits, which the mixed-case test above passes over.
+    id: "deepseek-api-key",
+    triggers: [at("-", 2, "sk-")],
+    pattern: /(?<![A-Za-z0-9])sk-[0-9a-f]{32}(?![A-Za-z0-9_-])/y,
+    maxSpan: 3 + 32 + 1,
+  },
+  {
     id: "npm-token",
     triggers: [at("_", 3, "npm_")],
     pattern: /(?<![A-Za-z0-9])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/y,

@@ -8,6 +8,10 @@ export const claudeDescriptor: AgentDescriptor = {
   arg: null,
   agentBin: "override",
   capabilities: ["read", "write", "shell"],
+  advisor: {
+    kind: "cli",
+    how: "`--permission-mode plan --disallowedTools Bash,Edit,Write,MultiEdit,NotebookEdit`",
+  },
   env: CLAUDE_ENV,
   // The model API needs the network; ~/.claude holds its settings, login and sessions (resume needs
   // them), ~/.claude.json its state.

@@ -7,6 +7,7 @@ export const codexDescriptor: AgentDescriptor = {
   arg: null,
   agentBin: "override",
   capabilities: ["read", "write", "shell"],
+  advisor: { kind: "cli", how: "`codex exec` in its `read-only` sandbox" },
   env: CODEX_ENV,
   // The model API needs the network; ~/.codex holds its config, login and sessions (resume needs them).
   sandbox: { network: "host", home: [{ path: ".codex", writable: true }] },

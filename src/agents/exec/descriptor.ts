@@ -7,6 +7,10 @@ export const execDescriptor: AgentDescriptor = {
   arg: null,
   agentBin: "required",
   capabilities: ["read", "write", "shell"],
+  advisor: {
+    kind: "none",
+    why: "an arbitrary command has no read-only mode omk could enforce",
+  },
   env: { passThrough: [], secrets: [], provides: ["OMK_TASK", "OMK_ATTEMPT", "OMK_FEEDBACK_FILE"] },
   // An arbitrary command: no network and nothing of HOME unless the run asks (--network host).
   sandbox: { network: "none", home: [] },

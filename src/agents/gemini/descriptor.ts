@@ -8,6 +8,7 @@ export const geminiDescriptor: AgentDescriptor = {
   arg: null,
   agentBin: "override",
   capabilities: ["read", "write", "shell"],
+  advisor: { kind: "cli", how: "`--approval-mode plan` (read-only tools only)" },
   env: GEMINI_ENV,
   // The model API needs the network; ~/.gemini holds its settings, login and sessions (resume needs them).
   sandbox: { network: "host", home: [{ path: ".gemini", writable: true }] },

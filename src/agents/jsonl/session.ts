@@ -86,7 +86,7 @@ export class JsonlCliSession implements AgentSession {
         signal: controller.signal,
         onWarning: (message) => this.emit({ type: "status", message: truncate(message) }),
         // What the CLI prints on stderr is part of its output (proc redacts these lines).
-        onStderrLine: (line) => this.emit({ type: "text", text: line }),
+        onStderrLine: (line) => this.emit({ type: "text", text: line, stderr: true }),
       });
       handle.endInput();
       for await (const line of handle.lines()) {

@@ -7,6 +7,10 @@ export const kimiDescriptor: AgentDescriptor = {
   arg: null,
   agentBin: "override",
   capabilities: ["read", "write", "shell"],
+  advisor: {
+    kind: "cli",
+    how: "`kimi --wire` with every approval request rejected (execution never): it reads, never writes or runs commands",
+  },
   env: KIMI_ENV,
   // The model API needs the network; ~/.kimi holds its config, login and sessions; uv installs it
   // under ~/.local (the launcher in bin/, the tool and its Python in share/uv/).

@@ -7,6 +7,10 @@ export const opencodeDescriptor: AgentDescriptor = {
   arg: null,
   agentBin: "override",
   capabilities: ["read", "write", "shell"],
+  advisor: {
+    kind: "cli",
+    how: "`OPENCODE_PERMISSION` denies edit, bash and webfetch: the writing tools are not offered",
+  },
   env: OPENCODE_ENV,
   // The model API needs the network; its login and sessions live in ~/.local/share/opencode, its
   // config in ~/.config/opencode (which it writes to on start), the provider packages it installs

@@ -12,6 +12,7 @@ export const replayDescriptor: AgentDescriptor = {
   },
   agentBin: "unused",
   capabilities: ["write"],
+  advisor: { kind: "none", why: "it re-applies recorded patches: it answers nothing" },
   env: { passThrough: [], secrets: [], provides: [] },
   sandbox: { network: "none", home: [] },
   notFoundHint: "check the recording file, or the run id (`omk run list`)",

@@ -7,6 +7,7 @@ import { ExitCode } from "../../core/exit-codes.js";
 import type { RunJournalEvent } from "../../journal/events.js";
 import type { AskFn } from "../../policy/approval.js";
 import type { ExecutionMode } from "../../policy/execution-mode.js";
+import { isProviderPolicy } from "../../policy/providers.js";
 import {
   SANDBOX_MODES,
   SANDBOX_NETWORKS,
@@ -42,6 +43,7 @@ const START_EXAMPLES = [
   "omk run --task-file TASK.md --max-attempts 5",
   "git log -1 --format=%B | omk run --task-file -",
   "omk run --agent replay:last --json",
+  "omk run --agent authority fix the flaky test   # the first healthy agent in [providers] authority",
   'omk run --execution never "explain the failing test"   # read-only',
 ];
 
@@ -205,7 +207,10 @@ export function sandboxFlags(flags: Pick<RunFlags, "sandbox" | "network">): {
 function addStartOptions(cmd: Command): Command {
   return addSandboxOptions(cmd, "the adapter's")
     .option("--task-file <file>", "read the task from FILE (`-`: stdin), for long tasks; not with task words")
-    .option("-a, --agent <name>", `the agent: ${agentSpecForms()} (default from .omk/config.toml, else kimi)`)
+    .option(
+      "-a, --agent <name>",
+      `the agent: ${agentSpecForms()}; or a provider policy: authority | primary (the [providers] lists in .omk/config.toml) | omk (omk's own pick) — the first installed, logged-in agent that may write and run commands (default from .omk/config.toml, else kimi)`,
+    )
     .option(
       "--agent-bin <path>",
       "the agent's executable: the command --agent exec runs, or a kimi, claude, codex, gemini or opencode binary other than the one on PATH",
@@ -321,6 +326,14 @@ function reopenRequest(flags: ResumeFlags): ReopenRequest | undefined {
   }
   const maxAttempts = parseMaxAttempts(flags.maxAttempts);
   if (flags.agent === undefined) return { maxAttempts, agent: null };
+  if (isProviderPolicy(flags.agent))
+    throw new OmkError(
+      "USAGE",
+      `--agent ${flags.agent} picks an agent for a new run, not for a resumed one`,
+      {
+        hint: "name the agent for the new attempts: omk run resume <run> --max-attempts N --agent <name>",
+      },
+    );
   checkAgentFlags(parseAgentSpec(flags.agent, process.cwd()).descriptor, { agentBin: flags.agentBin });
   return {
     maxAttempts,
@@ -347,7 +360,8 @@ async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Co
   const { startRun } = await import("../../run/start.js");
   const out = outputFor(cmd);
   const maxAttempts = flags.maxAttempts === undefined ? undefined : parseMaxAttempts(flags.maxAttempts);
-  if (flags.agent !== undefined) {
+  // A policy (authority, primary, omk) is resolved with the project's config, inside startRun.
+  if (flags.agent !== undefined && !isProviderPolicy(flags.agent)) {
     checkAgentFlags(parseAgentSpec(flags.agent, process.cwd()).descriptor, { agentBin: flags.agentBin });
   }
   const task = await readTask(words, flags.taskFile);
@@ -365,6 +379,7 @@ async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Co
       allowDirty: flags.allowDirty,
       allowPaths: flags.allowPath ?? [],
       ...sandboxFlags(flags),
+      onNote: (m) => out.info(m),
     }),
   );
 }

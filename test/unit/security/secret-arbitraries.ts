@@ -104,6 +104,7 @@ export const SHAPES: Record<string, fc.Arbitrary<Planted>> = {
   openai: fc
     .tuple(fc.constantFrom("sk-", "sk-proj-"), mixed(`${ALNUM}_-`, 48))
     .map(([p, body]) => plant("openai-api-key", p + body)),
+  deepseek: chars("0123456789abcdef", 32).map((body) => plant("deepseek-api-key", `sk-${body}`)),
   anthropic: chars(B64URL, 80).map((body) => plant("anthropic-api-key", `sk-ant-api03-${body}`)),
   npm: chars(ALNUM, 36).map((body) => plant("npm-token", `npm_${body}`)),
   google: chars(B64URL, 35).map((body) => plant("google-api-key", `AIza${body}`)),
