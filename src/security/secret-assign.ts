@@ -209,9 +209,8 @@ for (const c of `"']`) BEFORE_OPERATOR[c.charCodeAt(0)] = 1;
  */
 export function mayFollowKey(text: string, op: number): boolean {
   let k = op - 1;
-  let c = text.charCodeAt(k);
-  for (let n = 0; n < MAX_BLANKS && isBlank(c); n++) c = text.charCodeAt(--k);
-  return BEFORE_OPERATOR[c] === 1;
+  for (let n = 0; n < MAX_BLANKS && k >= 0 && isBlank(text.charCodeAt(k)); n++) k--;
+  return k >= 0 && BEFORE_OPERATOR[text.charCodeAt(k)] === 1;
 }
 
 /**

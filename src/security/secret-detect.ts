@@ -343,8 +343,9 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Detect
       if (direct.length > 0 && hit < limit && (!operator || mayFollowKey(text, hit))) {
         for (const evaluate of direct) if (!judge(evaluate, hit, 0)) break scan;
       }
+      // 0, not NaN, before the text starts: a NaN index makes every table read a slow generic load.
       const c1 = hit > 0 ? text.charCodeAt(hit - 1) : 0;
-      const c2 = text.charCodeAt(hit - 2);
+      const c2 = hit > 1 ? text.charCodeAt(hit - 2) : 0;
       if (
         maxWord >= 0 &&
         before[c1] === 1 &&

@@ -163,8 +163,14 @@ function countNewlines(text: string, from: number, to: number): number {
  */
 export class TextScanner {
   readonly #window: number;
-  /** Text from #base (absolute) on. */
+  /**
+   * Text from #base (absolute) on: #text, then the pieces pushed since the last window. They are
+   * joined once per window into a flat string — text grown with `+=` is a rope, and every character
+   * read of the detector walks into it.
+   */
   #text = "";
+  #pieces: string[] = [];
+  #length = 0;
   #base = 0;
   /** Line number at #base, once the newlines of #uncounted are added. */
   #line = 1;
@@ -193,8 +199,9 @@ export class TextScanner {
 
   push(chunk: string): void {
     if (this.#finished) throw new Error("TextScanner: push after finish");
-    this.#text += chunk;
-    if (this.#base + this.#text.length >= this.#next) this.#judge(false);
+    this.#pieces.push(chunk);
+    this.#length += chunk.length;
+    if (this.#base + this.#length >= this.#next) this.#judge(false);
   }
 
   /** All findings, in text order, one per run of overlapping matches, named by the most specific rule. */
@@ -203,12 +210,13 @@ export class TextScanner {
       this.#finished = true;
       this.#judge(true);
       this.#text = "";
+      this.#pieces = [];
     }
     return group(this.#found);
   }
 
   #judge(atEnd: boolean): void {
-    const text = this.#text;
+    const text = this.#flatText();
     const base = this.#base;
     const to = atEnd ? text.length : text.length - LOOKAHEAD;
     // Every verdict but an open PEM block's reads only text we hold; one that does not is left
@@ -241,7 +249,19 @@ export class TextScanner {
       if (this.#uncountedLength > UNCOUNTED_MAX) this.#countDropped();
       this.#text = text.slice(keep);
       this.#base = base + keep;
+    } else {
+      this.#text = text;
     }
+    this.#length = this.#text.length;
+  }
+
+  /** The held text as one flat string; a text pushed whole (findSecretsInText) is used as it is. */
+  #flatText(): string {
+    const pieces = this.#pieces;
+    this.#pieces = [];
+    if (pieces.length === 0) return this.#text;
+    if (this.#text === "" && pieces.length === 1) return pieces[0] as string;
+    return [this.#text, ...pieces].join("");
   }
 
   #countDropped(): void {
