@@ -4,7 +4,7 @@
  * ~95 before it (key, its quotes, blanks; see CONTEXT_CHARS / ASSIGNMENT_MAX_SPAN).
  */
 
-import { isHeaderSecretKey, isSecretLikeKey, mayEndSecretKey } from "./secret-keys.js";
+import { isHeaderSecretKey, isSecretLikeKey, mayEndSecretKey, SECRET_KEY_END_CHARS } from "./secret-keys.js";
 import { REDACTED } from "./secret-rules.js";
 
 const MAX_KEY = 64;
@@ -193,6 +193,24 @@ function keyEndAt(text: string, quoteEnd: number): number {
   while (keyEnd > 0 && quoteEnd - 1 - keyEnd < MAX_BACKSLASHES && text.charCodeAt(keyEnd - 1) === 0x5c)
     keyEnd--;
   return keyEnd;
+}
+
+/**
+ * 1 for the characters that can sit right before an assignment operator once blanks are skipped:
+ * the end of a secret-like key, its closing quote, or the `]` of `env["API_KEY"]`.
+ */
+const BEFORE_OPERATOR = SECRET_KEY_END_CHARS.slice();
+for (const c of `"']`) BEFORE_OPERATOR[c.charCodeAt(0)] = 1;
+
+/**
+ * Necessary for mayBeAssignmentAt, in one or two reads: past up to MAX_BLANKS blanks before `op`, a
+ * character that may end a secret-like key (or its quote, or a `]`). Inlined into the detector's
+ * loop over every `=` and `:`, where a call per operator is most of the cost.
+ */
+export function mayFollowKey(text: string, op: number): boolean {
+  let k = op - 1;
+  for (let n = 0; n < MAX_BLANKS && k >= 0 && isBlank(text.charCodeAt(k)); n++) k--;
+  return k >= 0 && BEFORE_OPERATOR[text.charCodeAt(k)] === 1;
 }
 
 /**

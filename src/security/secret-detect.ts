@@ -6,7 +6,7 @@
  * whole-text result.
  */
 
-import { mayBeAssignmentAt, parseAssignmentAt } from "./secret-assign.js";
+import { mayBeAssignmentAt, mayFollowKey, parseAssignmentAt } from "./secret-assign.js";
 import {
   ASSIGNMENT_RULE_ID,
   ASSIGNMENT_TRIGGERS,
@@ -136,6 +136,12 @@ interface Anchor {
   /** Triggers that are the anchor itself (`=`, `:`, `dapi`): nothing to confirm. */
   readonly direct: readonly Evaluator[];
   /**
+   * The direct triggers are assignment operators: judged only when the character before them (past
+   * blanks) may end a secret-like key, its quote or a `]` — one read instead of a call for most of
+   * the `=` and `:` of code.
+   */
+  readonly operator: boolean;
+  /**
    * Word triggers, by offset: the lead before the anchor is alphanumeric and the pattern starts at a
    * word boundary, so the trigger can only start where the alphanumeric run before the anchor does —
    * one backward walk finds the single offset worth probing.
@@ -147,6 +153,12 @@ interface Anchor {
    * every word trigger of this anchor with one read, before the backward walk.
    */
   readonly before: Uint8Array;
+  /**
+   * 1 at `a * ASCII + b` for the two characters before the anchor in a word lead that has two or
+   * more (`hp` of `ghp_`): when both characters before a hit are alphanumeric, the run before it is
+   * at least two long, so it must end in one of these pairs.
+   */
+  readonly pairs: Uint8Array;
   /** Other triggers (`-----BEGIN`, `://`), probed at their fixed offset. */
   readonly fixed: readonly { readonly offset: number; readonly table: Table }[];
 }
@@ -192,15 +204,22 @@ function toTable(building: Building): Table {
 function buildAnchors(): Anchor[] {
   interface Entry {
     direct: Evaluator[];
+    operator: boolean;
     words: Map<number, Building>;
     fixed: Map<number, Building>;
   }
   const byLiteral = new Map<string, Entry>();
   const add = (trigger: Trigger, evaluate: Evaluator, bounded: boolean): void => {
     const { literal, offset, leads } = trigger;
-    const entry = getOrAdd(byLiteral, literal, () => ({ direct: [], words: new Map(), fixed: new Map() }));
+    const entry = getOrAdd(byLiteral, literal, () => ({
+      direct: [],
+      operator: false,
+      words: new Map(),
+      fixed: new Map(),
+    }));
     if (offset === 0 && leads.length === 1 && leads[0] === literal) {
       entry.direct.push(evaluate);
+      entry.operator = entry.direct.every((e) => e === evaluateAssignment);
       return;
     }
     for (const lead of leads) {
@@ -228,20 +247,27 @@ function buildAnchors(): Anchor[] {
   // loading this module cost ~20 ms, on every omk command).
   const notAlnum = new Uint8Array(65536);
   for (let c = 0; c < notAlnum.length; c++) notAlnum[c] = ALNUM[c] === 1 ? 0 : 1;
-  return [...byLiteral].map(([literal, { direct, words, fixed }]) => {
+  return [...byLiteral].map(([literal, { direct, operator, words, fixed }]) => {
     const maxWord = Math.max(-1, ...words.keys());
     const before = notAlnum.slice();
+    const pairs = new Uint8Array(ASCII * ASCII);
     for (const [offset, building] of words) {
       for (const list of building.values()) {
-        for (const { leads } of list)
-          for (const lead of leads) if (offset > 0) before[lead.charCodeAt(offset - 1)] = 1;
+        for (const { leads } of list) {
+          for (const lead of leads) {
+            if (offset > 0) before[lead.charCodeAt(offset - 1)] = 1;
+            if (offset > 1) pairs[lead.charCodeAt(offset - 2) * ASCII + lead.charCodeAt(offset - 1)] = 1;
+          }
+        }
       }
     }
     return {
       literal,
       maxOffset: Math.max(0, maxWord, ...fixed.keys()),
       direct,
+      operator,
       before,
+      pairs,
       words: Array.from({ length: maxWord + 1 }, (_, i) => {
         const building = words.get(i);
         return building === undefined ? undefined : toTable(building);
@@ -310,14 +336,21 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Detect
     return true;
   };
 
-  for (const { literal, maxOffset, direct, words, before, fixed } of ANCHORS) {
+  for (const { literal, maxOffset, direct, operator, words, before, pairs, fixed } of ANCHORS) {
     const maxWord = words.length - 1;
     scan: for (let hit = text.indexOf(literal, from); hit !== -1; hit = text.indexOf(literal, hit + 1)) {
       if (hit - maxOffset >= limit) break;
-      if (direct.length > 0 && hit < limit) {
+      if (direct.length > 0 && hit < limit && (!operator || mayFollowKey(text, hit))) {
         for (const evaluate of direct) if (!judge(evaluate, hit, 0)) break scan;
       }
-      if (maxWord >= 0 && before[hit > 0 ? text.charCodeAt(hit - 1) : 0] === 1) {
+      // 0, not NaN, before the text starts: a NaN index makes every table read a slow generic load.
+      const c1 = hit > 0 ? text.charCodeAt(hit - 1) : 0;
+      const c2 = hit > 1 ? text.charCodeAt(hit - 2) : 0;
+      if (
+        maxWord >= 0 &&
+        before[c1] === 1 &&
+        (ALNUM[c2] !== 1 || ALNUM[c1] !== 1 || pairs[c2 * ASCII + c1] === 1)
+      ) {
         // The alphanumeric run ending at the anchor: a word trigger can only start where it starts.
         let p = hit;
         const stop = Math.max(0, hit - maxWord - 1);

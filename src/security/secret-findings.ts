@@ -11,7 +11,7 @@
 
 import { redactText } from "./redact.js";
 import { detectSecrets, MAX_SPAN, mergeRanges, type SecretMatch } from "./secret-detect.js";
-import { ASSIGNMENT_RULE_ID, PEM_CAP, REDACTED, RULE_PRIORITY } from "./secret-rules.js";
+import { ASSIGNMENT_RULE_ID, REDACTED, RULE_PRIORITY } from "./secret-rules.js";
 import { isPlaceholderValue, isWordLike } from "./secret-value.js";
 
 export interface TextFinding {
@@ -137,12 +137,19 @@ interface Found extends TextFinding {
   end: number;
 }
 
-/** Triggers are judged this many characters at a time. */
+/** Triggers are judged this many characters at a time (unless the caller asks for smaller windows). */
 const WINDOW = 1 << 20;
-/** Everything a verdict can read after its trigger: an open PEM block up to its cap, or any other rule. */
-const LOOKAHEAD = Math.max(PEM_CAP + 256, MAX_SPAN + 1);
 /** Text kept before the triggers being judged: verdict context, the key's line start, preview context. */
 const LEFT_CONTEXT = 4096;
+/**
+ * Text held after the last trigger judged: everything a verdict other than an open PEM block reads
+ * (MAX_SPAN), and the preview region after the secret. A PEM block whose END is further away blocks
+ * the judging at its trigger until the END (or PEM_CAP) arrives, so its verdict is the whole text's.
+ */
+const LOOKAHEAD = 8192;
+/** Characters of dropped text held until their newlines are counted. */
+const UNCOUNTED_MAX = 4 * 1024 * 1024;
+if (LOOKAHEAD < MAX_SPAN + PREVIEW_REGION + 1) throw new Error("TextScanner: LOOKAHEAD too short");
 
 function countNewlines(text: string, from: number, to: number): number {
   let n = 0;
@@ -156,44 +163,71 @@ function countNewlines(text: string, from: number, to: number): number {
  */
 export class TextScanner {
   readonly #window: number;
-  /** Text from #base (absolute) on. */
+  /**
+   * Text from #base (absolute) on: #text, then the pieces pushed since the last window. They are
+   * joined once per window into a flat string — text grown with `+=` is a rope, and every character
+   * read of the detector walks into it.
+   */
   #text = "";
+  #pieces: string[] = [];
+  #length = 0;
   #base = 0;
-  /** Line number at #base. */
+  /** Line number at #base, once the newlines of #uncounted are added. */
   #line = 1;
+  /**
+   * Text dropped from the front of the window whose newlines are not counted yet: counting them is
+   * a pass over the whole text, worth it only once a finding needs its line number.
+   */
+  #uncounted: string[] = [];
+  #uncountedLength = 0;
   /** Triggers before this absolute position are judged. */
   #judged = 0;
+  /** Absolute text length at which the next window is judged. */
+  #next: number;
   #found: Found[] = [];
   #finished = false;
 
-  /** `window`: characters judged at a time (smaller in tests, to exercise the seams). */
+  /**
+   * `window`: characters judged at a time. Small windows keep every string the scanner builds small
+   * (V8 allocates strings over ~128 KiB one by one in large-object space, several times slower than
+   * copying them); tests also use them to exercise the seams.
+   */
   constructor(options: { window?: number } = {}) {
     this.#window = options.window ?? WINDOW;
+    this.#next = this.#window + LOOKAHEAD;
   }
 
   push(chunk: string): void {
     if (this.#finished) throw new Error("TextScanner: push after finish");
-    this.#text += chunk;
-    const pending = this.#base + this.#text.length - this.#judged;
-    if (pending >= this.#window + LOOKAHEAD) this.#judge(this.#base + this.#text.length - LOOKAHEAD);
+    this.#pieces.push(chunk);
+    this.#length += chunk.length;
+    if (this.#base + this.#length >= this.#next) this.#judge(false);
   }
 
   /** All findings, in text order, one per run of overlapping matches, named by the most specific rule. */
   finish(): TextFinding[] {
     if (!this.#finished) {
       this.#finished = true;
-      this.#judge(this.#base + this.#text.length);
+      this.#judge(true);
       this.#text = "";
+      this.#pieces = [];
     }
     return group(this.#found);
   }
 
-  #judge(to: number): void {
-    const text = this.#text;
+  #judge(atEnd: boolean): void {
+    const text = this.#flatText();
     const base = this.#base;
-    // Every verdict for a trigger before `to` reads only text we hold, so "at end" is exact here.
-    const { matches } = detectSecrets(text, { from: this.#judged - base, to: to - base, atEnd: true });
-    const reportable = matches.filter((m) => isReportable(text, m)).sort((a, b) => a.start - b.start);
+    const to = atEnd ? text.length : text.length - LOOKAHEAD;
+    // Every verdict but an open PEM block's reads only text we hold; one that does not is left
+    // undecided (resolvedUntil stops at its trigger) and judged again once more text is in.
+    const found = detectSecrets(text, { from: this.#judged - base, to, atEnd });
+    const until = Math.min(found.resolvedUntil, to);
+    const { matches } = found;
+    const reportable = matches
+      .filter((m) => m.trigger < until && isReportable(text, m))
+      .sort((a, b) => a.start - b.start);
+    if (reportable.length > 0) this.#countDropped();
     let line = this.#line;
     let counted = 0;
     for (const m of reportable) {
@@ -202,13 +236,38 @@ export class TextScanner {
       const preview = buildPreview(text, m.start, matches);
       this.#found.push({ line, rule: m.rule, preview, start: base + m.start, end: base + m.end });
     }
-    this.#judged = to;
-    const keep = Math.max(0, to - base - LEFT_CONTEXT);
+    this.#judged = base + until;
+    this.#next =
+      until < to
+        ? base + Math.min(found.resumeAt, text.length + this.#window)
+        : this.#judged + this.#window + LOOKAHEAD;
+    const keep = Math.max(0, until - LEFT_CONTEXT);
     if (keep > 0 && !this.#finished) {
-      this.#line += countNewlines(text, 0, keep);
+      this.#uncounted.push(text.slice(0, keep));
+      this.#uncountedLength += keep;
+      // Bounded, so a long stream is still scanned in constant memory.
+      if (this.#uncountedLength > UNCOUNTED_MAX) this.#countDropped();
       this.#text = text.slice(keep);
       this.#base = base + keep;
+    } else {
+      this.#text = text;
     }
+    this.#length = this.#text.length;
+  }
+
+  /** The held text as one flat string; a text pushed whole (findSecretsInText) is used as it is. */
+  #flatText(): string {
+    const pieces = this.#pieces;
+    this.#pieces = [];
+    if (pieces.length === 0) return this.#text;
+    if (this.#text === "" && pieces.length === 1) return pieces[0] as string;
+    return [this.#text, ...pieces].join("");
+  }
+
+  #countDropped(): void {
+    for (const dropped of this.#uncounted) this.#line += countNewlines(dropped, 0, dropped.length);
+    this.#uncounted = [];
+    this.#uncountedLength = 0;
   }
 }
 

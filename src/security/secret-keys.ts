@@ -80,6 +80,20 @@ for (const word of [
   ] = 1;
 }
 
+/**
+ * 1 for every UTF-16 code unit that can end a key mayEndSecretKey accepts: the last letter of a
+ * secret noun (either case), a digit, `_`, `.` or `-`. One read rejects most `=` and `:` of code.
+ */
+export const SECRET_KEY_END_CHARS = new Uint8Array(65536);
+for (let i = 0; i < SECRET_KEY_TAILS.length; i++) {
+  if (SECRET_KEY_TAILS[i] !== 1) continue;
+  const last = 0x61 + (i % 26);
+  SECRET_KEY_END_CHARS[last] = 1;
+  SECRET_KEY_END_CHARS[last - 0x20] = 1;
+}
+for (let c = 0x30; c <= 0x39; c++) SECRET_KEY_END_CHARS[c] = 1;
+for (const c of "_.-") SECRET_KEY_END_CHARS[c.charCodeAt(0)] = 1;
+
 /** Lower-case ASCII letter code, or 0 for anything else. */
 function lowerLetter(c: number): number {
   if (c >= 0x61 && c <= 0x7a) return c;

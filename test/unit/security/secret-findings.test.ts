@@ -101,6 +101,43 @@ describe("TextScanner", () => {
     );
   });
 
+  it("holds a PEM block open across windows until its END (or its cap) arrives", () => {
+    const body = (lines: number) =>
+      Array.from({ length: lines }, (_, i) => fakeChars(`${HEX}ABCDEFGHIJKLMNOPQRSTUVWXYZ`, 64, i + 1));
+    const pem = (lines: number, end: boolean) =>
+      `-----BEGIN RSA PRIVATE KEY-----\n${body(lines).join("\n")}${end ? "\n-----END RSA PRIVATE KEY-----" : ""}`;
+    fc.assert(
+      fc.property(
+        // Blocks far longer than what the scanner holds after a trigger, with and without an END,
+        // some past PEM_CAP (64 Ki), followed by a secret the block may or may not swallow.
+        fc.constantFrom(20, 300, 1100),
+        fc.boolean(),
+        fc.nat({ max: FILLER.length }),
+        anySecret,
+        fc.array(fc.nat({ max: 20_000 }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(1024, 4096),
+        (lines, end, at, secret, sizes, window) => {
+          const filler = FILLER.slice(0, 400);
+          const text = [
+            ...filler.slice(0, at % 400),
+            pem(lines, end),
+            ` ${secret.text} `,
+            ...filler.slice(at % 400),
+          ].join("\n");
+          const scanner = new TextScanner({ window });
+          let pos = 0;
+          for (let i = 0; pos < text.length; i++) {
+            const size = (sizes[i % sizes.length] ?? 1) + 1;
+            scanner.push(text.slice(pos, pos + size));
+            pos += size;
+          }
+          expect(scanner.finish()).toEqual(findSecretsInText(text));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it("counts lines across windows", () => {
     const scanner = new TextScanner({ window: 1024 });
     const text = `${FILLER.join("\n")}\npassword = "Tr0ub4dor&3"\n`;

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OmkError } from "../../../src/core/errors.js";
 import {
@@ -12,7 +13,7 @@ import {
   UNSCANNABLE_RULE,
   WHOLE_MAX,
 } from "../../../src/security/secret-scan.js";
-import { ALNUM, DIGITS, fakeChars, UPPER } from "./secret-arbitraries.js";
+import { ALNUM, anySecret, DIGITS, fakeChars, UPPER } from "./secret-arbitraries.js";
 
 const akia = `AKIA${fakeChars(UPPER + DIGITS, 16, 7)}`;
 const ghp = `ghp_${fakeChars(ALNUM, 36, 8)}`;
@@ -313,5 +314,35 @@ describe("previews on long lines", () => {
       expect(f.preview).not.toContain(ghp.slice(4));
       expect(f.preview).not.toContain(akia.slice(4));
     }
+  });
+});
+
+describe("scanContent in pieces", () => {
+  it("finds in a file decoded and judged piece by piece exactly what it finds in the whole text", () => {
+    // Multi-byte characters everywhere, so UTF-8 sequences straddle the decoding seams, and the
+    // text long enough to cross many of the scanner's windows.
+    const line = (i: number) => `const v${i} = "ünïcødé ${"日本".repeat(i % 3)}"; // item ${i}`;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 4000 }), anySecret), { minLength: 1, maxLength: 8 }),
+        (planted) => {
+          const lines = Array.from({ length: 4000 }, (_, i) => line(i));
+          for (const [at, secret] of [...planted].sort((a, b) => b[0] - a[0])) {
+            lines.splice(at, 0, `  ${secret.text}`);
+          }
+          const text = lines.join("\n");
+          const whole = findSecretsInText(text).map((f) => ["f.txt", "content", f.line, f.rule, f.preview]);
+          const pieces = scanContent("f.txt", Buffer.from(text)).map((f) => [
+            f.path,
+            f.where,
+            f.line,
+            f.rule,
+            f.preview,
+          ]);
+          expect(pieces).toEqual(whole);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
