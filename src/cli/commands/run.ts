@@ -1,11 +1,8 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { agentSpecForms, checkAgentFlags, parseAgentSpec } from "../../agents/registry.js";
 import { OmkError } from "../../core/errors.js";
-import { ExitCode } from "../../core/exit-codes.js";
-import type { RunJournalEvent } from "../../journal/events.js";
-import type { AskFn } from "../../policy/approval.js";
 import type { ExecutionMode } from "../../policy/execution-mode.js";
 import { isProviderPolicy } from "../../policy/providers.js";
 import {
@@ -14,11 +11,10 @@ import {
   type SandboxMode,
   type SandboxNetwork,
 } from "../../proc/sandbox.js";
-import type { ReopenRequest } from "../../run/reopen.js";
-import type { RunCommonOptions, RunOutcome } from "../../run/start.js";
 import { collect, examples, outputFor } from "../context.js";
 import { nearestName } from "../format.js";
-import { type Output, writeErr } from "../output.js";
+import { withRun } from "./run-drive.js";
+import { parseMaxAttempts, type ResumeFlags, readTask, reopenRequest, startFlagsFor } from "./run-flags.js";
 import { registerRunInspect } from "./run-inspect.js";
 import { registerRunLogs } from "./run-logs.js";
 
@@ -241,121 +237,6 @@ function commandNames(run: Command): string[] {
   return run.commands.flatMap((c) => [c.name(), ...c.aliases()]);
 }
 
-/** The task: the words, or the contents of --task-file (`-`: stdin). */
-async function readTask(words: readonly string[], taskFile: string | undefined): Promise<string> {
-  if (taskFile === undefined) {
-    if (words.length === 0)
-      throw new OmkError("USAGE", "no task given", {
-        hint: "omk run <what the agent should do>, or --task-file FILE (`-` reads stdin)",
-      });
-    return words.join(" ");
-  }
-  if (words.length > 0)
-    throw new OmkError("USAGE", "give the task as words or with --task-file, not both", {
-      hint: "put everything the agent should know in the file",
-    });
-  try {
-    const text = taskFile === "-" ? await readStdin() : await readFile(taskFile, "utf8");
-    return text.trimEnd();
-  } catch (err) {
-    throw new OmkError("USAGE", `cannot read the task file ${taskFile}: ${(err as Error).message}`, {
-      hint: "--task-file takes a readable file, or - for stdin",
-    });
-  }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin)
-    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-interface ResumeFlags extends Pick<RunFlags, "sandbox" | "network"> {
-  maxAttempts?: string;
-  agent?: string;
-  agentBin?: string;
-  agentArg?: string[];
-  model?: string;
-}
-
-const RESUME_KEYS: readonly string[] = [
-  "maxAttempts",
-  "agent",
-  "agentBin",
-  "agentArg",
-  "model",
-  "sandbox",
-  "network",
-];
-
-/**
- * The flags written after `omk run resume`: commander hands the ones `omk run` also defines to
- * `omk run` (the program's options are not positional), so they are taken back from there; a start
- * flag that means nothing to a resume is refused rather than ignored.
- */
-function startFlagsFor(cmd: Command): ResumeFlags {
-  const parent = (cmd.parent?.opts() ?? {}) as Record<string, unknown>;
-  const stray = Object.keys(parent).filter((k) => parent[k] !== undefined && !RESUME_KEYS.includes(k));
-  if (stray.length > 0) {
-    const flag = stray[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    throw new OmkError("USAGE", `--${flag} is a flag of starting a run, not of \`omk run resume\``, {
-      hint: "a resumed run keeps its task, base and settings; see omk run resume --help",
-    });
-  }
-  return parent as ResumeFlags;
-}
-
-/** `--max-attempts N [--agent …]` of `omk run resume`, checked before the run is touched. */
-function reopenRequest(flags: ResumeFlags): ReopenRequest | undefined {
-  const agentFlags = [
-    flags.agentBin === undefined ? null : "--agent-bin",
-    flags.agentArg === undefined ? null : "--agent-arg",
-    flags.model === undefined ? null : "--model",
-  ].filter((f) => f !== null);
-  if (flags.agent === undefined && agentFlags.length > 0)
-    throw new OmkError("USAGE", `${agentFlags.join(", ")} describe a new agent and need --agent`, {
-      hint: "omk run resume <run> --max-attempts N --agent exec --agent-bin ./my-agent.sh",
-    });
-  if (flags.maxAttempts === undefined) {
-    if (flags.agent !== undefined)
-      throw new OmkError("USAGE", "--agent on resume needs --max-attempts: a new agent gets new attempts", {
-        hint: "omk run resume <run> --max-attempts N --agent <name>",
-      });
-    return undefined;
-  }
-  const maxAttempts = parseMaxAttempts(flags.maxAttempts);
-  if (flags.agent === undefined) return { maxAttempts, agent: null };
-  if (isProviderPolicy(flags.agent))
-    throw new OmkError(
-      "USAGE",
-      `--agent ${flags.agent} picks an agent for a new run, not for a resumed one`,
-      {
-        hint: "name the agent for the new attempts: omk run resume <run> --max-attempts N --agent <name>",
-      },
-    );
-  checkAgentFlags(parseAgentSpec(flags.agent, process.cwd()).descriptor, { agentBin: flags.agentBin });
-  return {
-    maxAttempts,
-    agent: {
-      spec: flags.agent,
-      bin: flags.agentBin === undefined ? null : resolve(flags.agentBin),
-      args: flags.agentArg ?? [],
-      model: flags.model ?? null,
-    },
-  };
-}
-
-function parseMaxAttempts(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 20)
-    throw new OmkError(
-      "USAGE",
-      `--max-attempts must be an integer from 1 to 20, got ${JSON.stringify(text)}`,
-    );
-  return n;
-}
-
 async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Command): Promise<void> {
   const { startRun } = await import("../../run/start.js");
   const out = outputFor(cmd);
@@ -382,112 +263,4 @@ async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Co
       onNote: (m) => out.info(m),
     }),
   );
-}
-
-/** What a start and a resume share: the interrupt signal, the policy's ask and the progress view. */
-async function withRun(out: Output, go: (common: RunCommonOptions) => Promise<RunOutcome>): Promise<void> {
-  const { RunProgress } = await import("../../report/progress.js");
-  const { interruptController } = await import("../interrupt.js");
-  const { terminalAsk } = await import("../ask.js");
-  const isTTY = out.opts.isTTY && !out.opts.quiet;
-  const progress = new RunProgress({
-    line: (t) => out.info(t),
-    status: isTTY ? (t) => writeErr(`\r\u001b[2K${t}`) : undefined,
-  });
-  const terminal = terminalAsk();
-  const ask: AskFn | null =
-    terminal === null
-      ? null
-      : async (req) => {
-          progress.pause();
-          try {
-            return await terminal(req);
-          } finally {
-            progress.resume();
-          }
-        };
-  const warnNoTerminal = noTerminalWarning(out, ask === null);
-  const warnUnconfined = unconfinedWarning(out);
-  const intr = interruptController(out);
-  try {
-    const r = await go({
-      cwd: process.cwd(),
-      parentEnv: process.env,
-      signal: intr.signal,
-      ask,
-      onEvent: (e) => {
-        warnNoTerminal(e);
-        warnUnconfined(e);
-        progress.onEvent(e);
-      },
-    });
-    progress.stop();
-    const { moreAttemptsCommand } = await import("../../run/reopen.js");
-    report(out, r, moreAttemptsCommand);
-  } finally {
-    progress.stop();
-    intr.dispose();
-  }
-}
-
-/**
- * `--execution ask` with nobody to ask fails closed; say so once (when the run starts, or at the first
- * rejection of a resumed run) with what to do instead, not only as one progress line per rejected call.
- */
-function noTerminalWarning(out: Output, noTerminal: boolean): (e: RunJournalEvent) => void {
-  let warned = !noTerminal;
-  return (e) => {
-    const ask =
-      (e.kind === "RunStarted" && e.data.execution === "ask") ||
-      (e.kind === "ApprovalDecided" && e.data.mode === "ask");
-    if (warned || !ask) return;
-    warned = true;
-    out.warn(
-      "--execution ask needs a terminal to ask on, and there is none (stdin or stderr is not a TTY): every write and shell tool call will be rejected. Use --execution auto to approve tool calls inside the worktree, or --execution never for a read-only run.",
-    );
-  };
-}
-
-/** `--sandbox auto` on a machine where bwrap does not work: said once, with why and what to do. */
-function unconfinedWarning(out: Output): (e: RunJournalEvent) => void {
-  let warned = false;
-  return (e) => {
-    if (warned || e.kind !== "Confinement" || e.data.mode !== "none" || e.data.requested !== "auto") return;
-    warned = true;
-    out.warn(
-      `this run is NOT confined: ${e.data.reason ?? "no sandbox"}. The agent and the gates run with your uid and can read and write what you can. \`omk sandbox check\` says why; --sandbox required refuses to run unconfined, --sandbox off says you mean it.`,
-    );
-  };
-}
-
-function report(out: Output, r: RunOutcome, more: (s: RunOutcome["state"]) => string | null): void {
-  const s = r.state;
-  const status = r.interrupted ? "interrupted" : (s.finished?.status ?? "unfinished");
-  if (out.opts.json) {
-    out.json({
-      runId: s.runId,
-      status,
-      reasons: s.finished?.reasons ?? [],
-      branch: s.branch,
-      worktree: s.worktree,
-      baseCommit: s.base,
-      headCommit: s.finished?.headCommit ?? null,
-      proofPath: s.proofWritten ? r.loc.proofFile : null,
-      attempts: s.attempts.length,
-      usage: s.usage,
-    });
-  }
-  if (r.interrupted) {
-    out.info(out.paint("yellow", `run ${s.runId} interrupted; continue with: omk run resume ${s.runId}`));
-    process.exitCode = ExitCode.interrupted;
-    return;
-  }
-  const color = status === "ready" ? "green" : status === "blocked" ? "red" : "yellow";
-  out.info(out.paint(color, `run ${s.runId}: ${status}`));
-  for (const reason of s.finished?.reasons ?? []) out.info(`  ${reason}`);
-  if (s.proofWritten) out.info(`proof: ${r.loc.proofFile}`);
-  if (status === "ready") out.info(`next: omk land ${s.runId}`);
-  const again = status === "not_ready" ? more(s) : null;
-  if (again !== null) out.info(`more attempts: ${again}`);
-  process.exitCode = status === "ready" ? ExitCode.ok : ExitCode.failure;
 }
