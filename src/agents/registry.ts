@@ -96,6 +96,15 @@ export async function preflightAgent(
 ): Promise<AgentHealth> {
   // An agent from .omk/config.toml has not passed checkAgentFlags.
   requireRunCapabilities(descriptor);
+  return requireInstalled(descriptor, adapter, ctx);
+}
+
+/** The adapter's detect(), refused as AGENT_NOT_FOUND (with the adapter's install hint) when it is not installed. */
+export async function requireInstalled(
+  descriptor: AgentDescriptor,
+  adapter: AgentAdapter,
+  ctx: DetectContext,
+): Promise<AgentHealth> {
   const health = await adapter.detect(ctx);
   if (!health.installed.value) {
     throw new OmkError("AGENT_NOT_FOUND", `${descriptor.name} agent not found: ${health.installed.how}`, {
@@ -103,4 +112,15 @@ export async function preflightAgent(
     });
   }
   return health;
+}
+
+/**
+ * The adapter of a descriptor outside any run (a health probe, a consultation): no run directory,
+ * and no recorded run to replay.
+ */
+export function standaloneAdapter(d: AgentDescriptor): Promise<AgentAdapter> {
+  return d.create(
+    { name: d.name, arg: null, text: d.name },
+    { runDir: "", recordingOfRun: () => Promise.reject(new Error(`${d.name} is not a replay of a run`)) },
+  );
 }

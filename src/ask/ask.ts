@@ -1,5 +1,5 @@
 import { DEEPSEEK_DEFAULT_BASE_URL } from "../agents/deepseek/defaults.js";
-import { agentDescriptors, parseAgentSpec } from "../agents/registry.js";
+import { agentDescriptors, parseAgentSpec, requireInstalled, standaloneAdapter } from "../agents/registry.js";
 import type { AgentDescriptor, AgentEvent } from "../agents/types.js";
 import { isOmkError, OmkError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
@@ -101,15 +101,8 @@ async function askCli(
   prompt: string,
   ctx: RunContext | null,
 ): Promise<Answer> {
-  const adapter = await d.create(
-    { name: d.name, arg: null, text: d.name },
-    { runDir: "", recordingOfRun: () => Promise.reject(new Error("not a replay")) },
-  );
-  const health = await adapter.detect({ parentEnv: o.env, agentBin: o.agentBin, cwd: o.cwd });
-  if (!health.installed.value)
-    throw new OmkError("AGENT_NOT_FOUND", `${d.name} agent not found: ${health.installed.how}`, {
-      hint: d.notFoundHint,
-    });
+  const adapter = await standaloneAdapter(d);
+  const health = await requireInstalled(d, adapter, { parentEnv: o.env, agentBin: o.agentBin, cwd: o.cwd });
   const commit =
     ctx?.commit ??
     (await headCommit(project.root, "HEAD").catch(() => {

@@ -73,10 +73,19 @@ export async function writeRunSummary(
 
 /** summary.json when it was built from the ledger exactly as `stamp` says it is now, else null. */
 export async function readCachedSummary(dir: string, stamp: LedgerStamp): Promise<RunSummaryRecord | null> {
-  const parsed = await readFile(join(dir, SUMMARY_FILE), "utf8")
-    .then((text) => SummaryFileSchema.safeParse(JSON.parse(text)))
-    .catch(() => null);
-  if (parsed?.success !== true) return null;
+  const text = await readFile(join(dir, SUMMARY_FILE), "utf8").catch(() => null);
+  return text === null ? null : summaryMatching(text, stamp);
+}
+
+/** The record summary.json's `text` holds, if it parses and was built from the ledger `stamp` describes. */
+function summaryMatching(text: string, stamp: LedgerStamp): RunSummaryRecord | null {
+  let parsed: ReturnType<typeof SummaryFileSchema.safeParse>;
+  try {
+    parsed = SummaryFileSchema.safeParse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+  if (!parsed.success) return null;
   const { ledger, state, ledgerOk, problem } = parsed.data;
   if (ledger.size !== stamp.size || ledger.mtimeMs !== stamp.mtimeMs) return null;
   return { state: state as RunState | null, ledgerOk, problem, cached: true };
@@ -90,11 +99,7 @@ export async function readCachedSummary(dir: string, stamp: LedgerStamp): Promis
 export function readCachedSummarySync(dir: string): RunSummaryRecord | null {
   try {
     const st = statSync(join(dir, EVENTS_FILE));
-    const parsed = SummaryFileSchema.safeParse(JSON.parse(readFileSync(join(dir, SUMMARY_FILE), "utf8")));
-    if (!parsed.success) return null;
-    const { ledger, state, ledgerOk, problem } = parsed.data;
-    if (ledger.size !== st.size || ledger.mtimeMs !== st.mtimeMs) return null;
-    return { state: state as RunState | null, ledgerOk, problem, cached: true };
+    return summaryMatching(readFileSync(join(dir, SUMMARY_FILE), "utf8"), st);
   } catch {
     return null;
   }

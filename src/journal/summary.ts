@@ -1,14 +1,7 @@
 import { journalProblem, readRunJournal } from "./run-journal.js";
-import {
-  ledgerStamp,
-  type RunSummaryRecord,
-  readCachedSummary,
-  readCachedSummarySync,
-  writeRunSummary,
-} from "./summary-file.js";
+import { ledgerStamp, type RunSummaryRecord, readCachedSummary, writeRunSummary } from "./summary-file.js";
 
-export type { RunSummaryRecord } from "./summary-file.js";
-export { readCachedSummarySync };
+export { type RunSummaryRecord, readCachedSummarySync } from "./summary-file.js";
 
 /**
  * The run's summary: summary.json when it was built from the ledger exactly as it is, otherwise

@@ -79,7 +79,7 @@ class RawCapture {
   constructor(private readonly cap: number) {}
 
   push(chunk: Uint8Array | string): void {
-    const b = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk);
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
     this.bytes += b.length;
     this.hash.update(b);
     if (this.kept + b.length > this.cap) return;

@@ -188,8 +188,8 @@ export class Supervisor {
  * node:child_process directly, with everything implicit turned off: no shell, no env beyond what
  * the caller sanitized, no buffering (OutputCapture consumes the streams), failure as data, and the
  * child leading its own process group (process-group.ts kills the group). This replaced execa,
- * which did the same with every feature off at twice the CPU per spawn (omk spawns git ~40 times a
- * run; `npm run bench` measures the two side by side). The result settles when the child has exited
+ * which did the same with every feature off for more CPU per spawn (omk spawns git ~40 times a run;
+ * `npm run bench`'s foundation `spawn` figure measures the two side by side). The result settles when the child has exited
  * and its stdout and stderr have closed, or, for a child that never started, with the error.
  */
 function startChild(options: SuperviseOptions): { child: ChildProcess; result: Promise<ChildResult> } {
@@ -249,12 +249,11 @@ interface ChildResult {
   exitCode?: number | undefined;
   signal?: string | undefined;
   originalMessage?: string | undefined;
-  shortMessage?: string | undefined;
   code?: string | undefined;
 }
 
 function startFailureMessage(result: ChildResult, command: string): string {
-  const message = result.originalMessage ?? result.shortMessage ?? "the process did not start";
+  const message = result.originalMessage ?? "the process did not start";
   const detail =
     result.code !== undefined && !message.includes(result.code) ? `${message} (${result.code})` : message;
   // Node says "spawn x ENOENT"; say what that means, keeping the code for callers that match on it.

@@ -1,5 +1,5 @@
 import { access, constants, mkdir } from "node:fs/promises";
-import { agentDescriptors } from "../agents/registry.js";
+import { agentDescriptors, standaloneAdapter } from "../agents/registry.js";
 import type { AgentHealth } from "../agents/types.js";
 import { isOmkError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
@@ -120,13 +120,7 @@ export async function runDoctor(opts: { cwd: string; env: Env; nodeVersion: stri
     agentDescriptors()
       .filter((d) => PROBED.has(d.name))
       .map(async (d) => {
-        const adapter = await d.create(
-          { name: d.name, arg: null, text: d.name },
-          {
-            runDir: "",
-            recordingOfRun: () => Promise.reject(new Error("not a replay")),
-          },
-        );
+        const adapter = await standaloneAdapter(d);
         return adapter.detect({ parentEnv: env, cwd, probeAuth: true });
       }),
   );

@@ -1,4 +1,4 @@
-import { agentDescriptors, parseAgentSpec, preflightAgent } from "../agents/registry.js";
+import { agentDescriptors, parseAgentSpec, preflightAgent, standaloneAdapter } from "../agents/registry.js";
 import type { AgentAdapter, AgentDescriptor, AgentHealth, AgentSpec } from "../agents/types.js";
 import { OmkError } from "../core/errors.js";
 import { assertWritable, readRunJournal } from "../journal/run-journal.js";
@@ -49,10 +49,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** What the adapter's own detect() says, auth included (the policy skips a CLI known to be logged out). */
 export async function providerHealth(d: AgentDescriptor, o: { cwd: string; env: Env }): Promise<AgentHealth> {
-  const adapter = await d.create(
-    { name: d.name, arg: null, text: d.name },
-    { runDir: "", recordingOfRun: () => Promise.reject(new Error(`${d.name} is not a replay`)) },
-  );
+  const adapter = await standaloneAdapter(d);
   return adapter.detect({ parentEnv: o.env, cwd: o.cwd, probeAuth: true });
 }
 

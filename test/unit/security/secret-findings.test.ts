@@ -75,6 +75,18 @@ const FILLER = Array.from(
     `export const value${i} = compute(input, { depth: ${i % 7}, name: "item-${i}" }); // ordinary line`,
 );
 
+/** What the scanner finds when `text` arrives in pieces of the given sizes (+1, cycled). */
+function scanInPieces(text: string, sizes: readonly number[], window: number) {
+  const scanner = new TextScanner({ window });
+  let pos = 0;
+  for (let i = 0; pos < text.length; i++) {
+    const size = (sizes[i % sizes.length] ?? 1) + 1;
+    scanner.push(text.slice(pos, pos + size));
+    pos += size;
+  }
+  return scanner.finish();
+}
+
 describe("TextScanner", () => {
   it("finds in pieces exactly what it finds in the whole text, wherever windows and chunks cut", () => {
     fc.assert(
@@ -87,14 +99,7 @@ describe("TextScanner", () => {
             lines.splice(at, 0, ` ${secret.text} `);
           }
           const text = lines.join("\n");
-          const scanner = new TextScanner({ window: 4096 });
-          let pos = 0;
-          for (let i = 0; pos < text.length; i++) {
-            const size = (sizes[i % sizes.length] ?? 1) + 1;
-            scanner.push(text.slice(pos, pos + size));
-            pos += size;
-          }
-          expect(scanner.finish()).toEqual(findSecretsInText(text));
+          expect(scanInPieces(text, sizes, 4096)).toEqual(findSecretsInText(text));
         },
       ),
       { numRuns: 150 },
@@ -124,14 +129,7 @@ describe("TextScanner", () => {
             ` ${secret.text} `,
             ...filler.slice(at % 400),
           ].join("\n");
-          const scanner = new TextScanner({ window });
-          let pos = 0;
-          for (let i = 0; pos < text.length; i++) {
-            const size = (sizes[i % sizes.length] ?? 1) + 1;
-            scanner.push(text.slice(pos, pos + size));
-            pos += size;
-          }
-          expect(scanner.finish()).toEqual(findSecretsInText(text));
+          expect(scanInPieces(text, sizes, window)).toEqual(findSecretsInText(text));
         },
       ),
       { numRuns: 60 },
