@@ -225,11 +225,12 @@ function stampOf(path: string): { stamp: Stamp; changedMs: number; fine: boolean
  * A file changed this recently may change again without its stamp changing (same clock tick, same
  * size, same inode): such a read is used once and not cached, as git does for racily clean index
  * entries. With nanosecond timestamps the tick is the kernel's coarse clock (at most 10 ms at HZ=100),
- * so a short window is safe; with whole-second timestamps (FAT, some network file systems) it is not.
- * The short window matters: a run's worktree is seconds old for the whole run, and a 2 s window made
- * every git call of a short run read the config again (two extra git processes per call).
+ * so a short window is safe — 25 ms is two and a half of the coarsest ticks; with whole-second
+ * timestamps (FAT, some network file systems) it is not. The short window matters: a run's worktree
+ * is milliseconds old when omk first runs git in it, and a longer window made the next call read the
+ * config again (a git process more per run; a 2 s window made that every call of a short run).
  */
-const FINE_RACY_MS = 100;
+const FINE_RACY_MS = 25;
 const COARSE_RACY_MS = 2000;
 const MAX_ENTRIES = 512;
 

@@ -8,7 +8,21 @@ const FALLBACK_EMAIL = "omk@localhost";
  * fresh machine (CI, container) never fails with "Please tell me who you are". A configured identity,
  * and GIT_AUTHOR_* / GIT_COMMITTER_* from the environment, still win.
  */
-export async function identityArgs(cwd: string): Promise<string[]> {
+export function identityArgs(cwd: string): Promise<string[]> {
+  // Read once per directory and process: a run asks when it commits, and can ask early (in parallel
+  // with other work) so the commit does not wait for one more git process.
+  let args = identities.get(cwd);
+  if (args === undefined) {
+    args = readIdentityArgs(cwd);
+    args.catch(() => identities.delete(cwd));
+    identities.set(cwd, args);
+  }
+  return args;
+}
+
+const identities = new Map<string, Promise<string[]>>();
+
+async function readIdentityArgs(cwd: string): Promise<string[]> {
   // One git process for both keys (exit 1 when neither is set).
   const r = await git(cwd)(["config", "--get-regexp", "^user\\.(name|email)$"], { allowFail: true });
   const set = new Set<string>();

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { chmod, mkdir, open } from "node:fs/promises";
+import { chmod, mkdir, open, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
 import { PINNED_DIFF_ARGS } from "./diff.js";
@@ -44,6 +44,53 @@ export async function writeTreePatch(
   return writeDiff(root, [from, to], outFile);
 }
 
+/** How large a patch {@link treePatchBytes} holds in memory; a larger one is written by git itself. */
+const MAX_PATCH_IN_MEMORY = 64 * 1024 * 1024;
+
+/**
+ * The binary patch of {@link writeTreePatch}, in memory (git's stdout as raw bytes, never redacted),
+ * so it can be made while the change is still being scanned and written only if the scan finds it
+ * clean. Null when it is larger than omk keeps in memory or git failed: writeTreePatch then makes it.
+ */
+export async function treePatchBytes(root: string, from: string, to: string): Promise<Buffer | null> {
+  checkRevArg(from, "revision");
+  checkRevArg(to, "revision");
+  const r = await git(root)([...PATCH_ARGS, from, to, "--"], {
+    raw: true,
+    maxOutputBytes: MAX_PATCH_IN_MEMORY,
+  })
+    .then((x) => x.raw ?? null)
+    .catch(() => null);
+  return r;
+}
+
+/** Write patch bytes from {@link treePatchBytes} to a private (0600) file. */
+export async function writePatchBytes(
+  outFile: string,
+  bytes: Buffer,
+): Promise<{ sha256: string; bytes: number }> {
+  try {
+    await mkdir(dirname(outFile), { recursive: true, mode: 0o700 });
+    await writeFile(outFile, bytes, { mode: 0o600 });
+    await chmod(outFile, 0o600);
+  } catch (error) {
+    throw new OmkError("IO_FAILED", `cannot write patch file ${outFile}`, {
+      cause: error,
+      hint: "check permissions",
+    });
+  }
+  return { sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length };
+}
+
+const PATCH_ARGS = [
+  "diff",
+  "--binary",
+  "--full-index",
+  ...PINNED_DIFF_ARGS,
+  "--src-prefix=a/",
+  "--dst-prefix=b/",
+] as const;
+
 async function writeDiff(
   cwd: string,
   what: readonly string[],
@@ -60,17 +107,7 @@ async function writeDiff(
       hint: "check permissions",
     });
   }
-  await git(cwd)([
-    "diff",
-    "--binary",
-    "--full-index",
-    ...PINNED_DIFF_ARGS,
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
-    `--output=${out}`,
-    ...what,
-    "--",
-  ]);
+  await git(cwd)([...PATCH_ARGS, `--output=${out}`, ...what, "--"]);
   await chmod(out, 0o600);
   return sha256File(out);
 }

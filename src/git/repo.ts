@@ -1,6 +1,7 @@
 import { appendFile, mkdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
+import { readGitDirs } from "./dirs.js";
 import { parseStatusV2Z, parseStatusZ, type StatusEntry, type StatusV2 } from "./parse.js";
 import { git, gitFailure } from "./runner.js";
 
@@ -102,6 +103,8 @@ export async function statusPorcelain(root: string): Promise<StatusV2> {
 
 /** Absolute path of the repository's common git dir (`.git` of the main worktree, shared by all). */
 export async function gitCommonDir(root: string): Promise<string> {
+  const read = readGitDirs(root);
+  if (read !== null) return read.commonDir;
   const r = await git(root)(["rev-parse", "--path-format=absolute", "--git-common-dir"]);
   const dir = r.stdout.replace(/\r?\n$/, "");
   if (dir === "") throw new OmkError("GIT_FAILED", "git rev-parse --git-common-dir printed nothing");

@@ -10,6 +10,7 @@ import {
   GUARD_ENV,
   type GuardRead,
 } from "./config-guard.js";
+import { readGitDirs } from "./dirs.js";
 
 export interface GitRunOptions {
   /** Defaults to the directory the runner was made for. */
@@ -164,10 +165,7 @@ async function readGuard(cwd: string): Promise<GuardRead> {
       maxOutputBytes: GUARD_READ_MAX_OUTPUT,
     });
   const configArgs = ["config", "-z", "--show-scope", "--show-origin", "--get-regexp", GUARD_CONFIG_REGEX];
-  const [config, dirs] = await Promise.all([
-    run(configArgs),
-    run(["rev-parse", "--path-format=absolute", "--git-common-dir", "--git-dir"]),
-  ]);
+  const [config, dirs] = await Promise.all([run(configArgs), gitDirsOf(cwd, run)]);
   if (config.failedToStart !== null) {
     throw new OmkError("GIT_FAILED", `could not run git in ${cwd}: ${config.failedToStart}`, {
       hint: "install git (2.38 or newer) and make sure it is on PATH",
@@ -181,11 +179,19 @@ async function readGuard(cwd: string): Promise<GuardRead> {
   if (config.stdoutBytes > GUARD_READ_MAX_OUTPUT) {
     throw gitFailure(configArgs, cwd, "printed more config than omk reads", "");
   }
-  const [commonDir, gitDir] = dirs.stdout.split("\n");
-  return {
-    config: config.exitCode === 0 ? config.stdout : "",
-    dirs: dirs.exitCode === 0 && commonDir && gitDir ? { commonDir, gitDir } : null,
-  };
+  return { config: config.exitCode === 0 ? config.stdout : "", dirs };
+}
+
+/** The common git dir and git dir from `cwd`: read from files where readGitDirs can, else by git. */
+async function gitDirsOf(
+  cwd: string,
+  run: (args: readonly string[]) => Promise<ProcResult>,
+): Promise<GuardRead["dirs"]> {
+  const read = readGitDirs(cwd);
+  if (read !== null) return read;
+  const r = await run(["rev-parse", "--path-format=absolute", "--git-common-dir", "--git-dir"]);
+  const [commonDir, gitDir] = r.stdout.split("\n");
+  return r.exitCode === 0 && commonDir && gitDir ? { commonDir, gitDir } : null;
 }
 
 const guard = new ConfigGuard(readGuard);

@@ -4,6 +4,7 @@ import { OmkError } from "../core/errors.js";
 import { pathExists } from "../core/fs.js";
 import { PINNED_DIFF_ARGS } from "./diff.js";
 import { identityArgs } from "./identity.js";
+import { gitlinksInIndexFile } from "./index-file.js";
 import { type ChangedFile, parseDiffSummary } from "./parse.js";
 import { checkRevArg, git } from "./runner.js";
 import { gitlinksInIndex, stageAll } from "./stage.js";
@@ -22,7 +23,12 @@ export async function snapshotTree(worktree: string, base: string, indexFile: st
   const env = { GIT_INDEX_FILE: indexFile };
   try {
     if (!(await pathExists(indexFile))) await g(["read-tree", base], { env });
-    await stageAll(g, await gitlinksInIndex(g, env), env);
+    // The object id's length tells the index's: in-process when base is a full id, else git says.
+    const oidBytes = /^[0-9a-f]{40}$/.test(base) ? 20 : /^[0-9a-f]{64}$/.test(base) ? 32 : null;
+    const gitlinks =
+      (oidBytes === null ? null : await gitlinksInIndexFile(indexFile, oidBytes)) ??
+      (await gitlinksInIndex(g, env));
+    await stageAll(g, gitlinks, env);
     const r = await g(["write-tree"], { env });
     const tree = r.stdout.trim();
     if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new OmkError("GIT_FAILED", `git write-tree printed ${tree}`);

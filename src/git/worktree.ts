@@ -42,22 +42,73 @@ export async function addWorktree(
   opts: { ifBranchExists?: "fail" | "attach" } = {},
 ): Promise<"created" | "reattached"> {
   checkRevArg(branch, "branch");
-  const [baseSha, existingBranch] = await Promise.all([headCommit(root, base), branchCommit(root, branch)]);
   const target = resolve(root, path);
-  if (existingBranch !== null && opts.ifBranchExists === "attach") {
-    await attachWorktree(root, target, branch);
-    return "reattached";
+  // A full object id needs no lookup (worktree add checks it), and a new branch name no existence
+  // check either: `worktree add -b` refuses an existing branch, and that refusal is handled below.
+  // Two git processes fewer on every run.
+  const baseSha = FULL_OID.test(base) ? base : await headCommit(root, base);
+  const g = git(root);
+  const first = await g(
+    ["worktree", "add", "--quiet", "--no-checkout", "-b", branch, "--", target, baseSha],
+    {
+      allowFail: true,
+      retryOnLock: false,
+    },
+  );
+  if (first.code === 0) {
+    await populateNew(root, target, branch, baseSha);
+    return "created";
   }
-  if (existingBranch !== null) {
+  if (BRANCH_EXISTS.test(first.stderr)) {
+    if (opts.ifBranchExists === "attach") {
+      await attachWorktree(root, target, branch);
+      return "reattached";
+    }
     throw new OmkError("GIT_FAILED", `branch ${branch} already exists`, {
       hint: `choose another branch name, or delete it first (git branch -D ${branch})`,
       details: { cwd: root, branch },
     });
   }
+  if (!isTransientLockError(first.stderr)) {
+    // Not "already exists", so the branch did not exist before: if git got as far as creating it,
+    // drop it again (update-ref with the expected old value never deletes a branch that has moved).
+    await g(["update-ref", "-d", `refs/heads/${branch}`, baseSha], { allowFail: true });
+    throw gitFailure(
+      ["worktree", "add", "--quiet", "--no-checkout", "-b", branch, "--", target, baseSha],
+      root,
+      `failed (exit ${first.code})`,
+      first.stderr,
+    );
+  }
+  return addWorktreeRetrying(root, target, branch, baseSha);
+}
+
+const FULL_OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** What `git branch` / `worktree add -b` say when the branch exists ("a branch named 'x' already exists"). */
+const BRANCH_EXISTS = /a branch named '[^'\n]*' already exists/;
+
+async function populateNew(root: string, target: string, branch: string, baseSha: string): Promise<void> {
+  try {
+    await populate(target);
+  } catch (error) {
+    await discardNewWorktree(root, target);
+    await git(root)(["update-ref", "-d", `refs/heads/${branch}`, baseSha], { allowFail: true });
+    throw error;
+  }
+}
+
+/** The first `worktree add` lost a race for a lock: retry with backoff, as many processes may add at once. */
+async function addWorktreeRetrying(
+  root: string,
+  target: string,
+  branch: string,
+  baseSha: string,
+): Promise<"created"> {
   const g = git(root);
-  for (let attempt = 0; ; attempt++) {
+  await sleep(lockBackoffMs(0));
+  for (let attempt = 1; ; attempt++) {
     let args: string[] = ["worktree", "add", "--quiet", "--no-checkout", "-b", branch, "--", target, baseSha];
-    if (attempt > 0) {
+    {
       const existing = await branchCommit(root, branch);
       if (existing !== null && existing !== baseSha) {
         throw new OmkError("GIT_FAILED", `branch ${branch} was created concurrently at another commit`, {
@@ -69,13 +120,7 @@ export async function addWorktree(
     }
     const r = await g(args, { allowFail: true, retryOnLock: false });
     if (r.code === 0) {
-      try {
-        await populate(target);
-      } catch (error) {
-        await discardNewWorktree(root, target);
-        await g(["update-ref", "-d", `refs/heads/${branch}`, baseSha], { allowFail: true });
-        throw error;
-      }
+      await populateNew(root, target, branch, baseSha);
       return "created";
     }
     if (attempt + 1 >= LOCK_ATTEMPTS || !isTransientLockError(r.stderr)) {

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { lstat, readdir, readFile, readlink } from "node:fs/promises";
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { RefEntry, StatusV2Entry } from "../git/parse.js";
 import { listRefs } from "../git/refs.js";
+import { readRefsFromFiles } from "../git/refs-files.js";
 import { gitCommonDir, statusPorcelain } from "../git/repo.js";
 
 /**
@@ -65,24 +66,40 @@ function commonDirOf(root: string): Promise<string> {
 /**
  * Fingerprint the repository at `root` (the main checkout). Refs under `excludeRefPrefixes` (omk passes
  * `refs/heads/omk/run/`: concurrent runs move their own branches) are left out, of `packed-refs` too.
- * Two git processes (three the first time), run in parallel with each other and with the file reads.
+ * One git process (two the first time: the common dir), in parallel with the file reads; the refs are
+ * read from their files (`readRefsFromFiles`) where git stores them that way.
  */
 export async function fingerprintRepo(
   root: string,
   opts: { excludeRefPrefixes: readonly string[] },
 ): Promise<RepoFingerprint> {
   const excluded = (name: string) => opts.excludeRefPrefixes.some((p) => name.startsWith(p));
-  const [gitFiles, refs, status] = await Promise.all([
-    commonDirOf(root).then((dir) => readGitFiles(dir, excluded)),
-    listRefs(root),
-    statusPorcelain(root),
-  ]);
+  const statusP = statusPorcelain(root);
+  statusP.catch(() => {});
+  const dir = await commonDirOf(root);
+  const gitFiles = readGitFiles(dir, excluded);
+  const refs = readRefsFromFiles(dir) ?? (await listRefs(root));
+  const status = await statusP;
   return {
     gitFiles,
     refs: refsRecord(refs, excluded),
     head: { branch: status.head, commit: status.oid },
-    checkout: await checkoutRecord(root, status.entries),
+    checkout: checkoutRecord(root, status.entries),
   };
+}
+
+/**
+ * The main checkout's uncommitted changes (omk's worktrees aside) as `git status --short` names them
+ * (" M src/a.ts", "?? new.txt", "R  old -> new"), sorted: what makes a checkout dirty.
+ */
+export function dirtyEntries(fp: RepoFingerprint): string[] {
+  return Object.keys(fp.checkout)
+    .sort()
+    .map((path) => {
+      const e = fp.checkout[path] as CheckoutEntry;
+      const xy = e.xy.replaceAll(".", " ");
+      return e.origPath === undefined ? `${xy} ${path}` : `${xy} ${e.origPath} -> ${path}`;
+    });
 }
 
 function refsRecord(refs: readonly RefEntry[], excluded: (name: string) => boolean): RepoFingerprint["refs"] {
@@ -94,43 +111,36 @@ function refsRecord(refs: readonly RefEntry[], excluded: (name: string) => boole
   return out;
 }
 
-async function readGitFiles(
-  commonDir: string,
-  excluded: (name: string) => boolean,
-): Promise<Record<string, GitFileState>> {
+/**
+ * Synchronous on purpose, like the refs (`readRefsFromFiles`): a few dozen small local files, where
+ * each asynchronous call is a thread-pool round trip that waits behind whatever else the run has in
+ * flight — together tens of milliseconds on every fingerprint, against about one.
+ */
+function readGitFiles(commonDir: string, excluded: (name: string) => boolean): Record<string, GitFileState> {
   const out: Record<string, GitFileState> = {};
-  await Promise.all([
-    ...GIT_FILES.map((rel) =>
-      stateOf(
-        commonDir,
-        rel,
-        out,
-        rel === "packed-refs" ? (b) => withoutExcludedRefs(b, excluded) : undefined,
-      ),
-    ),
-    ...GIT_TREES.map((rel) => stateOf(commonDir, rel, out)),
-  ]);
+  for (const rel of GIT_FILES)
+    stateOf(commonDir, rel, out, rel === "packed-refs" ? (b) => withoutExcludedRefs(b, excluded) : undefined);
+  for (const rel of GIT_TREES) stateOf(commonDir, rel, out);
   return out;
 }
 
 /** Record `rel` (a directory: everything under it) in `out`; nothing when it does not exist. */
-async function stateOf(
+function stateOf(
   base: string,
   rel: string,
   out: Record<string, GitFileState>,
   /** Returns the bytes that count, or null when the file counts as absent. */
   transform?: (content: Buffer) => Buffer | null,
-): Promise<void> {
+): void {
   const path = join(base, rel);
   try {
-    const st = await lstat(path);
+    const st = lstatSync(path);
     if (st.isDirectory()) {
-      const names = await readdir(path);
-      await Promise.all(names.map((n) => stateOf(base, `${rel}/${n}`, out)));
+      for (const n of readdirSync(path).sort()) stateOf(base, `${rel}/${n}`, out);
     } else if (st.isSymbolicLink()) {
-      out[rel] = { kind: "symlink", target: await readlink(path) };
+      out[rel] = { kind: "symlink", target: readlinkSync(path) };
     } else if (st.isFile()) {
-      const raw = await readFile(path);
+      const raw = readFileSync(path);
       const content = transform === undefined ? raw : transform(raw);
       if (content === null) return;
       const sha256 = createHash("sha256").update(content).digest("hex");
@@ -167,10 +177,7 @@ function withoutExcludedRefs(content: Buffer, excluded: (name: string) => boolea
   return kept.length === 0 ? null : Buffer.from(`${kept.join("\n")}\n`, "utf8");
 }
 
-async function checkoutRecord(
-  root: string,
-  entries: readonly StatusV2Entry[],
-): Promise<Record<string, CheckoutEntry>> {
+function checkoutRecord(root: string, entries: readonly StatusV2Entry[]): Record<string, CheckoutEntry> {
   const out: Record<string, CheckoutEntry> = {};
   const kept = entries.filter(
     (e) =>
@@ -178,23 +185,21 @@ async function checkoutRecord(
       `${e.path}/` !== CHECKOUT_IGNORED_PREFIX &&
       !(e.origPath?.startsWith(CHECKOUT_IGNORED_PREFIX) ?? false),
   );
-  await Promise.all(
-    kept.map(async (e) => {
-      out[e.path] = {
-        kind: e.kind,
-        xy: e.xy,
-        ...(e.origPath === undefined ? {} : { origPath: e.origPath }),
-        // The stat catches a further edit to a file that was already changed (git's record stays the same).
-        state: `${e.fields}|${await fileStamp(join(root, e.path))}`,
-      };
-    }),
-  );
+  for (const e of kept) {
+    out[e.path] = {
+      kind: e.kind,
+      xy: e.xy,
+      ...(e.origPath === undefined ? {} : { origPath: e.origPath }),
+      // The stat catches a further edit to a file that was already changed (git's record stays the same).
+      state: `${e.fields}|${fileStamp(join(root, e.path))}`,
+    };
+  }
   return out;
 }
 
-async function fileStamp(path: string): Promise<string> {
+function fileStamp(path: string): string {
   try {
-    const st = await lstat(path, { bigint: true });
+    const st = lstatSync(path, { bigint: true });
     return `${st.mode.toString(8)}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   } catch (error) {
     return `-${(error as NodeJS.ErrnoException).code ?? ""}`;

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { detectGates } from "../gates/detect.js";
 import { loadGatesFile, parseGatesToml } from "../gates/load.js";
 import type { GateSpec } from "../gates/schema.js";
-import { filesAt } from "../git/export.js";
+import { type BlobAt, blobsAt } from "../git/export.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -12,6 +12,8 @@ export interface TreeGates {
   protect: string[];
   /** ".omk/gates.toml" or "detected". */
   source: string;
+  /** gatesAtCommit: the commit read and its gates.toml blob (null: none there), for the receipt's digest. */
+  committed?: { rev: string; blob: BlobAt | null } | undefined;
 }
 
 /** `.omk/gates.toml` of the tree at `dir` when present (errors in it are fatal), otherwise detection. */
@@ -27,11 +29,13 @@ export async function gatesForTree(dir: string, env: Env): Promise<TreeGates> {
  */
 export async function gatesAtCommit(root: string, rev: string, env: Env): Promise<TreeGates> {
   const file = ".omk/gates.toml";
-  const text = (await filesAt(root, rev, [file])).get(file) ?? null;
-  if (text !== null)
+  const blob = (await blobsAt(root, rev, [file])).get(file) ?? null;
+  const committed = { rev, blob };
+  if (blob !== null)
     return {
-      ...parseGatesToml(text, `${rev.slice(0, 12)}:${file}`, { env }),
+      ...parseGatesToml(blob.bytes.toString("utf8"), `${rev.slice(0, 12)}:${file}`, { env }),
       source: `${file} at ${rev.slice(0, 12)}`,
+      committed,
     };
-  return { gates: await detectGates(root, { env }), protect: [], source: "detected" };
+  return { gates: await detectGates(root, { env }), protect: [], source: "detected", committed };
 }

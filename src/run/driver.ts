@@ -4,6 +4,7 @@ import type { AgentAdapter, AgentSession } from "../agents/types.js";
 import { isOmkError } from "../core/errors.js";
 import { gatesOk } from "../gates/evidence.js";
 import type { GateSpec } from "../gates/schema.js";
+import { identityArgs } from "../git/identity.js";
 import { commitTree, seedSnapshotIndex, setBranch, treeOf } from "../git/snapshot.js";
 import type { RunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
@@ -42,6 +43,11 @@ export interface DriveOptions {
   ask: AskFn | null;
   /** How the agent and the gates are confined; undefined: not at all, and nothing recorded. */
   sandbox?: RunSandbox | undefined;
+  /**
+   * The repository as omk last checked it in this process (a fresh run's preflight): the first turn is
+   * compared against it instead of a new fingerprint, so anything changed since then counts too.
+   */
+  fingerprint?: RepoFingerprint | undefined;
 }
 
 export interface DriveResult {
@@ -61,6 +67,11 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
   const pending = new Set<Promise<unknown>>();
   let session: AgentSession | null = null;
   let fingerprint: RepoFingerprint | null = null;
+  // The last fingerprint omk took in this process and that nothing but omk's own work came after
+  // (the preflight's, then each attempt's after the gates): the next turn is judged against it, one
+  // status and one ref listing fewer per attempt, and a change made in between by a process the
+  // previous turn left behind still counts.
+  let carried: RepoFingerprint | null = o.fingerprint ?? null;
   const interrupted = async (phase: string, attempt: number | null): Promise<DriveResult> => {
     await journal.append("RunInterrupted", { phase, attempt, reason: "SIGINT" });
     return { state: state(), interrupted: true };
@@ -77,6 +88,9 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         const how = await ensureWorktree(s.root, s.worktree, s.branch, s.base);
         // Only a worktree omk just checked out: an existing one's index is the agent's to forge.
         if (how === "created") await seedSnapshotIndex(s.worktree, snapshotIndex(o.loc)).catch(() => {});
+        // Setup commands are the user's (husky sets core.hooksPath, say): the agent's turn is compared
+        // with the repository as they left it.
+        if (o.config.workspace.setup.length > 0) carried = null;
         const setup = await prepareWorkspace(s.root, s.worktree, o.config.workspace, {
           parentEnv: o.parentEnv,
           signal: o.signal,
@@ -105,7 +119,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         const n = point.attempt;
         await journal.append("AttemptStarted", { attempt: n, feedbackFrom: point.feedbackFrom });
         // What the repository outside the worktree looks like before the agent may touch it.
-        fingerprint = await repoFingerprint(s.root);
+        fingerprint = carried ?? (await repoFingerprint(s.root));
+        carried = null;
         let feedbackFile: string | undefined;
         let prompt = s.task;
         if (point.feedbackFrom !== null) {
@@ -136,8 +151,13 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         session = turn.session;
         // Nothing the turn started may change the worktree once omk looks at it (setsid escapees too).
         const killed = await killProcessesIn(s.worktree, session?.sessionPid ? [session.sessionPid] : []);
-        await journal.append("AgentStopped", { attempt: n, killed });
+        // Recorded while the repository is checked (its fsync overlaps the git processes); a finding
+        // of the check is queued behind it, so the ledger keeps the order.
+        const stopped = journal.append("AgentStopped", { attempt: n, killed });
+        stopped.catch(() => {});
         fingerprint = await checkRepository(o.journal, o.project.root, n, fingerprint);
+        await stopped;
+        carried = fingerprint;
         await journal.append("AgentFinished", {
           attempt: n,
           status: turn.result.status,
@@ -160,7 +180,10 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
           continue;
         }
         fingerprint ??= await repoFingerprint(s.root);
-        const gateWorkspace = await acquireGateWorkspace(o.project);
+        // Wanted only when the run commits; read now, while git is busy with the snapshot anyway.
+        identityArgs(s.root).catch(() => {});
+        const gateWorkspace = acquireGateWorkspace(o.project);
+        gateWorkspace.catch(() => {});
         let ev: Evaluation;
         try {
           ev = await evaluateAttempt({
@@ -178,7 +201,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
             signal: o.signal,
             proc: o.proc,
             // The gates run the agent's code: confined in the gate workspace like the agent.
-            gateProc: o.sandbox && (await gateSpawner(o.sandbox, o.proc, s.root, gateWorkspace.dir)),
+            gateProc: (dir) =>
+              o.sandbox ? gateSpawner(o.sandbox, o.proc, s.root, dir) : Promise.resolve(undefined),
             hooks: {
               onSnapshot: async (snap) => {
                 await journal.append("Snapshot", {
@@ -242,14 +266,18 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
           throw err;
         } finally {
           // Whatever the gates started in the gate workspace stops with them.
-          await killProcessesIn(gateWorkspace.dir);
-          await gateWorkspace.release();
+          const gw = await gateWorkspace.catch(() => null);
+          if (gw !== null) {
+            await killProcessesIn(gw.dir);
+            await gw.release();
+          }
         }
         await Promise.all(pending);
         pending.clear();
         if (ev.interrupted) return await interrupted("gates", n);
         // Gate code is the agent's code too: the repository must be as it was after the turn.
-        const tampered = (await checkRepository(o.journal, o.project.root, n, fingerprint)) === null;
+        carried = await checkRepository(o.journal, o.project.root, n, fingerprint);
+        const tampered = carried === null;
         const outcome = decideAttemptOutcome({
           blocked: tampered || ev.violations.length > 0 || ev.findings.length > 0,
           setupFailed: ev.setupFailed !== null,

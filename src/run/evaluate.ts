@@ -6,7 +6,7 @@ import { runGates } from "../gates/runner.js";
 import type { GateSpec } from "../gates/schema.js";
 import { filesAt } from "../git/export.js";
 import type { ChangedFile } from "../git/parse.js";
-import { writeTreePatch } from "../git/patch.js";
+import { treePatchBytes, writePatchBytes, writeTreePatch } from "../git/patch.js";
 import { commitsSince, diffTrees, snapshotTree } from "../git/snapshot.js";
 import type { Spawner } from "../proc/context.js";
 import type { WorkspaceConfig } from "../project/config-schema.js";
@@ -66,12 +66,13 @@ export async function evaluateAttempt(opts: {
   protect: readonly string[];
   allowPaths: readonly string[];
   workspace: WorkspaceConfig;
-  gateWorkspace: GateWorkspace;
+  /** Being acquired while the worktree is snapshotted (a slot lock, maybe a first checkout). */
+  gateWorkspace: Promise<GateWorkspace>;
   parentEnv: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;
   proc?: Spawner | undefined;
-  /** Who starts the gates (a confined spawner); default `proc`. Setup is trusted config and uses `proc`. */
-  gateProc?: Spawner | undefined;
+  /** Who starts the gates in the gate workspace `dir` (a confined spawner); default `proc`. Setup is trusted config and uses `proc`. */
+  gateProc?: ((dir: string) => Promise<Spawner | undefined>) | undefined;
   hooks: EvaluateHooks;
 }): Promise<Evaluation> {
   const { worktree, base, hooks } = opts;
@@ -96,15 +97,18 @@ export async function evaluateAttempt(opts: {
       interrupted: false,
     };
   }
-  const gw = opts.gateWorkspace;
+  const gw = await opts.gateWorkspace;
   // Independent once the tree exists, so in parallel (each is a git process): the agent's own commits,
   // the diff, and the gate workspace checkout of the tree. The gate workspace then holds exactly the
   // tree: the checks read what is committed, not what the agent's worktree holds at this moment, and
   // nothing runs there before they pass.
+  // The patch is made in memory meanwhile too, and written below only once the scan found nothing.
+  const patchP = treePatchBytes(worktree, base, tree);
   const [agentCommits, diff] = await Promise.all([
     commitsSince(worktree, base, "HEAD"),
     diffTrees(worktree, base, tree),
     gw.checkout(tree, opts.workspace),
+    patchP,
   ]);
   await hooks.onSnapshot?.({ tree, agentCommits });
   const violations: Evaluation["violations"] = [];
@@ -118,17 +122,22 @@ export async function evaluateAttempt(opts: {
   const present = diff.files.filter((f) => f.status !== "D").map((f) => f.path);
   // One pass reads each changed file once: secret shapes in content (any size and encoding) and in
   // the path itself, whatever cannot be scanned (a finding, never a silent skip), and symlinks out.
-  const [allowed, scan] = await Promise.all([
+  const [allowed, scan, patchBytes] = await Promise.all([
     checkProtected(opts, diff.files, gw.dir, violations),
     scanFiles(gw.dir, present),
+    patchP,
   ]);
   for (const p of scan.symlinksOutside) violations.push({ path: p, reason: SYMLINK_OUTSIDE_REASON });
   let patch: Evaluation["patch"] = null;
   // A patch with a secret in it would persist the secret: keep patches only for clean changes.
-  if (scan.findings.length === 0 && diff.files.length > 0) {
+  if (scan.findings.length === 0 && changed) {
     await ensurePrivateDir(opts.artifactsDir);
     const file = join(opts.artifactsDir, `attempt-${opts.attempt}.patch`);
-    patch = { file, ...(await writeTreePatch(worktree, base, tree, file)) };
+    const written =
+      patchBytes === null
+        ? await writeTreePatch(worktree, base, tree, file)
+        : await writePatchBytes(file, patchBytes);
+    patch = { file, ...written };
   }
   await hooks.onDiff?.({ tree, files: diff.files, added: diff.added, deleted: diff.deleted, patch });
   for (const a of allowed) await hooks.onAllowed?.(a);
@@ -157,7 +166,7 @@ export async function evaluateAttempt(opts: {
     root: gw.dir,
     parentEnv: opts.parentEnv,
     signal: opts.signal,
-    proc: opts.gateProc ?? opts.proc,
+    proc: (await opts.gateProc?.(gw.dir)) ?? opts.proc,
     ...(hooks.onGateStart ? { onGateStart: hooks.onGateStart } : {}),
     ...(hooks.onGateResult ? { onGateResult: hooks.onGateResult } : {}),
   });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { VERSION } from "../core/version.js";
-import { blobsAt } from "../git/export.js";
+import { type BlobAt, blobsAt } from "../git/export.js";
 import type { RunJournal } from "../journal/run-journal.js";
 import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
@@ -14,7 +14,13 @@ import { loadOrCreateSigningKey } from "../store/keys.js";
  * The run's signed receipt, unless it already has one (a resume after a crash between the proof and
  * the receipt writes it then). The gates definition it names is the base commit's, the one that judged.
  */
-export async function ensureReceipt(journal: RunJournal, project: Project, loc: RunLocation): Promise<void> {
+export async function ensureReceipt(
+  journal: RunJournal,
+  project: Project,
+  loc: RunLocation,
+  /** gates.toml as this process already read it at some commit (an immutable object): no second read. */
+  known?: { rev: string; blob: BlobAt | null } | undefined,
+): Promise<void> {
   if (
     await access(join(loc.dir, RECEIPT_FILE)).then(
       () => true,
@@ -22,7 +28,11 @@ export async function ensureReceipt(journal: RunJournal, project: Project, loc: 
     )
   )
     return;
-  const blob = (await blobsAt(project.root, journal.state.base, [GATES_FILE])).get(GATES_FILE) ?? null;
+  const base = journal.state.base;
+  const blob =
+    known !== undefined && known.rev === base
+      ? known.blob
+      : ((await blobsAt(project.root, base, [GATES_FILE])).get(GATES_FILE) ?? null);
   const key = await loadOrCreateSigningKey(project.dirs);
   await writeReceipt(journal, loc.dir, key, {
     gatesDigest:

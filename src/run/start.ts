@@ -2,13 +2,13 @@ import { OmkError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import { VERSION } from "../core/version.js";
 import { assertGatesRunnable } from "../gates/preflight.js";
-import { currentBranch, headCommit } from "../git/refs.js";
-import { isDirty } from "../git/repo.js";
+import { headCommit } from "../git/refs.js";
 import type { RunJournalEvent } from "../journal/events.js";
 import { assertWritable, RunJournal, readRunJournal } from "../journal/run-journal.js";
 import type { AskFn } from "../policy/approval.js";
 import type { ExecutionMode } from "../policy/execution-mode.js";
 import type { SandboxMode, SandboxNetwork } from "../proc/sandbox.js";
+import { dirtyEntries, type RepoFingerprint } from "../project/fingerprint.js";
 import { gateWorkspaceDirs } from "../project/gate-workspace.js";
 import { gatesAtCommit, type TreeGates } from "../project/gates.js";
 import { type RunLocation, resolveRunId, runLocation } from "../project/locate.js";
@@ -23,6 +23,7 @@ import { startHeartbeat } from "./live.js";
 import { assertHasCommits } from "./preflight.js";
 import { ensureReceipt } from "./receipt.js";
 import { type ReopenRequest, reopenRun } from "./reopen.js";
+import { repoFingerprint } from "./repo-check.js";
 
 /** What a fresh run and a resumed one share: where, the environment, the interrupt, the policy's ask. */
 export interface RunCommonOptions {
@@ -78,22 +79,20 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   });
   const gatesP = baseP.then((b) => gatesAtCommit(root, b, o.parentEnv));
   gatesP.catch(() => {});
-  const [dirty, base, baseBranch] = await Promise.all([
-    checkDirty
-      ? isDirty(root, { ignore: [".omk/worktrees/"] })
-      : Promise.resolve({ dirty: false, entries: [] as string[] }),
-    baseP,
-    currentBranch(root),
-  ]);
-  if (dirty.dirty) {
+  // The repository as the agent's first turn must find it. Its status also says whether the checkout
+  // is dirty and which branch it is on, so no other git process asks that again.
+  const [fingerprint, base] = await Promise.all([repoFingerprint(root), baseP]);
+  const dirty = checkDirty ? dirtyEntries(fingerprint) : [];
+  if (dirty.length > 0) {
     throw new OmkError(
       "DIRTY_TREE",
-      `the working tree has uncommitted changes (${dirty.entries.slice(0, 3).join(", ")}${dirty.entries.length > 3 ? ", …" : ""})`,
+      `the working tree has uncommitted changes (${dirty.slice(0, 3).join(", ")}${dirty.length > 3 ? ", …" : ""})`,
       {
         hint: "commit or stash them first (the agent starts from a commit, not your working tree), pass --base <rev> to start from another commit, or --allow-dirty to start from HEAD anyway",
       },
     );
   }
+  const baseBranch = fingerprint.head.branch;
   const fresh = runLocation(project, newId("run"));
   const loc = o.worktree === undefined ? fresh : { ...fresh, worktree: o.worktree };
   const chosen = await choosePolicyAgent(o.agent ?? config.run.agent, {
@@ -163,6 +162,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       gates: runGates,
       adapter: agent.adapter,
       plan: sandbox,
+      fingerprint,
     });
     return { ...r, project, loc };
   } finally {
@@ -287,8 +287,9 @@ async function drive(journal: RunJournal, o: DriveContext): Promise<DriveResult>
     signal: o.signal,
     ask: o.ask,
     sandbox: o.plan,
+    fingerprint: o.fingerprint,
   });
-  return receipted(journal, o.project, o.loc, await finish(journal, o.loc, r));
+  return receipted(journal, o.project, o.loc, await finish(journal, o.loc, r), o.gates.committed);
 }
 
 type RunOutcomeAdapter = Parameters<typeof driveRun>[0]["adapter"];
@@ -299,6 +300,8 @@ type DriveContext = RunCommonOptions & {
   gates: TreeGates;
   adapter: RunOutcomeAdapter;
   plan: RunSandbox;
+  /** A fresh run's preflight fingerprint of the repository; a resume takes a new one. */
+  fingerprint?: RepoFingerprint | undefined;
 };
 
 /** A finished run always ends with its proof, whoever started it. */
@@ -309,7 +312,14 @@ async function finish(journal: RunJournal, loc: RunLocation, r: DriveResult): Pr
 }
 
 /** …and its signed receipt (also when a crash came between the proof and the receipt). */
-async function receipted(journal: RunJournal, project: Project, loc: RunLocation, r: DriveResult) {
-  if (!r.interrupted && r.state.finished && r.state.proofWritten) await ensureReceipt(journal, project, loc);
+async function receipted(
+  journal: RunJournal,
+  project: Project,
+  loc: RunLocation,
+  r: DriveResult,
+  gatesRead?: TreeGates["committed"],
+) {
+  if (!r.interrupted && r.state.finished && r.state.proofWritten)
+    await ensureReceipt(journal, project, loc, gatesRead);
   return r;
 }

@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import type { RefEntry } from "./parse.js";
+
+/** At most this many loose refs are read in-process; a repository with more is left to git. */
+const MAX_LOOSE = 20_000;
+const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * Every ref of the repository whose common git dir is `commonDir`, read from its files as git's
+ * "files" backend stores them — `packed-refs`, then loose files under `refs/` (a loose ref wins) —
+ * instead of by a `git for-each-ref`: the fingerprint lists refs several times a run, and each git
+ * process costs more than these reads (synchronous ones: small local files, where a thread-pool round
+ * trip per file costs more than the read). The same shape as listRefs; a loose file that is not a ref
+ * (git would warn and skip it) is listed with its content, so changing it still shows. Null, and
+ * the caller asks git, for a repository git stores differently (reftable) or one with very many
+ * loose refs.
+ */
+export function readRefsFromFiles(commonDir: string): RefEntry[] | null {
+  if (lstatSync(join(commonDir, "reftable"), { throwIfNoEntry: false }) !== undefined) return null;
+  const values = new Map<string, string>();
+  const packedFile = join(commonDir, "packed-refs");
+  const st = lstatSync(packedFile, { throwIfNoEntry: false });
+  // Only a regular file is read: a FIFO planted there would block the read for ever.
+  if (st !== undefined && !st.isFile()) return null;
+  const packed = st === undefined ? "" : attempt(() => readFileSync(packedFile, "utf8"));
+  if (packed === null) return null;
+  for (const line of packed.split("\n")) {
+    if (line === "" || line.startsWith("#") || line.startsWith("^")) continue;
+    const space = line.indexOf(" ");
+    if (space > 0) values.set(line.slice(space + 1), line.slice(0, space));
+  }
+  const loose: Loose[] = [];
+  if (!walk(commonDir, "refs", loose)) return null;
+  for (const { name, kind } of loose) {
+    const path = join(commonDir, name);
+    const text =
+      kind === "file"
+        ? attempt(() => readFileSync(path, "utf8"))
+        : kind === "symlink"
+          ? attempt(() => `symlink ${digest(readlinkSync(path))}`)
+          : "not a file";
+    // Gone between the listing and the read (another process packed or deleted it): as git would
+    // have seen it a moment later.
+    if (text !== null) values.set(name, text.replace(/\n$/, ""));
+  }
+  const refs: RefEntry[] = [];
+  for (const name of [...values.keys()].sort()) {
+    const value = values.get(name) ?? "";
+    if (value.startsWith("ref: ")) {
+      const symref = value.slice("ref: ".length);
+      refs.push({ name, oid: resolve(values, symref), symref });
+    } else refs.push({ name, oid: OID.test(value) ? value : `not a ref: ${digest(value)}` });
+  }
+  return refs;
+}
+
+/** Follows a symbolic ref (a few levels, as git does) to the object id it names; "" when it dangles. */
+function resolve(values: ReadonlyMap<string, string>, target: string): string {
+  let name = target;
+  for (let depth = 0; depth < 5; depth++) {
+    const value = values.get(name);
+    if (value === undefined) return "";
+    if (!value.startsWith("ref: ")) return OID.test(value) ? value : "";
+    name = value.slice("ref: ".length);
+  }
+  return "";
+}
+
+/** What is not an object id is never kept as it is (a planted file could hold anything): its digest. */
+function digest(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+interface Loose {
+  name: string;
+  kind: "file" | "symlink" | "other";
+}
+
+function attempt<T>(read: () => T): T | null {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
+}
+
+/** Collects the loose ref files under `rel` (lock files aside); false when there are too many. */
+function walk(base: string, rel: string, out: Loose[]): boolean {
+  const entries = attempt(() => readdirSync(join(base, rel), { withFileTypes: true })) ?? [];
+  const dirs: string[] = [];
+  for (const e of entries) {
+    const name = `${rel}/${e.name}`;
+    if (e.isDirectory()) dirs.push(name);
+    else if (!e.name.endsWith(".lock"))
+      out.push({ name, kind: e.isFile() ? "file" : e.isSymbolicLink() ? "symlink" : "other" });
+  }
+  if (out.length > MAX_LOOSE) return false;
+  for (const d of dirs) if (!walk(base, d, out)) return false;
+  return true;
+}
