@@ -227,7 +227,10 @@ async function runOnLane(
       sandbox: s.sandbox ?? undefined,
       network: s.network ?? undefined,
       base,
+      baseResolved: true,
       worktree: o.loc.laneDir(lane),
+      worktreeJustReset: true,
+      project: o.project,
       onRunId: (loc) => {
         result.runId = loc.runId;
         started = journal.append("TaskRunStarted", { taskId, runId: loc.runId, lane });

@@ -48,6 +48,8 @@ export interface DriveOptions {
    * compared against it instead of a new fingerprint, so anything changed since then counts too.
    */
   fingerprint?: RepoFingerprint | undefined;
+  /** The existing worktree was just reset to the base by omk (a goal's lane): its index is omk's. */
+  worktreeJustReset?: boolean | undefined;
 }
 
 export interface DriveResult {
@@ -86,8 +88,11 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
 
       if (point.kind === "workspace") {
         const how = await ensureWorktree(s.root, s.worktree, s.branch, s.base);
-        // Only a worktree omk just checked out: an existing one's index is the agent's to forge.
-        if (how === "created") await seedSnapshotIndex(s.worktree, snapshotIndex(o.loc)).catch(() => {});
+        // Only a worktree omk just checked out (made, or a lane reset for this run): an existing
+        // one's index is the agent's to forge. A forged one could only make the snapshot miss the
+        // agent's own edits; what is judged is still exactly what is committed.
+        if (how === "created" || (how === "existing" && o.worktreeJustReset && s.attempts.length === 0))
+          await seedSnapshotIndex(s.worktree, snapshotIndex(o.loc)).catch(() => {});
         // Setup commands are the user's (husky sets core.hooksPath, say): the agent's turn is compared
         // with the repository as they left it.
         if (o.config.workspace.setup.length > 0) carried = null;

@@ -55,6 +55,15 @@ export interface StartRunOptions extends RunCommonOptions {
   onRunId?: ((loc: RunLocation) => void) | undefined;
   /** An existing worktree to work in instead of a new one (a goal's pooled lane, already at `base`). */
   worktree?: string | undefined;
+  /**
+   * The caller has just made `worktree` exactly `base` (a goal's lane reset): its index is as git
+   * wrote it for that checkout, so the first snapshot may start from it as from a fresh worktree's.
+   */
+  worktreeJustReset?: boolean | undefined;
+  /** The project, when the caller has it open already (a goal's lanes): no second look-up. */
+  project?: Project | undefined;
+  /** `base` is a full commit id the caller resolved itself (a goal's integration head). */
+  baseResolved?: boolean | undefined;
   /** Told which agent `--agent authority | primary | omk` resolved to, before the run starts. */
   onNote?: ((message: string) => void) | undefined;
 }
@@ -67,12 +76,15 @@ export interface RunOutcome extends DriveResult {
 export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   if (o.task.trim() === "")
     throw new OmkError("USAGE", "the task is empty", { hint: 'omk run "describe the change you want"' });
-  const project = await openProject(o.cwd, o.parentEnv);
+  const project = o.project ? { ...o.project, env: o.parentEnv } : await openProject(o.cwd, o.parentEnv);
   const { root, config } = project;
   // Independent reads of the repository, in parallel: each is a git process. The base's gates are
   // read as soon as the base is known; their errors still surface in order, after the checks below.
   const checkDirty = o.base === undefined && !o.allowDirty;
-  const baseP = headCommit(root, o.base ?? "HEAD").catch(async (err: unknown) => {
+  const resolved = o.baseResolved === true && o.base !== undefined ? o.base : undefined;
+  const baseP = (
+    resolved !== undefined ? Promise.resolve(resolved) : headCommit(root, o.base ?? "HEAD")
+  ).catch(async (err: unknown) => {
     // A branch with no commits yet gets its own usage error.
     if (o.base === undefined) await assertHasCommits(root);
     throw err;
@@ -163,6 +175,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       adapter: agent.adapter,
       plan: sandbox,
       fingerprint,
+      worktreeJustReset: o.worktreeJustReset,
     });
     return { ...r, project, loc };
   } finally {
@@ -288,6 +301,7 @@ async function drive(journal: RunJournal, o: DriveContext): Promise<DriveResult>
     ask: o.ask,
     sandbox: o.plan,
     fingerprint: o.fingerprint,
+    worktreeJustReset: o.worktreeJustReset,
   });
   return receipted(journal, o.project, o.loc, await finish(journal, o.loc, r), o.gates.committed);
 }
@@ -302,6 +316,7 @@ type DriveContext = RunCommonOptions & {
   plan: RunSandbox;
   /** A fresh run's preflight fingerprint of the repository; a resume takes a new one. */
   fingerprint?: RepoFingerprint | undefined;
+  worktreeJustReset?: boolean | undefined;
 };
 
 /** A finished run always ends with its proof, whoever started it. */

@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile } from "node:fs/promises";
+import { chmodSync, mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { z } from "zod";
@@ -17,12 +18,14 @@ function ioError(action: string, target: string, cause: unknown): OmkError {
 
 /**
  * mkdir -p with mode 0700 for each directory it creates AND chmod 0700 on the leaf. The chmod runs after
- * mkdir because mkdir's mode is filtered through the umask.
+ * mkdir because mkdir's mode is filtered through the umask. Synchronous calls behind the promise: a run
+ * ensures its directories a few dozen times, each a syscall or two, and thread-pool round trips cost
+ * the main thread more than that (the promise stays, so callers need not change).
  */
 export async function ensurePrivateDir(dir: string): Promise<void> {
   const leaf = path.resolve(dir);
   try {
-    const first = await mkdir(leaf, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const first = mkdirSync(leaf, { recursive: true, mode: PRIVATE_DIR_MODE });
     if (first !== undefined) {
       // Walk from the first directory mkdir created down to the leaf; existing ancestors are not ours to change.
       const created: string[] = [];
@@ -30,9 +33,9 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
         created.push(d);
         if (d === first) break;
       }
-      for (const d of created) await chmod(d, PRIVATE_DIR_MODE);
+      for (const d of created) chmodSync(d, PRIVATE_DIR_MODE);
     }
-    await chmod(leaf, PRIVATE_DIR_MODE);
+    chmodSync(leaf, PRIVATE_DIR_MODE);
   } catch (cause) {
     throw ioError("create private directory", leaf, cause);
   }
