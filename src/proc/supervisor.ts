@@ -188,7 +188,7 @@ export class Supervisor {
  * node:child_process directly, with everything implicit turned off: no shell, no env beyond what
  * the caller sanitized, no buffering (OutputCapture consumes the streams), failure as data, and the
  * child leading its own process group (process-group.ts kills the group). This replaced execa,
- * which did the same with every feature off for more CPU per spawn (omk spawns git ~40 times a run;
+ * which did the same with every feature off for more CPU per spawn (omk spawns git ~20 times a run;
  * `npm run bench`'s foundation `spawn` figure measures the two side by side). The result settles when the child has exited
  * and its stdout and stderr have closed, or, for a child that never started, with the error.
  */
