@@ -1,5 +1,5 @@
 import { lstatSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 /**
  * The common git dir and git dir of the repository git finds from `cwd`, read from files where `cwd`
@@ -38,4 +38,57 @@ function readDirs(cwd: string): { commonDir: string; gitDir: string } | null {
   const common = readFileSync(commonFile, "utf8");
   if (!/^[^\n]+\n?$/.test(common)) return null;
   return { commonDir: resolve(gitDir, common.replace(/\n$/, "")), gitDir };
+}
+
+/**
+ * A config that may move the work tree, make the repository bare or pull in other files: git must
+ * answer then. Conservative: any `worktree` key, any `bare` other than a plain false, any include.
+ */
+function movesWorkTree(config: string): boolean {
+  if (/^\s*worktree\b|^\s*\[\s*include/im.test(config)) return true;
+  return config
+    .split("\n")
+    .filter((line) => /^\s*bare\b/i.test(line))
+    .some((line) => !/^\s*bare\s*=\s*(?:false|no|off|0)\s*(?:[#;].*)?$/i.test(line));
+}
+
+/**
+ * The top level of the work tree containing `dir` (a realpath), found as git finds it, without a
+ * git process, in the plain cases: walking up to the first `.git` on the same file system, owned by
+ * the current user, that readGitDirs accepts, whose config neither sets core.worktree / core.bare nor
+ * includes other files (and no config.worktree). Undefined for anything else — inside a `.git`, no
+ * `.git` found, another file system or owner on the way, an unusual layout — and the caller asks
+ * `git rev-parse --show-toplevel`. Saves a git process on every omk command.
+ */
+export function findTopLevel(dir: string): string | undefined {
+  try {
+    return topLevelOf(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+function topLevelOf(dir: string): string | undefined {
+  const uid = process.getuid?.();
+  const start = lstatSync(dir);
+  if (uid === undefined || !start.isDirectory()) return undefined;
+  for (let d = dir; ; d = dirname(d)) {
+    if (basename(d) === ".git") return undefined;
+    const here = lstatSync(d);
+    if (here.dev !== start.dev) return undefined;
+    const dotGit = lstatSync(join(d, ".git"), { throwIfNoEntry: false });
+    if (dotGit !== undefined) {
+      if (here.uid !== uid || dotGit.uid !== uid) return undefined;
+      const dirs = readGitDirs(d);
+      if (dirs === null) return undefined;
+      if (lstatSync(join(dirs.gitDir, "config.worktree"), { throwIfNoEntry: false }) !== undefined)
+        return undefined;
+      const config = join(dirs.commonDir, "config");
+      const st = lstatSync(config, { throwIfNoEntry: false });
+      if (st !== undefined && (!st.isFile() || st.size > 1024 * 1024)) return undefined;
+      if (st !== undefined && movesWorkTree(readFileSync(config, "utf8"))) return undefined;
+      return d;
+    }
+    if (dirname(d) === d) return undefined;
+  }
 }

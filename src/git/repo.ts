@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
-import { readGitDirs } from "./dirs.js";
+import { findTopLevel, readGitDirs } from "./dirs.js";
 import { parseStatusV2Z, parseStatusZ, type StatusEntry, type StatusV2 } from "./parse.js";
 import { git, gitFailure } from "./runner.js";
 
@@ -14,6 +14,8 @@ export async function findRepoRoot(cwd: string): Promise<string | null> {
   } catch {
     return null;
   }
+  const found = findTopLevel(dir);
+  if (found !== undefined) return found;
   const r = await git(dir)(["rev-parse", "--show-toplevel"], { allowFail: true });
   if (r.code !== 0) {
     // Only "no repository here" means null; dubious ownership, broken config etc. must surface.

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { findTopLevel } from "../../../src/git/dirs.js";
 import { branchExists, currentBranch, deleteBranch, headCommit, isAncestor } from "../../../src/git/refs.js";
 import { addToInfoExclude, findRepoRoot, isDirty, requireRepoRoot } from "../../../src/git/repo.js";
 import { addWorktree } from "../../../src/git/worktree.js";
@@ -42,6 +43,21 @@ describe("findRepoRoot / requireRepoRoot", () => {
     expect(await findRepoRoot(tempDir())).toBeNull();
     expect(await findRepoRoot(join(tempDir(), "missing"))).toBeNull();
     expect(await findRepoRoot(join(r.root, ".git"))).toBeNull();
+  });
+
+  it("agrees with git where it reads the files itself, and leaves a moved work tree to git", async () => {
+    const r = await repo({ "src/deep/x.txt": "x" });
+    const byGit = (cwd: string) => r.git(["rev-parse", "--show-toplevel"], cwd);
+    expect(findTopLevel(join(r.root, "src", "deep"))).toBe(byGit(join(r.root, "src", "deep")));
+    await addWorktree(r.root, ".omk/worktrees/w2", "omk/run/w2", "HEAD");
+    const wt = join(r.root, ".omk/worktrees/w2");
+    expect(findTopLevel(wt)).toBe(byGit(wt));
+    // core.worktree moves the work tree away from where .git is: a walk up would be wrong, so git answers.
+    const elsewhere = tempDir();
+    r.git(["config", "core.worktree", elsewhere]);
+    expect(findTopLevel(join(r.root, "src"))).toBeUndefined();
+    expect(await findRepoRoot(elsewhere)).toBeNull();
+    expect(findTopLevel(join(r.root, ".git"))).toBeUndefined();
   });
 
   it("requireRepoRoot fails with NOT_A_GIT_REPO and a hint", async () => {
