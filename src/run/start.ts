@@ -82,8 +82,16 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   // read as soon as the base is known; their errors still surface in order, after the checks below.
   const checkDirty = o.base === undefined && !o.allowDirty;
   const resolved = o.baseResolved === true && o.base !== undefined ? o.base : undefined;
+  // The repository as the agent's first turn must find it. Its status also says whether the checkout
+  // is dirty, which branch it is on and which commit HEAD is, so no other git process asks that again.
+  const fingerprintP = repoFingerprint(root);
+  const headOf = (fp: RepoFingerprint) => fp.head.commit ?? headCommit(root, "HEAD");
   const baseP = (
-    resolved !== undefined ? Promise.resolve(resolved) : headCommit(root, o.base ?? "HEAD")
+    resolved !== undefined
+      ? Promise.resolve(resolved)
+      : o.base === undefined
+        ? fingerprintP.then(headOf)
+        : headCommit(root, o.base)
   ).catch(async (err: unknown) => {
     // A branch with no commits yet gets its own usage error.
     if (o.base === undefined) await assertHasCommits(root);
@@ -91,9 +99,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   });
   const gatesP = baseP.then((b) => gatesAtCommit(root, b, o.parentEnv));
   gatesP.catch(() => {});
-  // The repository as the agent's first turn must find it. Its status also says whether the checkout
-  // is dirty and which branch it is on, so no other git process asks that again.
-  const [fingerprint, base] = await Promise.all([repoFingerprint(root), baseP]);
+  const [fingerprint, base] = await Promise.all([fingerprintP, baseP]);
   const dirty = checkDirty ? dirtyEntries(fingerprint) : [];
   if (dirty.length > 0) {
     throw new OmkError(
