@@ -196,6 +196,14 @@ async function gitDirsOf(
 
 const guard = new ConfigGuard(readGuard);
 
+/**
+ * Start reading `cwd`'s repository config for the guard now, so the first git call there does not wait
+ * for it: a command that knows it will run git in a repository calls this as soon as it knows where.
+ */
+export function warmGitGuard(cwd: string): void {
+  guard.envFor(cwd).catch(() => {});
+}
+
 /** How many times the per-repository config was read (each read is two git processes); for tests and benchmarks. */
 export function gitGuardReads(): number {
   return guard.reads;

@@ -1,4 +1,5 @@
 import { requireRepoRoot } from "../git/repo.js";
+import { warmGitGuard } from "../git/runner.js";
 import { loadProjectConfig } from "./config-load.js";
 import type { ProjectConfig } from "./config-schema.js";
 import { type Env, gatesForTree, type TreeGates } from "./gates.js";
@@ -18,6 +19,8 @@ export interface Project extends ProjectLocation {
  */
 export async function openProject(cwd: string, env: Env): Promise<Project> {
   const root = await requireRepoRoot(cwd);
+  // Every command that opens a project runs git there: its config read overlaps the reads below.
+  warmGitGuard(root);
   const [location, config, gates] = await Promise.all([
     locateProject(root, env),
     loadProjectConfig(root),
