@@ -4,6 +4,7 @@
 // with lazily loaded chunks per command costs a fraction of that. Library modules in dist/ stay as
 // tsc emitted them (tests and benchmarks import them directly).
 import { readdirSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { build } from "esbuild";
 
 // Chunk names are content hashes: without this, every build would leave the previous chunks behind.
@@ -32,6 +33,33 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * zod 4 compiles a fast path (`new Function`) for each object schema the first time it parses with it.
+ * omk parses each schema a handful of times per command — a run's events, its config, a summary — so
+ * the compiling costs more than it saves (~15–25 ms of every run on the benchmark VM), and generated
+ * code is best avoided in a tool that reads untrusted input anyway. zod's switch for that is the global
+ * `jitless` setting; the CLI bundle starts with it on, before any schema exists. The library build
+ * (dist/ as tsc emitted it) keeps zod's default.
+ */
+const ZOD_GLOBAL_CONFIG = "(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});";
+const zodJitless = {
+  name: "zod-jitless",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]core[\\/]core\.js$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8");
+      if (!source.includes(ZOD_GLOBAL_CONFIG))
+        throw new Error(`zod-jitless: ${args.path} no longer creates its global config as expected`);
+      return {
+        contents: source.replace(
+          ZOD_GLOBAL_CONFIG,
+          "(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = { jitless: true });",
+        ),
+        loader: "js",
+      };
+    });
+  },
+};
+
 await build({
   entryPoints: { main: "src/cli/main.ts" },
   outdir: "dist/cli",
@@ -54,6 +82,6 @@ await build({
       'const __dirname = __filename.slice(0, __filename.lastIndexOf("/"));',
     ].join(" "),
   },
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, zodJitless],
   logLevel: "warning",
 });
