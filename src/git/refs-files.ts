@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { readGitDirs } from "./dirs.js";
 import type { RefEntry } from "./parse.js";
 
 /** At most this many loose refs are read in-process; a repository with more is left to git. */
@@ -99,4 +100,44 @@ function walk(base: string, rel: string, out: Loose[]): boolean {
   if (out.length > MAX_LOOSE) return false;
   for (const d of dirs) if (!walk(base, d, out)) return false;
   return true;
+}
+
+/** A branch name whose ref file path is plain: no `..`, no empty or dot-leading component, no lock. */
+const PLAIN_BRANCH =
+  /^(?!\/)(?!.*\/\.)(?!\.)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock(?:\/|$))[A-Za-z0-9._/-]+(?<!\/)$/;
+
+/**
+ * The commit `refs/heads/<branch>` of the repository at `root` names, or null when there is no such
+ * branch — read from the loose ref file or `packed-refs` as git's files backend keeps them. Undefined
+ * (ask git) for anything less plain: a reftable repository, an unusual name, a symbolic ref, a file
+ * that is not a ref, a work tree whose git dirs readGitDirs does not read.
+ */
+export function branchCommitFromFiles(root: string, branch: string): Promise<string | null> | undefined {
+  if (!PLAIN_BRANCH.test(branch)) return undefined;
+  const dirs = readGitDirs(root);
+  if (dirs === null) return undefined;
+  const found = attempt(() => lookUp(dirs.commonDir, `refs/heads/${branch}`));
+  return found === null ? undefined : Promise.resolve(found.oid);
+}
+
+function lookUp(commonDir: string, name: string): { oid: string | null } | null {
+  if (lstatSync(join(commonDir, "reftable"), { throwIfNoEntry: false }) !== undefined) return null;
+  const loose = lstatSync(join(commonDir, name), { throwIfNoEntry: false });
+  if (loose?.isFile()) {
+    const value = readFileSync(join(commonDir, name), "utf8").replace(/\n$/, "");
+    return OID.test(value) ? { oid: value } : null;
+  }
+  // A directory there is a prefix of other branches' names; anything else git would have to judge.
+  if (loose !== undefined && !loose.isDirectory()) return null;
+  const packedFile = join(commonDir, "packed-refs");
+  const st = lstatSync(packedFile, { throwIfNoEntry: false });
+  if (st === undefined) return { oid: null };
+  if (!st.isFile()) return null;
+  for (const line of readFileSync(packedFile, "utf8").split("\n")) {
+    if (line.endsWith(` ${name}`) && line.length === line.indexOf(" ") + 1 + name.length) {
+      const oid = line.slice(0, line.indexOf(" "));
+      return OID.test(oid) ? { oid } : null;
+    }
+  }
+  return { oid: null };
 }

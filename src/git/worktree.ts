@@ -5,6 +5,7 @@ import { OmkError } from "../core/errors.js";
 import { pathExists } from "../core/fs.js";
 import { parseWorktreeListZ, type WorktreeInfo } from "./parse.js";
 import { branchCommit, headCommit } from "./refs.js";
+import { branchCommitFromFiles } from "./refs-files.js";
 import {
   checkRevArg,
   git,
@@ -22,6 +23,8 @@ import {
 async function populate(target: string): Promise<void> {
   await git(target)(["reset", "--quiet", "--hard", "--no-recurse-submodules"]);
 }
+
+const FULL_OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** Undo a worktree whose checkout failed: its directory and git's record of it. */
 async function discardNewWorktree(root: string, target: string): Promise<void> {
@@ -42,73 +45,27 @@ export async function addWorktree(
   opts: { ifBranchExists?: "fail" | "attach" } = {},
 ): Promise<"created" | "reattached"> {
   checkRevArg(branch, "branch");
+  // A full object id needs no lookup (worktree add checks it), and the branch is looked up in the
+  // ref files where that is plain: two git processes fewer on every run.
+  const [baseSha, existingBranch] = await Promise.all([
+    FULL_OID.test(base) ? base : headCommit(root, base),
+    branchCommitFromFiles(root, branch) ?? branchCommit(root, branch),
+  ]);
   const target = resolve(root, path);
-  // A full object id needs no lookup (worktree add checks it), and a new branch name no existence
-  // check either: `worktree add -b` refuses an existing branch, and that refusal is handled below.
-  // Two git processes fewer on every run.
-  const baseSha = FULL_OID.test(base) ? base : await headCommit(root, base);
-  const g = git(root);
-  const first = await g(
-    ["worktree", "add", "--quiet", "--no-checkout", "-b", branch, "--", target, baseSha],
-    {
-      allowFail: true,
-      retryOnLock: false,
-    },
-  );
-  if (first.code === 0) {
-    await populateNew(root, target, branch, baseSha);
-    return "created";
+  if (existingBranch !== null && opts.ifBranchExists === "attach") {
+    await attachWorktree(root, target, branch);
+    return "reattached";
   }
-  if (BRANCH_EXISTS.test(first.stderr)) {
-    if (opts.ifBranchExists === "attach") {
-      await attachWorktree(root, target, branch);
-      return "reattached";
-    }
+  if (existingBranch !== null) {
     throw new OmkError("GIT_FAILED", `branch ${branch} already exists`, {
       hint: `choose another branch name, or delete it first (git branch -D ${branch})`,
       details: { cwd: root, branch },
     });
   }
-  if (!isTransientLockError(first.stderr)) {
-    // Not "already exists", so the branch did not exist before: if git got as far as creating it,
-    // drop it again (update-ref with the expected old value never deletes a branch that has moved).
-    await g(["update-ref", "-d", `refs/heads/${branch}`, baseSha], { allowFail: true });
-    throw gitFailure(
-      ["worktree", "add", "--quiet", "--no-checkout", "-b", branch, "--", target, baseSha],
-      root,
-      `failed (exit ${first.code})`,
-      first.stderr,
-    );
-  }
-  return addWorktreeRetrying(root, target, branch, baseSha);
-}
-
-const FULL_OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
-/** What `git branch` / `worktree add -b` say when the branch exists ("a branch named 'x' already exists"). */
-const BRANCH_EXISTS = /a branch named '[^'\n]*' already exists/;
-
-async function populateNew(root: string, target: string, branch: string, baseSha: string): Promise<void> {
-  try {
-    await populate(target);
-  } catch (error) {
-    await discardNewWorktree(root, target);
-    await git(root)(["update-ref", "-d", `refs/heads/${branch}`, baseSha], { allowFail: true });
-    throw error;
-  }
-}
-
-/** The first `worktree add` lost a race for a lock: retry with backoff, as many processes may add at once. */
-async function addWorktreeRetrying(
-  root: string,
-  target: string,
-  branch: string,
-  baseSha: string,
-): Promise<"created"> {
   const g = git(root);
-  await sleep(lockBackoffMs(0));
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     let args: string[] = ["worktree", "add", "--quiet", "--no-checkout", "-b", branch, "--", target, baseSha];
-    {
+    if (attempt > 0) {
       const existing = await branchCommit(root, branch);
       if (existing !== null && existing !== baseSha) {
         throw new OmkError("GIT_FAILED", `branch ${branch} was created concurrently at another commit`, {
@@ -120,7 +77,13 @@ async function addWorktreeRetrying(
     }
     const r = await g(args, { allowFail: true, retryOnLock: false });
     if (r.code === 0) {
-      await populateNew(root, target, branch, baseSha);
+      try {
+        await populate(target);
+      } catch (error) {
+        await discardNewWorktree(root, target);
+        await g(["update-ref", "-d", `refs/heads/${branch}`, baseSha], { allowFail: true });
+        throw error;
+      }
       return "created";
     }
     if (attempt + 1 >= LOCK_ATTEMPTS || !isTransientLockError(r.stderr)) {

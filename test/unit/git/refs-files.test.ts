@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { listRefs } from "../../../src/git/refs.js";
-import { readRefsFromFiles } from "../../../src/git/refs-files.js";
+import { branchCommitFromFiles, readRefsFromFiles } from "../../../src/git/refs-files.js";
 import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
 
 const repos: TestRepo[] = [];
@@ -48,9 +48,30 @@ describe("refs read from their files", () => {
     expect(JSON.stringify(odd)).not.toContain("AKIA");
   });
 
+  it("looks up one branch as git does: loose, packed, missing, a prefix of others", async () => {
+    const r = await repoWithRefs();
+    const byGit = (name: string) => {
+      try {
+        return r.git(["show-ref", "--verify", "--hash", `refs/heads/${name}`]).trim();
+      } catch {
+        return null;
+      }
+    };
+    r.git(["branch", "omk/run/a"]);
+    for (const name of ["main", "feature/x", "loose/only", "omk/run/a", "omk/run", "omk", "nope"]) {
+      expect(await branchCommitFromFiles(r.root, name), name).toBe(byGit(name));
+    }
+    // Names whose file path would not be the ref's, and symbolic refs, are left to git.
+    for (const name of ["../config", "a/../b", "/main", "a//b", ".hidden", "x.lock", "x/"])
+      expect(branchCommitFromFiles(r.root, name), name).toBeUndefined();
+    r.git(["symbolic-ref", "refs/heads/alias", "refs/heads/main"]);
+    expect(branchCommitFromFiles(r.root, "alias")).toBeUndefined();
+  });
+
   it("leaves a reftable repository to git", async () => {
     const r = await repoWithRefs();
     mkdirSync(join(r.root, ".git", "reftable"));
     expect(readRefsFromFiles(join(r.root, ".git"))).toBeNull();
+    expect(branchCommitFromFiles(r.root, "main")).toBeUndefined();
   });
 });
