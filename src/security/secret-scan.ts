@@ -11,11 +11,12 @@
  * becomes a finding with rule `unscannable`, which blocks like any other finding.
  */
 
-import * as fs from "node:fs";
+import type * as fs from "node:fs";
 import * as path from "node:path";
 import { OmkError } from "../core/errors.js";
 import { isInside } from "./paths.js";
 import { redactText } from "./redact.js";
+import { close, errorCode, mapLimit, openNoFollow, read, readlinkOf, realpathOf } from "./scan-fs.js";
 import { type Decoder, decodersFor } from "./secret-decode.js";
 import { findSecretsInText, type TextFinding, TextScanner } from "./secret-findings.js";
 import { linkTargetLeavesRoot } from "./symlinks.js";
@@ -76,51 +77,6 @@ const CHUNK = 1024 * 1024;
 const DECODE_CHUNK = 16 * 1024;
 const SCAN_WINDOW = 24 * 1024;
 const CONCURRENCY = 16;
-// Not every platform has these; 0 leaves the flag out. O_NONBLOCK: opening a FIFO must not hang.
-const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
-
-function errorCode(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "UNKNOWN";
-}
-
-/**
- * The per-file calls are synchronous, behind promise-returning wrappers: a changed file is a handful
- * of small syscalls (open, fstat, one read, close) of microseconds each, while each asynchronous call
- * is a thread-pool round trip that costs the main thread more than the syscall — on the benchmark VM
- * the round trips of a 5,000-file change took longer than scanning its 25 MB. O_NONBLOCK keeps open
- * from hanging on a FIFO, and nothing but a regular file is read.
- */
-function open(file: string): Promise<number> {
-  return attempt(() => fs.openSync(file, OPEN_FLAGS));
-}
-function fstat(fd: number): Promise<fs.Stats> {
-  return attempt(() => fs.fstatSync(fd));
-}
-function read(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-  return attempt(() => fs.readSync(fd, buffer, offset, length, position));
-}
-function close(fd: number): Promise<void> {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // nothing to do about a failed close of a read-only descriptor
-  }
-  return Promise.resolve();
-}
-function attempt<T>(call: () => T): Promise<T> {
-  try {
-    return Promise.resolve(call());
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-function realpathOf(p: string): Promise<string> {
-  return new Promise((resolve, reject) => fs.realpath.native(p, (e, r) => (e ? reject(e) : resolve(r))));
-}
-function readlinkOf(p: string): Promise<string> {
-  return new Promise((resolve, reject) => fs.readlink(p, (e, r) => (e ? reject(e) : resolve(r))));
-}
-
 /** The texts one file's bytes yield, each judged by its own scanner. */
 class ContentScanner {
   readonly #channels: { decoder: Decoder; scanner: TextScanner }[];
@@ -245,23 +201,6 @@ async function scanOpenFile(
   return { findings: content?.finish(shownPath) ?? [] };
 }
 
-type Opened = { fd: number; stat: fs.Stats } | { code: string };
-
-async function openNoFollow(file: string): Promise<Opened> {
-  let fd: number;
-  try {
-    fd = await open(file);
-  } catch (error) {
-    return { code: errorCode(error) };
-  }
-  try {
-    return { fd, stat: await fstat(fd) };
-  } catch (error) {
-    await close(fd);
-    return { code: errorCode(error) };
-  }
-}
-
 function notAFile(stat: fs.Stats): string {
   return stat.isDirectory() ? "a directory where a file was expected" : "not a regular file";
 }
@@ -342,19 +281,6 @@ async function scanOne(ctx: Context, rel: string): Promise<Outcome> {
   if ("reason" in scanned) return { findings: inPath, unscannable: scanned.reason };
   const findings = [...inPath, ...scanned.findings];
   return scanned.content === undefined ? { findings } : { findings, content: scanned.content };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**
