@@ -68,12 +68,11 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
   // Events appended from synchronous callbacks (gate progress, setup steps); awaited before moving on.
   const pending = new Set<Promise<unknown>>();
   let session: AgentSession | null = null;
-  let fingerprint: RepoFingerprint | null = null;
-  // The last fingerprint omk took in this process and that nothing but omk's own work came after
-  // (the preflight's, then each attempt's after the gates): the next turn is judged against it, one
-  // status and one ref listing fewer per attempt, and a change made in between by a process the
-  // previous turn left behind still counts.
-  let carried: RepoFingerprint | null = o.fingerprint ?? null;
+  // The repository as omk last checked it in this process, with nothing but omk's own work since (the
+  // preflight's check, then each attempt's after its turn and after its gates): the next turn is
+  // judged against it — one status and one ref listing fewer per attempt, and a change made in
+  // between by a process the previous turn left behind still counts. Null: take a new one.
+  let fingerprint: RepoFingerprint | null = o.fingerprint ?? null;
   const interrupted = async (phase: string, attempt: number | null): Promise<DriveResult> => {
     await journal.append("RunInterrupted", { phase, attempt, reason: "SIGINT" });
     return { state: state(), interrupted: true };
@@ -95,7 +94,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
           await seedSnapshotIndex(s.worktree, snapshotIndex(o.loc)).catch(() => {});
         // Setup commands are the user's (husky sets core.hooksPath, say): the agent's turn is compared
         // with the repository as they left it.
-        if (o.config.workspace.setup.length > 0) carried = null;
+        if (o.config.workspace.setup.length > 0) fingerprint = null;
         const setup = await prepareWorkspace(s.root, s.worktree, o.config.workspace, {
           parentEnv: o.parentEnv,
           signal: o.signal,
@@ -124,8 +123,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         const n = point.attempt;
         await journal.append("AttemptStarted", { attempt: n, feedbackFrom: point.feedbackFrom });
         // What the repository outside the worktree looks like before the agent may touch it.
-        fingerprint = carried ?? (await repoFingerprint(s.root));
-        carried = null;
+        fingerprint ??= await repoFingerprint(s.root);
         let feedbackFile: string | undefined;
         let prompt = s.task;
         if (point.feedbackFrom !== null) {
@@ -162,7 +160,6 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         stopped.catch(() => {});
         fingerprint = await checkRepository(o.journal, o.project.root, n, fingerprint);
         await stopped;
-        carried = fingerprint;
         await journal.append("AgentFinished", {
           attempt: n,
           status: turn.result.status,
@@ -281,8 +278,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         pending.clear();
         if (ev.interrupted) return await interrupted("gates", n);
         // Gate code is the agent's code too: the repository must be as it was after the turn.
-        carried = await checkRepository(o.journal, o.project.root, n, fingerprint);
-        const tampered = carried === null;
+        fingerprint = await checkRepository(o.journal, o.project.root, n, fingerprint);
+        const tampered = fingerprint === null;
         const outcome = decideAttemptOutcome({
           blocked: tampered || ev.violations.length > 0 || ev.findings.length > 0,
           setupFailed: ev.setupFailed !== null,
