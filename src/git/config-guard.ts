@@ -1,5 +1,6 @@
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
+import { readGitDirs } from "./dirs.js";
 
 /**
  * What keeps commands configured in the repository from running inside omk. The agent shares the
@@ -238,7 +239,17 @@ interface CacheEntry {
   watch: string[];
   stamps: Stamp[];
   env: Readonly<Record<string, string>>;
+  /**
+   * git reads this same config in every work tree of the repository: nothing includes other files
+   * (in any scope: an includeIf may match one work tree's git dir and not another's) and the
+   * directory has no config.worktree. Then a work tree without a config.worktree of its own gets
+   * this entry's environment without a read of its own.
+   */
+  shared: boolean;
 }
+
+/** Where a directory's git dirs are found (tests pass their own). */
+export type DirsReader = (cwd: string) => GuardRead["dirs"];
 
 /**
  * The per-directory part, cached: the read costs two git processes, the check a few lstat calls.
@@ -247,34 +258,36 @@ interface CacheEntry {
  * `.git`, the common `config`, the worktree's `config.worktree` and `commondir`. Never cached when the
  * repository's config includes other files (they can change, or start to apply, without any of
  * those changing), outside a repository, or when a watched file changed within the racy window of the read.
+ * A work tree git reads the same config in as a cached one (CacheEntry.shared) costs no read at all:
+ * a run's worktree and gate workspace are new directories of a repository omk has already read.
  */
 export class ConfigGuard {
   private readonly cache = new Map<string, CacheEntry>();
+  /** Common git dir → a cached directory whose entry is `shared`. */
+  private readonly sharedBy = new Map<string, string>();
   private readonly pending = new Map<string, Promise<Readonly<Record<string, string>>>>();
   /** Repository config reads so far (each costs two git processes). */
   reads = 0;
 
   private readonly read: GuardReader;
+  private readonly dirsOf: DirsReader;
   private readonly fixed: readonly (readonly [string, string])[];
   private readonly racyMs: number | undefined;
 
   constructor(
     read: GuardReader,
-    opts: { fixed?: readonly (readonly [string, string])[]; racyMs?: number } = {},
+    opts: { fixed?: readonly (readonly [string, string])[]; racyMs?: number; dirsOf?: DirsReader } = {},
   ) {
     this.read = read;
+    this.dirsOf = opts.dirsOf ?? readGitDirs;
     this.fixed = opts.fixed ?? GUARD_CONFIG;
     this.racyMs = opts.racyMs;
   }
 
   /** The GIT_CONFIG_* environment for a git call in `cwd`: fixed settings, then driver overrides. */
   async envFor(cwd: string): Promise<Readonly<Record<string, string>>> {
-    const hit = this.cache.get(cwd);
-    if (hit !== undefined) {
-      const stamps = hit.watch.map((p) => stampOf(p).stamp);
-      if (stamps.every((s, i) => s === hit.stamps[i])) return hit.env;
-      this.cache.delete(cwd);
-    }
+    const hit = this.valid(cwd) ?? this.derived(cwd);
+    if (hit !== undefined) return hit.env;
     const inFlight = this.pending.get(cwd);
     if (inFlight !== undefined) return inFlight;
     const p = this.load(cwd).finally(() => this.pending.delete(cwd));
@@ -282,16 +295,51 @@ export class ConfigGuard {
     return p;
   }
 
+  /**
+   * Whether a work tree `git worktree add` makes from `cwd` would get `cwd`'s environment: its config
+   * is `cwd`'s (see CacheEntry.shared), and git copies no config.worktree into it (there is none).
+   * Then the add may check the new work tree out itself, under `cwd`'s guard.
+   */
+  async coversNewWorktrees(cwd: string): Promise<boolean> {
+    await this.envFor(cwd);
+    return this.valid(cwd)?.shared ?? false;
+  }
+
   /** Forget everything (tests). */
   clear(): void {
     this.cache.clear();
+    this.sharedBy.clear();
+  }
+
+  /** The cached entry of `cwd` while nothing it watches has changed. */
+  private valid(cwd: string): CacheEntry | undefined {
+    const hit = this.cache.get(cwd);
+    if (hit === undefined) return undefined;
+    if (hit.watch.every((p, i) => stampOf(p).stamp === hit.stamps[i])) return hit;
+    this.cache.delete(cwd);
+    return undefined;
+  }
+
+  /**
+   * Another work tree of a repository whose config a shared entry holds: git reads the same config
+   * there unless that work tree has a config.worktree. Checked on every call (a few lstat calls),
+   * never cached: the work tree is often milliseconds old.
+   */
+  private derived(cwd: string): CacheEntry | undefined {
+    const dirs = this.dirsOf(cwd);
+    if (dirs === null) return undefined;
+    const from = this.sharedBy.get(dirs.commonDir);
+    const source = from === undefined ? undefined : this.valid(from);
+    if (source === undefined || !source.shared) return undefined;
+    return stampOf(join(dirs.gitDir, "config.worktree")).stamp === "-" ? source : undefined;
   }
 
   private async load(cwd: string): Promise<Readonly<Record<string, string>>> {
     const started = Date.now();
     this.reads++;
     const r = await this.read(cwd);
-    const { overrides, untrustedIncludes } = driverOverrides(parseConfigDumpZ(r.config));
+    const entries = parseConfigDumpZ(r.config);
+    const { overrides, untrustedIncludes } = driverOverrides(entries);
     const env = configEnv([...this.fixed, ...overrides]);
     if (r.dirs === null || untrustedIncludes) return env;
     const watch = [
@@ -303,8 +351,10 @@ export class ConfigGuard {
     const stamps = watch.map(stampOf);
     const racyMs = this.racyMs ?? (stamps.every((s) => s.fine) ? FINE_RACY_MS : COARSE_RACY_MS);
     if (stamps.some((s) => s.changedMs >= started - racyMs)) return env;
-    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
-    this.cache.set(cwd, { watch, stamps: stamps.map((s) => s.stamp), env });
+    if (this.cache.size >= MAX_ENTRIES) this.clear();
+    const shared = stamps[2]?.stamp === "-" && !entries.some((e) => /^include(?:if)?\./i.test(e.key));
+    this.cache.set(cwd, { watch, stamps: stamps.map((s) => s.stamp), env, shared });
+    if (shared) this.sharedBy.set(r.dirs.commonDir, cwd);
     return env;
   }
 }

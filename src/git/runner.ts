@@ -204,6 +204,16 @@ export function warmGitGuard(cwd: string): void {
   guard.envFor(cwd).catch(() => {});
 }
 
+/**
+ * Whether `git worktree add` run in `root` may check the new work tree out itself: git reads the
+ * same config there as in `root` (no includes, no config.worktree to copy), so `root`'s guard holds
+ * for the checkout. Otherwise omk adds with --no-checkout and checks out with a call of its own in
+ * the new work tree, under the guard read for it.
+ */
+export function guardCoversNewWorktrees(root: string): Promise<boolean> {
+  return guard.coversNewWorktrees(root);
+}
+
 /** How many times the per-repository config was read (each read is two git processes); for tests and benchmarks. */
 export function gitGuardReads(): number {
   return guard.reads;

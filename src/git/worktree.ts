@@ -8,8 +8,10 @@ import { branchCommit, headCommit } from "./refs.js";
 import { branchCommitFromFiles } from "./refs-files.js";
 import {
   checkRevArg,
+  type GitResult,
   git,
   gitFailure,
+  guardCoversNewWorktrees,
   isTransientLockError,
   LOCK_ATTEMPTS,
   lockBackoffMs,
@@ -22,6 +24,22 @@ import {
  */
 async function populate(target: string): Promise<void> {
   await git(target)(["reset", "--quiet", "--hard", "--no-recurse-submodules"]);
+}
+
+/**
+ * `git worktree add --quiet [--no-checkout] <rest>`. git checks the new work tree out itself where the
+ * guard read for `root` holds there too (the common case: one git process and one checkout fewer);
+ * otherwise it is added with --no-checkout and `populated` is false: the caller checks it out with
+ * populate, under the guard read for the new work tree.
+ */
+async function worktreeAdd(
+  root: string,
+  rest: readonly string[],
+  opts: { allowFail?: boolean; retryOnLock?: boolean } = {},
+): Promise<GitResult & { populated: boolean }> {
+  const populated = await guardCoversNewWorktrees(root);
+  const args = ["worktree", "add", "--quiet", ...(populated ? [] : ["--no-checkout"]), ...rest];
+  return { ...(await git(root)(args, opts)), populated };
 }
 
 const FULL_OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -64,7 +82,7 @@ export async function addWorktree(
   }
   const g = git(root);
   for (let attempt = 0; ; attempt++) {
-    let args: string[] = ["worktree", "add", "--quiet", "--no-checkout", "-b", branch, "--", target, baseSha];
+    let args: string[] = ["-b", branch, "--", target, baseSha];
     if (attempt > 0) {
       const existing = await branchCommit(root, branch);
       if (existing !== null && existing !== baseSha) {
@@ -73,12 +91,12 @@ export async function addWorktree(
           details: { cwd: root, branch, expected: baseSha, found: existing },
         });
       }
-      if (existing !== null) args = ["worktree", "add", "--quiet", "--no-checkout", "--", target, branch];
+      if (existing !== null) args = ["--", target, branch];
     }
-    const r = await g(args, { allowFail: true, retryOnLock: false });
+    const r = await worktreeAdd(root, args, { allowFail: true, retryOnLock: false });
     if (r.code === 0) {
       try {
-        await populate(target);
+        if (!r.populated) await populate(target);
       } catch (error) {
         await discardNewWorktree(root, target);
         await g(["update-ref", "-d", `refs/heads/${branch}`, baseSha], { allowFail: true });
@@ -91,7 +109,7 @@ export async function addWorktree(
       // unlike `branch -D`, does not scan worktrees, so it works even while that scan is what fails,
       // and the expected old value keeps it from deleting a branch that has since moved.
       await g(["update-ref", "-d", `refs/heads/${branch}`, baseSha], { allowFail: true });
-      throw gitFailure(args, root, `failed (exit ${r.code})`, r.stderr);
+      throw gitFailure(["worktree", "add", ...args], root, `failed (exit ${r.code})`, r.stderr);
     }
     await sleep(lockBackoffMs(attempt));
   }
@@ -155,7 +173,8 @@ export async function listWorktrees(root: string): Promise<WorktreeInfo[]> {
 export async function addDetachedWorktree(root: string, path: string, commit: string): Promise<void> {
   checkRevArg(commit, "revision");
   const target = resolve(root, path);
-  await git(root)(["worktree", "add", "--quiet", "--no-checkout", "--detach", "--", target, commit]);
+  const { populated } = await worktreeAdd(root, ["--detach", "--", target, commit]);
+  if (populated) return;
   await populate(target).catch(async (error: unknown) => {
     await discardNewWorktree(root, target);
     throw error;
@@ -167,7 +186,8 @@ export async function attachWorktree(root: string, path: string, branch: string)
   checkRevArg(branch, "branch");
   const target = resolve(root, path);
   await git(root)(["worktree", "prune"], { allowFail: true });
-  await git(root)(["worktree", "add", "--quiet", "--no-checkout", "--", target, branch]);
+  const { populated } = await worktreeAdd(root, ["--", target, branch]);
+  if (populated) return;
   await populate(target).catch(async (error: unknown) => {
     await discardNewWorktree(root, target);
     throw error;

@@ -211,3 +211,81 @@ describe("ConfigGuard cache", () => {
     expect(reads).toBe(3);
   });
 });
+
+describe("ConfigGuard: work trees that read the same config", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** A main work tree and a linked one, laid out as git lays them out (readGitDirs reads both). */
+  function setup(config: string) {
+    const base = makeTempDir("omk-guard-");
+    dirs.push(base);
+    const main = join(base, "main");
+    const commonDir = join(main, ".git");
+    mkdirSync(join(commonDir, "objects"), { recursive: true });
+    writeFileSync(join(commonDir, "HEAD"), "ref: refs/heads/main\n");
+    writeFileSync(join(commonDir, "config"), "[core]\n");
+    const gitDir = join(commonDir, "worktrees", "w");
+    mkdirSync(gitDir, { recursive: true });
+    writeFileSync(join(gitDir, "HEAD"), "ref: refs/heads/w\n");
+    writeFileSync(join(gitDir, "commondir"), "../..\n");
+    const wt = join(base, "wt");
+    mkdirSync(wt);
+    writeFileSync(join(wt, ".git"), `gitdir: ${gitDir}\n`);
+    const state = { config, reads: [] as string[] };
+    const guard = new ConfigGuard(
+      async (cwd) => {
+        state.reads.push(cwd === main ? "main" : "wt");
+        return {
+          config: state.config,
+          dirs: cwd === main ? { commonDir, gitDir: commonDir } : { commonDir, gitDir },
+        };
+      },
+      { fixed: [["core.hooksPath", "/dev/null"]], racyMs: -60_000 },
+    );
+    return { guard, state, main, commonDir, gitDir, wt };
+  }
+
+  const planted = "local\0file:.git/config\0filter.ev.clean\nevil\0";
+
+  it("answers a linked work tree from its main work tree's read, drivers pinned the same", async () => {
+    const { guard, state, main, wt } = setup(planted);
+    expect(await guard.coversNewWorktrees(main)).toBe(true);
+    const env = await guard.envFor(wt);
+    expect(env).toEqual(await guard.envFor(main));
+    expect(env).toMatchObject({ GIT_CONFIG_KEY_1: "filter.ev.clean", GIT_CONFIG_VALUE_1: "" });
+    expect(state.reads).toEqual(["main"]);
+  });
+
+  it("reads the work tree itself when it has a config.worktree, or the common config changed", async () => {
+    const { guard, state, main, commonDir, gitDir, wt } = setup(planted);
+    await guard.envFor(main);
+    writeFileSync(join(gitDir, "config.worktree"), '[filter "other"]\n\tclean = evil\n');
+    await guard.envFor(wt);
+    expect(state.reads).toEqual(["main", "wt"]);
+    rmSync(join(gitDir, "config.worktree"));
+    guard.clear();
+    await guard.envFor(main);
+    writeFileSync(join(commonDir, "config"), '[core]\n[filter "x"]\n\tclean = evil\n');
+    await guard.envFor(wt);
+    expect(state.reads).toEqual(["main", "wt", "main", "wt"]);
+  });
+
+  it("shares nothing when any scope includes files, or the main work tree has a config.worktree", async () => {
+    const { guard, state, main, commonDir, wt } = setup(
+      `global\0file:/home/u/.gitconfig\0includeif.gitdir:**/worktrees/**.path\n/x\0${planted}`,
+    );
+    expect(await guard.coversNewWorktrees(main)).toBe(false);
+    await guard.envFor(wt);
+    expect(state.reads).toEqual(["main", "wt"]);
+    state.config = planted;
+    state.reads = [];
+    guard.clear();
+    writeFileSync(join(commonDir, "config.worktree"), "[core]\n");
+    expect(await guard.coversNewWorktrees(main)).toBe(false);
+    await guard.envFor(wt);
+    expect(state.reads).toEqual(["main", "wt"]);
+  });
+});

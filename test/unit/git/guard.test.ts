@@ -346,6 +346,37 @@ describe("nothing the repository configures runs inside omk", () => {
     expect(p.fired()).toEqual([]);
   });
 
+  it("git checks a new worktree out itself only under a guard that holds there: not with a config.worktree to copy", async () => {
+    const r = await repo();
+    const base = r.git(["rev-parse", "HEAD"]);
+    const p = plant();
+    r.git(["config", "filter.ev.smudge", p.script]);
+    r.git(["config", "filter.ev.required", "true"]);
+    writeFileSync(join(r.root, ".git", "info", "attributes"), "*.txt filter=ev\n");
+    control(p, r.root, ["worktree", "add", "-q", "--detach", join(r.root, "..", "control-1"), "HEAD"]);
+    // Past the racy window, so the main work tree's read is cached and stands for new worktrees.
+    await sleep(100);
+    let reads = gitGuardReads();
+    await addWorktree(r.root, join(r.root, ".omk", "worktrees", "a"), "omk/run/a", base);
+    expect(gitGuardReads() - reads).toBe(1);
+    expect(readFileSync(join(r.root, ".omk", "worktrees", "a", "a.txt"), "utf8")).toBe("a\n");
+    expect(p.fired()).toEqual([]);
+
+    // worktree add copies the main work tree's config.worktree into the new one (worktreeConfig on).
+    r.git(["config", "extensions.worktreeConfig", "true"]);
+    r.git(["config", "--worktree", "filter.wt.smudge", p.script]);
+    r.git(["config", "--worktree", "filter.wt.required", "true"]);
+    writeFileSync(join(r.root, ".git", "info", "attributes"), "*.txt filter=wt\n");
+    control(p, r.root, ["worktree", "add", "-q", "--detach", join(r.root, "..", "control-2"), "HEAD"]);
+    await sleep(100);
+    reads = gitGuardReads();
+    await addWorktree(r.root, join(r.root, ".omk", "worktrees", "b"), "omk/run/b", base);
+    await addDetachedWorktree(r.root, join(r.root, ".omk", "worktrees", "c"), base);
+    expect(gitGuardReads() - reads).toBe(3);
+    expect(readFileSync(join(r.root, ".omk", "worktrees", "c", "a.txt"), "utf8")).toBe("a\n");
+    expect(p.fired()).toEqual([]);
+  });
+
   it("a repository the agent made at a submodule path never runs git inside it", async () => {
     const r = await repo();
     const nested = join(makeTempDir("omk-sub-"), "sub");
