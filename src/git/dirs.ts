@@ -1,5 +1,12 @@
-import { lstatSync, readFileSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { readRegularFileSync } from "../core/fs.js";
+
+/** A small file of a git dir as text; null for anything but a regular file of at most `maxBytes`. */
+function smallText(path: string, maxBytes: number): string | null {
+  const r = readRegularFileSync(path, maxBytes);
+  return r.kind === "file" ? r.data.toString("utf8") : null;
+}
 
 /**
  * The common git dir and git dir of the repository git finds from `cwd`, read from files where `cwd`
@@ -28,15 +35,15 @@ function readDirs(cwd: string): { commonDir: string; gitDir: string } | null {
     if (!head?.isFile() || !objects?.isDirectory() || commondir !== undefined) return null;
     return { commonDir: dotGit, gitDir: dotGit };
   }
-  if (!st.isFile() || st.size > 4096) return null;
-  const m = /^gitdir: ([^\n]+)\n?$/.exec(readFileSync(dotGit, "utf8"));
+  if (!st.isFile()) return null;
+  const m = /^gitdir: ([^\n]+)\n?$/.exec(smallText(dotGit, 4096) ?? "");
   if (m?.[1] === undefined) return null;
   const gitDir = resolve(cwd, m[1]);
   const head = lstatSync(join(gitDir, "HEAD"), { throwIfNoEntry: false });
   const commonFile = join(gitDir, "commondir");
   if (!head?.isFile() || !lstatSync(commonFile, { throwIfNoEntry: false })?.isFile()) return null;
-  const common = readFileSync(commonFile, "utf8");
-  if (!/^[^\n]+\n?$/.test(common)) return null;
+  const common = smallText(commonFile, 4096);
+  if (common === null || !/^[^\n]+\n?$/.test(common)) return null;
   return { commonDir: resolve(gitDir, common.replace(/\n$/, "")), gitDir };
 }
 
@@ -83,10 +90,9 @@ function topLevelOf(dir: string): string | undefined {
       if (dirs === null) return undefined;
       if (lstatSync(join(dirs.gitDir, "config.worktree"), { throwIfNoEntry: false }) !== undefined)
         return undefined;
-      const config = join(dirs.commonDir, "config");
-      const st = lstatSync(config, { throwIfNoEntry: false });
-      if (st !== undefined && (!st.isFile() || st.size > 1024 * 1024)) return undefined;
-      if (st !== undefined && movesWorkTree(readFileSync(config, "utf8"))) return undefined;
+      const config = readRegularFileSync(join(dirs.commonDir, "config"), 1024 * 1024);
+      if (config.kind === "other") return undefined;
+      if (config.kind === "file" && movesWorkTree(config.data.toString("utf8"))) return undefined;
       return d;
     }
     if (dirname(d) === d) return undefined;

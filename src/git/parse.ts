@@ -2,6 +2,9 @@ import { OmkError } from "../core/errors.js";
 
 /** Pure parsers for git's NUL-separated (`-z`) outputs; no quoting to undo, paths are taken verbatim. */
 
+/** A full object id: 40 hex digits (SHA-1) or 64 (SHA-256). */
+export const FULL_OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
 export type ChangeStatus = "A" | "M" | "D" | "R" | "T" | "C";
 
 export interface ChangedFile {

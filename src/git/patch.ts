@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { chmod, mkdir, open, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
+import { writePrivateFile } from "../store/private-fs.js";
 import { PINNED_DIFF_ARGS } from "./diff.js";
 import { checkRevArg, git } from "./runner.js";
 
@@ -55,30 +56,17 @@ const MAX_PATCH_IN_MEMORY = 64 * 1024 * 1024;
 export async function treePatchBytes(root: string, from: string, to: string): Promise<Buffer | null> {
   checkRevArg(from, "revision");
   checkRevArg(to, "revision");
-  const r = await git(root)([...PATCH_ARGS, from, to, "--"], {
-    raw: true,
-    maxOutputBytes: MAX_PATCH_IN_MEMORY,
-  })
+  return git(root)([...PATCH_ARGS, from, to, "--"], { raw: true, maxOutputBytes: MAX_PATCH_IN_MEMORY })
     .then((x) => x.raw ?? null)
     .catch(() => null);
-  return r;
 }
 
-/** Write patch bytes from {@link treePatchBytes} to a private (0600) file. */
+/** Write patch bytes from {@link treePatchBytes} to a private (0600) file, atomically. */
 export async function writePatchBytes(
   outFile: string,
   bytes: Buffer,
 ): Promise<{ sha256: string; bytes: number }> {
-  try {
-    await mkdir(dirname(outFile), { recursive: true, mode: 0o700 });
-    await writeFile(outFile, bytes, { mode: 0o600 });
-    await chmod(outFile, 0o600);
-  } catch (error) {
-    throw new OmkError("IO_FAILED", `cannot write patch file ${outFile}`, {
-      cause: error,
-      hint: "check permissions",
-    });
-  }
+  await writePrivateFile(outFile, bytes);
   return { sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length };
 }
 

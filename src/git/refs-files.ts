@@ -1,12 +1,26 @@
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { readRegularFileSync } from "../core/fs.js";
 import { readGitDirs } from "./dirs.js";
-import type { RefEntry } from "./parse.js";
+import { FULL_OID as OID, type RefEntry } from "./parse.js";
 
 /** At most this many loose refs are read in-process; a repository with more is left to git. */
 const MAX_LOOSE = 20_000;
-const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** A loose ref is one line; a larger file is not a ref and is described, not read. */
+const MAX_LOOSE_BYTES = 64 * 1024;
+/** Beyond this, packed-refs is left to git. */
+const MAX_PACKED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * packed-refs as text: "" when there is none; null, and the caller asks git, when it is anything but
+ * a regular file of a sane size. Read without following a symlink or waiting on a FIFO (the agent can
+ * plant either there, and these reads are synchronous).
+ */
+function packedRefsText(commonDir: string): string | null {
+  const r = readRegularFileSync(join(commonDir, "packed-refs"), MAX_PACKED_BYTES);
+  return r.kind === "missing" ? "" : r.kind === "file" ? r.data.toString("utf8") : null;
+}
 
 /**
  * Every ref of the repository whose common git dir is `commonDir`, read from its files as git's
@@ -19,13 +33,9 @@ const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
  * loose refs.
  */
 export function readRefsFromFiles(commonDir: string): RefEntry[] | null {
-  if (lstatSync(join(commonDir, "reftable"), { throwIfNoEntry: false }) !== undefined) return null;
+  if (isReftable(commonDir)) return null;
   const values = new Map<string, string>();
-  const packedFile = join(commonDir, "packed-refs");
-  const st = lstatSync(packedFile, { throwIfNoEntry: false });
-  // Only a regular file is read: a FIFO planted there would block the read for ever.
-  if (st !== undefined && !st.isFile()) return null;
-  const packed = st === undefined ? "" : attempt(() => readFileSync(packedFile, "utf8"));
+  const packed = packedRefsText(commonDir);
   if (packed === null) return null;
   for (const line of packed.split("\n")) {
     if (line === "" || line.startsWith("#") || line.startsWith("^")) continue;
@@ -38,7 +48,7 @@ export function readRefsFromFiles(commonDir: string): RefEntry[] | null {
     const path = join(commonDir, name);
     const text =
       kind === "file"
-        ? attempt(() => readFileSync(path, "utf8"))
+        ? looseText(path)
         : kind === "symlink"
           ? attempt(() => `symlink ${digest(readlinkSync(path))}`)
           : "not a file";
@@ -55,6 +65,20 @@ export function readRefsFromFiles(commonDir: string): RefEntry[] | null {
     } else refs.push({ name, oid: OID.test(value) ? value : `not a ref: ${digest(value)}` });
   }
   return refs;
+}
+
+function isReftable(commonDir: string): boolean {
+  return lstatSync(join(commonDir, "reftable"), { throwIfNoEntry: false }) !== undefined;
+}
+
+/** A loose ref file's content; what replaced it since it was listed, described; null when it is gone. */
+function looseText(path: string): string | null {
+  const r = readRegularFileSync(path, MAX_LOOSE_BYTES);
+  return r.kind === "file"
+    ? r.data.toString("utf8")
+    : r.kind === "missing"
+      ? null
+      : `not a ref file: ${r.detail}`;
 }
 
 /** Follows a symbolic ref (a few levels, as git does) to the object id it names; "" when it dangles. */
@@ -121,23 +145,40 @@ export function branchCommitFromFiles(root: string, branch: string): Promise<str
 }
 
 function lookUp(commonDir: string, name: string): { oid: string | null } | null {
-  if (lstatSync(join(commonDir, "reftable"), { throwIfNoEntry: false }) !== undefined) return null;
+  if (isReftable(commonDir)) return null;
   const loose = lstatSync(join(commonDir, name), { throwIfNoEntry: false });
   if (loose?.isFile()) {
-    const value = readFileSync(join(commonDir, name), "utf8").replace(/\n$/, "");
-    return OID.test(value) ? { oid: value } : null;
+    // Gone since the lstat (packed, deleted): null, and git answers.
+    const value = looseText(join(commonDir, name))?.replace(/\n$/, "");
+    return value !== undefined && OID.test(value) ? { oid: value } : null;
   }
   // A directory there is a prefix of other branches' names; anything else git would have to judge.
   if (loose !== undefined && !loose.isDirectory()) return null;
-  const packedFile = join(commonDir, "packed-refs");
-  const st = lstatSync(packedFile, { throwIfNoEntry: false });
-  if (st === undefined) return { oid: null };
-  if (!st.isFile()) return null;
-  for (const line of readFileSync(packedFile, "utf8").split("\n")) {
+  const packed = packedRefsText(commonDir);
+  if (packed === null) return null;
+  for (const line of packed.split("\n")) {
     if (line.endsWith(` ${name}`) && line.length === line.indexOf(" ") + 1 + name.length) {
       const oid = line.slice(0, line.indexOf(" "));
       return OID.test(oid) ? { oid } : null;
     }
   }
   return { oid: null };
+}
+
+/**
+ * The commit HEAD of the work tree at `dir` names, read from its files: an object id there, or
+ * `ref: refs/heads/<branch>` looked up as branchCommitFromFiles does (null: an unborn branch).
+ * Undefined, and the caller asks git, for anything less plain.
+ */
+export function headCommitFromFiles(dir: string): string | null | undefined {
+  const dirs = readGitDirs(dir);
+  if (dirs === null) return undefined;
+  const head = readRegularFileSync(join(dirs.gitDir, "HEAD"), MAX_LOOSE_BYTES);
+  if (head.kind !== "file") return undefined;
+  const text = head.data.toString("utf8").replace(/\n$/, "");
+  if (OID.test(text)) return text;
+  const branch = /^ref: refs\/heads\/(.+)$/.exec(text)?.[1];
+  if (branch === undefined || !PLAIN_BRANCH.test(branch)) return undefined;
+  const found = attempt(() => lookUp(dirs.commonDir, `refs/heads/${branch}`));
+  return found === null ? undefined : found.oid;
 }

@@ -5,7 +5,8 @@ import { pathExists } from "../core/fs.js";
 import { PINNED_DIFF_ARGS } from "./diff.js";
 import { identityArgs } from "./identity.js";
 import { gitlinksInIndexFile } from "./index-file.js";
-import { type ChangedFile, parseDiffSummary } from "./parse.js";
+import { type ChangedFile, FULL_OID, parseDiffSummary } from "./parse.js";
+import { headCommitFromFiles } from "./refs-files.js";
 import { checkRevArg, git } from "./runner.js";
 import { gitlinksInIndex, stageAll } from "./stage.js";
 
@@ -24,7 +25,7 @@ export async function snapshotTree(worktree: string, base: string, indexFile: st
   try {
     if (!(await pathExists(indexFile))) await g(["read-tree", base], { env });
     // The object id's length tells the index's: in-process when base is a full id, else git says.
-    const oidBytes = /^[0-9a-f]{40}$/.test(base) ? 20 : /^[0-9a-f]{64}$/.test(base) ? 32 : null;
+    const oidBytes = FULL_OID.test(base) ? (base.length === 40 ? 20 : 32) : null;
     const gitlinks =
       (oidBytes === null ? null : await gitlinksInIndexFile(indexFile, oidBytes)) ??
       (await gitlinksInIndex(g, env));
@@ -126,6 +127,8 @@ export async function commitsSince(
 ): Promise<{ commit: string; subject: string }[]> {
   checkRevArg(base, "revision");
   checkRevArg(head, "revision");
+  // The usual case, the agent committed nothing, answered from the ref files without a git process.
+  if (head === "HEAD" && FULL_OID.test(base) && headCommitFromFiles(dir) === base) return [];
   const r = await git(dir)(["log", "-z", "--format=%H %s", `${base}..${head}`, "--"], { allowFail: true });
   if (r.code !== 0) return [];
   return r.stdout

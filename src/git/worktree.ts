@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { OmkError } from "../core/errors.js";
 import { pathExists } from "../core/fs.js";
-import { parseWorktreeListZ, type WorktreeInfo } from "./parse.js";
+import { FULL_OID, parseWorktreeListZ, type WorktreeInfo } from "./parse.js";
 import { branchCommit, headCommit } from "./refs.js";
 import { branchCommitFromFiles } from "./refs-files.js";
 import {
@@ -41,8 +41,6 @@ async function worktreeAdd(
   const args = ["worktree", "add", "--quiet", ...(populated ? [] : ["--no-checkout"]), ...rest];
   return { ...(await git(root)(args, opts)), populated };
 }
-
-const FULL_OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** Undo a worktree whose checkout failed: its directory and git's record of it. */
 async function discardNewWorktree(root: string, target: string): Promise<void> {

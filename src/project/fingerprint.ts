@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { readRegularFileSync } from "../core/fs.js";
 import type { RefEntry, StatusV2Entry } from "../git/parse.js";
 import { listRefs } from "../git/refs.js";
 import { readRefsFromFiles } from "../git/refs-files.js";
@@ -42,6 +43,8 @@ export interface CheckoutEntry {
 /** Single files read from the common git dir, beside the `hooks/` and `info/` trees. */
 const GIT_FILES = ["config", "config.worktree", "packed-refs", "objects/info/alternates"] as const;
 const GIT_TREES = ["hooks", "info"] as const;
+/** A larger file there is recorded by size, change time and inode, not read. */
+const MAX_GIT_FILE_BYTES = 256 * 1024 * 1024;
 /** Run worktrees and gate workspaces live here; they change during every run by design. */
 const CHECKOUT_IGNORED_PREFIX = ".omk/worktrees/";
 
@@ -140,11 +143,17 @@ function stateOf(
     } else if (st.isSymbolicLink()) {
       out[rel] = { kind: "symlink", target: readlinkSync(path) };
     } else if (st.isFile()) {
-      const raw = readFileSync(path);
-      const content = transform === undefined ? raw : transform(raw);
+      // Not a plain read: the agent can swap a FIFO in after the lstat, and this read is synchronous.
+      const read = readRegularFileSync(path, MAX_GIT_FILE_BYTES);
+      if (read.kind === "missing") return;
+      if (read.kind === "other") {
+        out[rel] = { kind: "other", detail: read.detail };
+        return;
+      }
+      const content = transform === undefined ? read.data : transform(read.data);
       if (content === null) return;
       const sha256 = createHash("sha256").update(content).digest("hex");
-      out[rel] = { kind: "file", mode: st.mode & 0o7777, sha256 };
+      out[rel] = { kind: "file", mode: read.stat.mode & 0o7777, sha256 };
     } else {
       out[rel] = { kind: "other", detail: `mode ${(st.mode >>> 0).toString(8)}` };
     }

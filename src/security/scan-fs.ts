@@ -1,12 +1,10 @@
 import * as fs from "node:fs";
+import { openNoFollowSync } from "../core/fs.js";
 
 /**
  * How the change scan (secret-scan.ts) touches the file system: opening without following a symlink
  * or hanging on a FIFO, and the per-file calls of a scan.
  */
-
-// Not every platform has these; 0 leaves the flag out. O_NONBLOCK: opening a FIFO must not hang.
-const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
 
 export function errorCode(error: unknown): string {
   return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "UNKNOWN";
@@ -16,15 +14,9 @@ export function errorCode(error: unknown): string {
  * The per-file calls are synchronous, behind promise-returning wrappers: a changed file is a handful
  * of small syscalls (open, fstat, one read, close) of microseconds each, while each asynchronous call
  * is a thread-pool round trip that costs the main thread more than the syscall — on the benchmark VM
- * the round trips of a 5,000-file change took longer than scanning its 25 MB. O_NONBLOCK keeps open
- * from hanging on a FIFO, and nothing but a regular file is read.
+ * the round trips of a 5,000-file change took longer than scanning its 25 MB. Files are opened by
+ * openNoFollowSync (no symlink followed, no wait on a FIFO), and nothing but a regular file is read.
  */
-function open(file: string): Promise<number> {
-  return attempt(() => fs.openSync(file, OPEN_FLAGS));
-}
-function fstat(fd: number): Promise<fs.Stats> {
-  return attempt(() => fs.fstatSync(fd));
-}
 export function read(
   fd: number,
   buffer: Buffer,
@@ -58,18 +50,11 @@ export function readlinkOf(p: string): Promise<string> {
 
 export type Opened = { fd: number; stat: fs.Stats } | { code: string };
 
-export async function openNoFollow(file: string): Promise<Opened> {
-  let fd: number;
+export function openNoFollow(file: string): Promise<Opened> {
   try {
-    fd = await open(file);
+    return Promise.resolve(openNoFollowSync(file));
   } catch (error) {
-    return { code: errorCode(error) };
-  }
-  try {
-    return { fd, stat: await fstat(fd) };
-  } catch (error) {
-    await close(fd);
-    return { code: errorCode(error) };
+    return Promise.resolve({ code: errorCode(error) });
   }
 }
 

@@ -1,9 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { listRefs } from "../../../src/git/refs.js";
-import { branchCommitFromFiles, readRefsFromFiles } from "../../../src/git/refs-files.js";
+import {
+  branchCommitFromFiles,
+  headCommitFromFiles,
+  readRefsFromFiles,
+} from "../../../src/git/refs-files.js";
+import { commitsSince } from "../../../src/git/snapshot.js";
 import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
 
 const repos: TestRepo[] = [];
@@ -66,6 +71,51 @@ describe("refs read from their files", () => {
       expect(branchCommitFromFiles(r.root, name), name).toBeUndefined();
     r.git(["symbolic-ref", "refs/heads/alias", "refs/heads/main"]);
     expect(branchCommitFromFiles(r.root, "alias")).toBeUndefined();
+  });
+
+  it("reads HEAD as git does: a branch (loose, packed, unborn), a detached commit; a FIFO is never opened", async () => {
+    const r = await repoWithRefs();
+    const wt = join(r.root, "..", `${r.root.split("/").pop()}-wt`);
+    r.git(["worktree", "add", "-q", "-b", "lane", wt, "HEAD~1"]);
+    const byGit = (dir: string) => r.git(["-C", dir, "rev-parse", "HEAD"]).trim();
+    expect(headCommitFromFiles(r.root)).toBe(byGit(r.root));
+    expect(headCommitFromFiles(wt)).toBe(byGit(wt));
+    r.git(["pack-refs", "--all"]);
+    expect(headCommitFromFiles(wt)).toBe(byGit(wt));
+    r.git(["-C", wt, "checkout", "-q", "--detach", "main"]);
+    expect(headCommitFromFiles(wt)).toBe(byGit(r.root));
+    r.git(["-C", wt, "checkout", "-q", "--orphan", "unborn"]);
+    expect(headCommitFromFiles(wt)).toBeNull();
+    // Anything else goes to git: a symbolic ref outside refs/heads, a HEAD that is not a file.
+    r.git(["-C", wt, "symbolic-ref", "HEAD", "refs/remotes/origin/main"]);
+    expect(headCommitFromFiles(wt)).toBeUndefined();
+    const head = join(r.root, ".git", "worktrees", wt.split("/").pop() as string, "HEAD");
+    rmSync(head);
+    execFileSync("mkfifo", [head]);
+    expect(headCommitFromFiles(wt)).toBeUndefined();
+    rmSync(wt, { recursive: true, force: true });
+    r.git(["worktree", "prune"]);
+  });
+
+  it("the agent's own commits: none without a git process when HEAD is still the base, else git's list", async () => {
+    const r = await repoWithRefs();
+    const base = r.git(["rev-parse", "HEAD"]).trim();
+    // No git on PATH: a git process would fail to start.
+    const path = process.env.PATH;
+    process.env.PATH = join(r.root, "no-such-dir");
+    try {
+      expect(await commitsSince(r.root, base, "HEAD")).toEqual([]);
+      await expect(commitsSince(r.root, `${base.slice(0, 12)}`, "HEAD")).rejects.toThrow(/could not run git/);
+    } finally {
+      process.env.PATH = path;
+    }
+    r.write({ "b.txt": "b\n" });
+    r.commitAll("agent commit");
+    const head = r.git(["rev-parse", "HEAD"]).trim();
+    expect(await commitsSince(r.root, base, "HEAD")).toEqual([{ commit: head, subject: "agent commit" }]);
+    // Moved back: git lists nothing either.
+    r.git(["reset", "-q", "--hard", base]);
+    expect(await commitsSince(r.root, base, "HEAD")).toEqual([]);
   });
 
   it("leaves a reftable repository to git", async () => {
