@@ -92,8 +92,11 @@ function fallback(section: string, key: string): string {
 /** Config the user wrote outside the repository; everything else may have been written by the agent. */
 const TRUSTED_SCOPES: ReadonlySet<string> = new Set(["system", "global", "command"]);
 
-/** What `git config --get-regexp` is asked for: driver sections, merge.default, include directives. */
-export const GUARD_CONFIG_REGEX = "^(filter|diff|merge|include|includeif)\\.";
+/**
+ * What `git config --get-regexp` is asked for: driver sections, merge.default, include directives —
+ * and the user's identity, which the same read answers for commits (see configFor).
+ */
+export const GUARD_CONFIG_REGEX = "^((filter|diff|merge|include|includeif)\\.|user\\.(name|email)$)";
 
 export interface ConfigEntry {
   scope: string;
@@ -235,10 +238,15 @@ const FINE_RACY_MS = 25;
 const COARSE_RACY_MS = 2000;
 const MAX_ENTRIES = 512;
 
-interface CacheEntry {
+/** One read of a directory's config: the guard's environment and the entries it came from. */
+interface Loaded {
+  env: Readonly<Record<string, string>>;
+  entries: readonly ConfigEntry[];
+}
+
+interface CacheEntry extends Loaded {
   watch: string[];
   stamps: Stamp[];
-  env: Readonly<Record<string, string>>;
   /**
    * git reads this same config in every work tree of the repository: nothing includes other files
    * (in any scope: an includeIf may match one work tree's git dir and not another's) and the
@@ -265,7 +273,7 @@ export class ConfigGuard {
   private readonly cache = new Map<string, CacheEntry>();
   /** Common git dir → a cached directory whose entry is `shared`. */
   private readonly sharedBy = new Map<string, string>();
-  private readonly pending = new Map<string, Promise<Readonly<Record<string, string>>>>();
+  private readonly pending = new Map<string, Promise<Loaded>>();
   /** Repository config reads so far (each costs two git processes). */
   reads = 0;
 
@@ -286,8 +294,20 @@ export class ConfigGuard {
 
   /** The GIT_CONFIG_* environment for a git call in `cwd`: fixed settings, then driver overrides. */
   async envFor(cwd: string): Promise<Readonly<Record<string, string>>> {
+    return (await this.loaded(cwd)).env;
+  }
+
+  /**
+   * The config entries (GUARD_CONFIG_REGEX's keys, every scope) git reads in `cwd`, from the same
+   * read as envFor: what else omk needs of them (the user's identity) costs no git process of its own.
+   */
+  async configFor(cwd: string): Promise<readonly ConfigEntry[]> {
+    return (await this.loaded(cwd)).entries;
+  }
+
+  private loaded(cwd: string): Promise<Loaded> {
     const hit = this.valid(cwd) ?? this.derived(cwd);
-    if (hit !== undefined) return hit.env;
+    if (hit !== undefined) return Promise.resolve(hit);
     const inFlight = this.pending.get(cwd);
     if (inFlight !== undefined) return inFlight;
     const p = this.load(cwd).finally(() => this.pending.delete(cwd));
@@ -334,14 +354,14 @@ export class ConfigGuard {
     return stampOf(join(dirs.gitDir, "config.worktree")).stamp === "-" ? source : undefined;
   }
 
-  private async load(cwd: string): Promise<Readonly<Record<string, string>>> {
+  private async load(cwd: string): Promise<Loaded> {
     const started = Date.now();
     this.reads++;
     const r = await this.read(cwd);
     const entries = parseConfigDumpZ(r.config);
     const { overrides, untrustedIncludes } = driverOverrides(entries);
     const env = configEnv([...this.fixed, ...overrides]);
-    if (r.dirs === null || untrustedIncludes) return env;
+    if (r.dirs === null || untrustedIncludes) return { env, entries };
     const watch = [
       join(cwd, ".git"),
       join(r.dirs.commonDir, "config"),
@@ -350,11 +370,12 @@ export class ConfigGuard {
     ];
     const stamps = watch.map(stampOf);
     const racyMs = this.racyMs ?? (stamps.every((s) => s.fine) ? FINE_RACY_MS : COARSE_RACY_MS);
-    if (stamps.some((s) => s.changedMs >= started - racyMs)) return env;
+    if (stamps.some((s) => s.changedMs >= started - racyMs)) return { env, entries };
     if (this.cache.size >= MAX_ENTRIES) this.clear();
     const shared = stamps[2]?.stamp === "-" && !entries.some((e) => /^include(?:if)?\./i.test(e.key));
-    this.cache.set(cwd, { watch, stamps: stamps.map((s) => s.stamp), env, shared });
+    const entry = { watch, stamps: stamps.map((s) => s.stamp), env, entries, shared };
+    this.cache.set(cwd, entry);
     if (shared) this.sharedBy.set(r.dirs.commonDir, cwd);
-    return env;
+    return entry;
   }
 }

@@ -1,4 +1,4 @@
-import { git } from "./runner.js";
+import { gitGuardConfig } from "./runner.js";
 
 const FALLBACK_NAME = "omk";
 const FALLBACK_EMAIL = "omk@localhost";
@@ -23,13 +23,10 @@ export function identityArgs(cwd: string): Promise<string[]> {
 const identities = new Map<string, Promise<string[]>>();
 
 async function readIdentityArgs(cwd: string): Promise<string[]> {
-  // One git process for both keys (exit 1 when neither is set).
-  const r = await git(cwd)(["config", "--get-regexp", "^user\\.(name|email)$"], { allowFail: true });
+  // The guard's config read of `cwd` lists user.name and user.email too: no git process of its own.
   const set = new Set<string>();
-  for (const line of r.stdout.split("\n")) {
-    const space = line.indexOf(" ");
-    if (space > 0 && line.slice(space + 1).trim() !== "") set.add(line.slice(0, space).toLowerCase());
-  }
+  for (const e of await gitGuardConfig(cwd))
+    if ((e.key === "user.name" || e.key === "user.email") && (e.value ?? "").trim() !== "") set.add(e.key);
   const args: string[] = [];
   if (!set.has("user.name")) args.push("-c", `user.name=${FALLBACK_NAME}`);
   if (!set.has("user.email")) args.push("-c", `user.email=${FALLBACK_EMAIL}`);

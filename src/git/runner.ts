@@ -3,6 +3,7 @@ import { OmkError } from "../core/errors.js";
 import { runProcess } from "../proc/run-process.js";
 import type { ProcResult } from "../proc/types.js";
 import {
+  type ConfigEntry,
   ConfigGuard,
   configEnv,
   GUARD_CONFIG,
@@ -212,6 +213,11 @@ export function warmGitGuard(cwd: string): void {
  */
 export function guardCoversNewWorktrees(root: string): Promise<boolean> {
   return guard.coversNewWorktrees(root);
+}
+
+/** The config entries the guard read for `cwd` (see ConfigGuard.configFor). */
+export function gitGuardConfig(cwd: string): Promise<readonly ConfigEntry[]> {
+  return guard.configFor(cwd);
 }
 
 /** How many times the per-repository config was read (each read is two git processes); for tests and benchmarks. */

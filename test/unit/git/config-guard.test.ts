@@ -256,6 +256,8 @@ describe("ConfigGuard: work trees that read the same config", () => {
     const env = await guard.envFor(wt);
     expect(env).toEqual(await guard.envFor(main));
     expect(env).toMatchObject({ GIT_CONFIG_KEY_1: "filter.ev.clean", GIT_CONFIG_VALUE_1: "" });
+    // The entries behind it (the identity is read from them) come from the same read.
+    expect(await guard.configFor(wt)).toEqual(parseConfigDumpZ(planted));
     expect(state.reads).toEqual(["main"]);
   });
 
