@@ -71,12 +71,14 @@ export function commitRepo(repo) {
   sh(repo, "git", "config", "user.name", "bench");
   sh(repo, "git", "config", "user.email", "bench@omk.invalid");
   sh(repo, "git", "config", "commit.gpgsign", "false");
-  // A commit of thousands of files starts a detached `gc --auto` that repacks (and writes info/refs)
-  // while the measurements run: noise for both sides, and omk rightly blocks a run during which the
+  // Packed, as a cloned repository is, and with no automatic gc: a commit of thousands of files
+  // would otherwise start a detached `gc --auto` that repacks (and writes info/refs) while the
+  // measurements run — noise for both sides, and omk rightly blocks a run during which the
   // repository changed. The benchmarks measure runs, not a background gc.
   sh(repo, "git", "config", "gc.auto", "0");
   sh(repo, "git", "add", "-A");
   sh(repo, "git", "commit", "-q", "-m", "base");
+  sh(repo, "git", "gc", "-q");
 }
 
 /**
