@@ -20,10 +20,10 @@ import { reapOrphans, runProcessContext } from "./children.js";
 import { planSandbox, type RunSandbox } from "./confinement.js";
 import { type DriveResult, driveRun } from "./driver.js";
 import { startHeartbeat } from "./live.js";
+import { preflightFingerprint } from "./prefetch.js";
 import { assertHasCommits } from "./preflight.js";
 import { ensureReceipt } from "./receipt.js";
 import { type ReopenRequest, reopenRun } from "./reopen.js";
-import { repoFingerprint } from "./repo-check.js";
 
 /** What a fresh run and a resumed one share: where, the environment, the interrupt, the policy's ask. */
 export interface RunCommonOptions {
@@ -84,7 +84,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   const resolved = o.baseResolved === true && o.base !== undefined ? o.base : undefined;
   // The repository as the agent's first turn must find it. Its status also says whether the checkout
   // is dirty, which branch it is on and which commit HEAD is, so no other git process asks that again.
-  const fingerprintP = repoFingerprint(root);
+  const fingerprintP = preflightFingerprint(root);
   const headOf = (fp: RepoFingerprint) => fp.head.commit ?? headCommit(root, "HEAD");
   const baseP = (
     resolved !== undefined

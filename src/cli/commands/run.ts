@@ -238,6 +238,9 @@ function commandNames(run: Command): string[] {
 }
 
 async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Command): Promise<void> {
+  // git starts on the repository while the run's code loads.
+  const { prefetchRun } = await import("../../run/prefetch.js");
+  prefetchRun(process.cwd());
   const { startRun } = await import("../../run/start.js");
   const out = outputFor(cmd);
   const maxAttempts = flags.maxAttempts === undefined ? undefined : parseMaxAttempts(flags.maxAttempts);
