@@ -17,7 +17,7 @@ export function spawnProcess(argv: readonly string[], options: SpawnOptions): Pr
     argv,
     cwd: options.cwd,
     env: childEnv(options),
-    stdin: "pipe",
+    stdin: options.input === undefined ? "pipe" : { input: options.input },
     timeoutMs: timeoutMsFor(options.timeoutMs),
     graceMs: graceMsFor(options),
     signal: options.signal,

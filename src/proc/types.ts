@@ -85,4 +85,6 @@ export interface ProcessHandle {
 export type SpawnOptions = Omit<RunOptions, "input" | "onStdoutLine" | "maxOutputBytes"> & {
   /** Cap on the kept stderr tail. Default: KNOBS.outputCapBytes. */
   stderrCapBytes?: number | undefined;
+  /** The whole of stdin, written at start and closed (write() then rejects); without it stdin stays open for write(). */
+  input?: string | undefined;
 };

@@ -1,3 +1,5 @@
+import { statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { project } from "../helpers/project.js";
 import { cliPath, PINNED, sandboxWorks } from "./clis.js";
@@ -305,6 +307,44 @@ describe.skipIf(!sandboxWorks())("confined by omk's sandbox", () => {
       expect(run.doc.status, run.stderr).toBe("ready");
       const confinement = run.ledger.find((l) => l.kind === "Confinement");
       expect(confinement?.data).toMatchObject({ mode: "bwrap", network: "host" });
+      expectNoCanary(run);
+    });
+  }
+});
+
+/**
+ * A task longer than one argument may be (the kernel caps one at 128 KiB): from --task-file, on each
+ * CLI's stdin, it reaches the model whole — its first and last words and its length.
+ */
+describe("a 200 KiB task from --task-file", () => {
+  const write = {
+    claude: { tool: "Write", input: { file_path: "a.txt", content: "ok\n" } },
+    codex: { tool: "exec_command", input: { cmd: patch("bad", "ok") } },
+    gemini: { tool: "write_file", input: { file_path: "a.txt", content: "ok\n" } },
+    opencode: { tool: "write", input: { filePath: "a.txt", content: "ok\n" } },
+  } as const;
+  const envs = { claude: CLAUDE_ENV, codex: codexEnv, gemini: geminiEnv, opencode: opencodeEnv } as const;
+  const extra = { claude: [], codex: [], gemini: GEMINI_MODEL, opencode: OPENCODE_MODEL } as const;
+  for (const cli of ["claude", "codex", "gemini", "opencode"] as const) {
+    it(`${cli}: reaches the model server whole`, async () => {
+      const dir = privateHome(`${cli}-task`);
+      const file = join(dir, "task.md");
+      const filler = "Keep every existing test passing while you work. ".repeat(4200);
+      writeFileSync(file, `TASK-BEGINS make a.txt say ok.\n${filler}\nTASK-ENDS-${cli}\n`);
+      expect(statSync(file).size).toBeGreaterThan(200 * 1024);
+      const run = await runAgent(
+        cli,
+        { steps: [write[cli]], final: "done" },
+        envs[cli],
+        "bad\n",
+        extra[cli],
+        ["--task-file", file],
+      );
+      expect(run.doc.status, run.stderr).toBe("ready");
+      const sent = e2e.server?.allText() ?? "";
+      expect(sent).toContain("TASK-BEGINS make a.txt say ok.");
+      expect(sent).toContain(`TASK-ENDS-${cli}`);
+      expect(sent.split("Keep every existing test passing while you work.").length).toBeGreaterThan(4200);
       expectNoCanary(run);
     });
   }

@@ -81,6 +81,7 @@ export async function runAgent(
   env: (url: string, home: string) => Record<string, string>,
   start = "bad\n",
   extra: readonly string[] = [],
+  task: readonly string[] = ["make a.txt say ok"],
 ): Promise<E2eRun> {
   const server = await startModelServer(scenario);
   const p = await project({ "a.txt": start });
@@ -101,7 +102,7 @@ export async function runAgent(
       "--max-attempts",
       "2",
       ...extra,
-      "make a.txt say ok",
+      ...task,
     ],
     {
       env: { ...secrets, HOME: home, ...env(server.url, home) },

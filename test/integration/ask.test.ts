@@ -48,11 +48,12 @@ function chatRequests(s: ModelServer) {
 }
 
 /** A stand-in `claude`: `--version`, `auth status` (logged in), else one stream-json turn answering with its cwd. */
-const FAKE_CLAUDE = `import { appendFileSync } from "node:fs";
+const FAKE_CLAUDE = `import { appendFileSync, readFileSync } from "node:fs";
 const argv = process.argv.slice(2);
 if (argv[0] === "--version") { console.log("2.1.332 (Claude Code)"); process.exit(0); }
 if (argv.join(" ") === "auth status") { console.log(JSON.stringify({ loggedIn: true, authMethod: "test" })); process.exit(0); }
-appendFileSync(process.env.OMK_TEST_LOG, JSON.stringify({ argv, cwd: process.cwd(), env: process.env }) + "\\n");
+const stdin = readFileSync(0, "utf8");
+appendFileSync(process.env.OMK_TEST_LOG, JSON.stringify({ argv, stdin, cwd: process.cwd(), env: process.env }) + "\\n");
 const emit = (o) => console.log(JSON.stringify(o));
 console.error("claude: some warning on stderr");
 emit({ type: "system", subtype: "init", session_id: "s1", model: "fake-model", permissionMode: "plan" });
@@ -231,10 +232,16 @@ describe("omk ask <agent CLI>: read-only mode, in a throwaway worktree", () => {
     // Neither the DeepSeek key nor anything else outside claude's contract reached it.
     expect(doc.answer).not.toContain(KEY);
     expect(doc.answer).not.toContain("ghp_canary");
-    const call = JSON.parse(readFileSync(log, "utf8").trim()) as { argv: string[]; cwd: string };
+    const call = JSON.parse(readFileSync(log, "utf8").trim()) as {
+      argv: string[];
+      stdin: string;
+      cwd: string;
+    };
     expect(call.argv).toEqual(expect.arrayContaining(["--permission-mode", "plan", "--disallowedTools"]));
-    expect(call.argv.at(-1)).toContain("is a.txt fine?");
-    expect(call.argv.at(-1)).toContain("read-only");
+    // The question travels on stdin, never in argv.
+    expect(call.stdin).toContain("is a.txt fine?");
+    expect(call.stdin).toContain("read-only");
+    expect(call.argv.join(" ")).not.toContain("is a.txt fine?");
     expect(call.cwd).toContain("/.omk/worktrees/ask-");
     expect(call.cwd).not.toBe(p.repo.root);
     expect(r.stderr).toContain("Read a.txt");

@@ -9,10 +9,11 @@ import { type Project, project } from "../helpers/project.js";
  * run passes only if the retry resumes the session and carries the feedback.
  */
 
-const FAKE_CLAUDE = `import { appendFileSync, writeFileSync } from "node:fs";
+const FAKE_CLAUDE = `import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 const argv = process.argv.slice(2);
 if (argv[0] === "--version") { console.log("2.1.332 (Claude Code)"); process.exit(0); }
-appendFileSync(process.env.OMK_TEST_LOG, JSON.stringify({ argv, env: process.env }) + "\\n");
+const stdin = readFileSync(0, "utf8");
+appendFileSync(process.env.OMK_TEST_LOG, JSON.stringify({ argv, stdin, env: process.env }) + "\\n");
 const resumed = argv.includes("--resume");
 const emit = (o) => console.log(JSON.stringify(o));
 emit({ type: "system", subtype: "init", session_id: "sess-1", model: "fake-model", claude_code_version: "2.1.332", permissionMode: "acceptEdits" });
@@ -52,19 +53,21 @@ describe("omk run --agent claude", () => {
     const calls = readFileSync(log, "utf8")
       .trim()
       .split("\n")
-      .map((l) => JSON.parse(l) as { argv: string[]; env: Record<string, string> });
+      .map((l) => JSON.parse(l) as { argv: string[]; stdin: string; env: Record<string, string> });
     expect(calls).toHaveLength(2);
     const [first, second] = calls as [(typeof calls)[0], (typeof calls)[0]];
     expect(first.argv).toEqual(expect.arrayContaining(["-p", "--output-format", "stream-json", "--verbose"]));
     expect(first.argv).toEqual(expect.arrayContaining(["--permission-mode", "acceptEdits"]));
     expect(first.argv).not.toContain("--resume");
-    expect(first.argv.at(-1)).toBe("make a.txt ok");
+    // The prompt is claude's stdin, not an argument (argv caps one at 128 KiB and shows in ps).
+    expect(first.stdin).toBe("make a.txt ok");
+    expect(first.argv).not.toContain("make a.txt ok");
     expect(second.argv.slice(second.argv.indexOf("--resume"), second.argv.indexOf("--resume") + 2)).toEqual([
       "--resume",
       "sess-1",
     ]);
-    expect(second.argv.at(-1)).toMatch(/^Your change did not pass/);
-    expect(second.argv.at(-1)).toContain("not ok: a.txt");
+    expect(second.stdin).toMatch(/^Your change did not pass/);
+    expect(second.stdin).toContain("not ok: a.txt");
 
     for (const call of calls) {
       expect(call.env["ANTHROPIC_API_KEY"]).toBe("sk-ant-contract-key");

@@ -26,8 +26,8 @@ export function createClaudeAdapter(): AgentAdapter {
       name: "claude",
       binEnv: "CLAUDE_BIN",
       install: "Claude Code (npm install -g @anthropic-ai/claude-code)",
-      argv: (exe, { prompt, resume, execution }) =>
-        claudeArgv(exe, { prompt, resume, execution, model: ctx.model, extra: ctx.agentArgs ?? [] }),
+      argv: (exe, { resume, execution }) =>
+        claudeArgv(exe, { resume, execution, model: ctx.model, extra: ctx.agentArgs ?? [] }),
       parser: () => new ClaudeStreamParser(ctx.worktree),
       passThrough: CLAUDE_PASS_THROUGH,
       secrets: CLAUDE_SECRETS,

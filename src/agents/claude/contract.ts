@@ -40,10 +40,10 @@ export function claudePermissionArgs(execution: Execution): string[] {
   return ["--permission-mode", "default", "--permission-prompts", "none"];
 }
 
+/** `claude -p` with no prompt argument reads the prompt from stdin (where omk writes it). */
 export function claudeArgv(
   exe: string,
   opts: {
-    prompt: string;
     resume: string | null;
     execution: Execution;
     model?: string | undefined;
@@ -60,8 +60,5 @@ export function claudeArgv(
     ...(opts.model !== undefined && opts.model !== "" ? ["--model", opts.model] : []),
     ...(opts.resume !== null ? ["--resume", opts.resume] : []),
     ...opts.extra,
-    // After `--`, a prompt that starts with "-" is still the prompt.
-    "--",
-    opts.prompt,
   ];
 }

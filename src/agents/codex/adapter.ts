@@ -18,10 +18,9 @@ export function createCodexAdapter(): AgentAdapter {
       name: "codex",
       binEnv: "CODEX_BIN",
       install: "Codex (npm install -g @openai/codex)",
-      argv: (exe, { prompt, resume, execution }) =>
+      argv: (exe, { resume, execution }) =>
         codexArgv(exe, {
           worktree: ctx.worktree,
-          prompt,
           resume,
           execution,
           model: ctx.model,

@@ -25,11 +25,11 @@ export function codexSandbox(execution: Execution): "workspace-write" | "read-on
   return execution === "auto" ? "workspace-write" : "read-only";
 }
 
+/** The prompt argument `-` makes `codex exec` (and `exec resume`) read the prompt from stdin. */
 export function codexArgv(
   exe: string,
   opts: {
     worktree: string;
-    prompt: string;
     resume: string | null;
     execution: Execution;
     model?: string | undefined;
@@ -47,6 +47,6 @@ export function codexArgv(
     ...opts.extra,
   ];
   // `exec resume` takes no -C: the spawn's cwd is the worktree either way.
-  if (opts.resume !== null) return [exe, "exec", "resume", ...common, "--", opts.resume, opts.prompt];
-  return [exe, "exec", "-C", opts.worktree, ...common, "--", opts.prompt];
+  if (opts.resume !== null) return [exe, "exec", "resume", ...common, "--", opts.resume, "-"];
+  return [exe, "exec", "-C", opts.worktree, ...common, "--", "-"];
 }

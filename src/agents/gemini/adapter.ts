@@ -10,8 +10,8 @@ export function createGeminiAdapter(): AgentAdapter {
       name: "gemini",
       binEnv: "GEMINI_BIN",
       install: "Gemini CLI (npm install -g @google/gemini-cli)",
-      argv: (exe, { prompt, resume, execution }) =>
-        geminiArgv(exe, { prompt, resume, execution, model: ctx.model, extra: ctx.agentArgs ?? [] }),
+      argv: (exe, { resume, execution }) =>
+        geminiArgv(exe, { resume, execution, model: ctx.model, extra: ctx.agentArgs ?? [] }),
       parser: () => new GeminiStreamParser(ctx.worktree),
       passThrough: GEMINI_PASS_THROUGH,
       secrets: GEMINI_SECRETS,

@@ -28,10 +28,10 @@ export function geminiApprovalMode(execution: Execution): "yolo" | "plan" | "def
   return execution === "auto" ? "yolo" : execution === "never" ? "plan" : "default";
 }
 
+/** Without a terminal on stdin gemini runs headless and takes the prompt from stdin. */
 export function geminiArgv(
   exe: string,
   opts: {
-    prompt: string;
     resume: string | null;
     execution: Execution;
     model?: string | undefined;
@@ -49,7 +49,5 @@ export function geminiArgv(
     ...(opts.model !== undefined && opts.model !== "" ? ["--model", opts.model] : []),
     ...(opts.resume !== null ? ["--resume", opts.resume] : []),
     ...opts.extra,
-    // `--prompt=<text>` keeps a prompt that starts with "-" a prompt.
-    `--prompt=${opts.prompt}`,
   ];
 }

@@ -30,8 +30,11 @@ export interface StreamParser {
 export interface JsonlCliSpec {
   name: string;
   exe: string;
-  /** The argv for one turn; `resume` is the session id of the previous turn, if any. */
-  argv(prompt: string, resume: string | null): string[];
+  /**
+   * The argv for one turn; `resume` is the session id of the previous turn, if any. The prompt is not
+   * in it: it goes on stdin, where every one of these CLIs reads it when it is not a terminal.
+   */
+  argv(resume: string | null): string[];
   parser(): StreamParser;
   passThrough: readonly string[];
   explicitEnv: Readonly<Record<string, string>>;
@@ -77,7 +80,10 @@ export class JsonlCliSession implements AgentSession {
         type: "status",
         message: truncate(`${name} attempt ${attempt}${resume ? ` resumes session ${resume}` : ""}`),
       });
-      const handle = this.ctx.proc.spawn(this.spec.argv(prompt, resume), {
+      // On stdin, not in argv: the kernel caps one argument at 128 KiB (a long task or feedback would
+      // fail to start with E2BIG), and argv is visible to every user of the machine in `ps`.
+      const handle = this.ctx.proc.spawn(this.spec.argv(resume), {
+        input: prompt,
         cwd: this.ctx.worktree,
         parentEnv: this.ctx.parentEnv,
         passThrough: this.spec.passThrough,
@@ -88,7 +94,6 @@ export class JsonlCliSession implements AgentSession {
         // What the CLI prints on stderr is part of its output (proc redacts these lines).
         onStderrLine: (line) => this.emit({ type: "text", text: line, stderr: true }),
       });
-      handle.endInput();
       for await (const line of handle.lines()) {
         for (const event of parser.line(line)) this.emit(event);
       }

@@ -14,7 +14,8 @@ export interface JsonlCliStart {
   binEnv: string;
   /** How to install the CLI, for the not-found hint. */
   install: string;
-  argv(exe: string, turn: { prompt: string; resume: string | null; execution: ExecutionMode }): string[];
+  /** Without the prompt, which the session writes to the CLI's stdin. */
+  argv(exe: string, turn: { resume: string | null; execution: ExecutionMode }): string[];
   parser(): StreamParser;
   passThrough: readonly string[];
   /** The contract's secret variables: passed explicitly when set, since the sanitizer drops them by name. */
@@ -52,7 +53,7 @@ export function startJsonlCli(ctx: AgentStartContext, spec: JsonlCliStart): Agen
     {
       name: spec.name,
       exe,
-      argv: (prompt, resume) => spec.argv(exe, { prompt, resume, execution }),
+      argv: (resume) => spec.argv(exe, { resume, execution }),
       parser: spec.parser,
       passThrough: spec.passThrough,
       explicitEnv: { ...secretsFrom(ctx.parentEnv, spec.secrets), ...spec.env?.(execution) },

@@ -28,8 +28,7 @@ export function createOpencodeAdapter(): AgentAdapter {
       name: "opencode",
       binEnv: "OPENCODE_BIN",
       install: "opencode (npm install -g opencode-ai)",
-      argv: (exe, { prompt, resume }) =>
-        opencodeArgv(exe, { prompt, resume, model: ctx.model, extra: ctx.agentArgs ?? [] }),
+      argv: (exe, { resume }) => opencodeArgv(exe, { resume, model: ctx.model, extra: ctx.agentArgs ?? [] }),
       parser: () => new OpencodeStreamParser(ctx.worktree),
       passThrough: OPENCODE_PASS_THROUGH,
       secrets: OPENCODE_SECRETS,

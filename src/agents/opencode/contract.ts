@@ -34,9 +34,10 @@ export function opencodePermission(execution: Execution): string {
   return JSON.stringify({ edit: value, bash: value, webfetch: value });
 }
 
+/** `opencode run` with no message argument takes the message from stdin. */
 export function opencodeArgv(
   exe: string,
-  opts: { prompt: string; resume: string | null; model?: string | undefined; extra: readonly string[] },
+  opts: { resume: string | null; model?: string | undefined; extra: readonly string[] },
 ): string[] {
   return [
     exe,
@@ -46,7 +47,5 @@ export function opencodeArgv(
     ...(opts.model !== undefined && opts.model !== "" ? ["--model", opts.model] : []),
     ...(opts.resume !== null ? ["--session", opts.resume] : []),
     ...opts.extra,
-    "--",
-    opts.prompt,
   ];
 }

@@ -115,15 +115,14 @@ describe("claude argv and execution mapping", () => {
     expect(claudePermissionArgs("ask")).toContain("none");
   });
 
-  it("puts the prompt after -- (a prompt starting with - stays the prompt) and resumes by session id", () => {
+  it("leaves the prompt out of argv (it goes on stdin) and resumes by session id", () => {
     const argv = claudeArgv("/bin/claude", {
-      prompt: "--dangerously-skip-permissions",
       resume: "s-1",
       execution: "auto",
-      extra: [],
+      extra: ["--x-extra"],
     });
     expect(argv.slice(0, 5)).toEqual(["/bin/claude", "-p", "--output-format", "stream-json", "--verbose"]);
-    expect(argv.slice(-2)).toEqual(["--", "--dangerously-skip-permissions"]);
+    expect(argv.at(-1)).toBe("--x-extra");
     expect(argv).toContain("--resume");
     expect(argv).not.toContain("bypassPermissions");
   });

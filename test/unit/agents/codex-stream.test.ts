@@ -86,27 +86,25 @@ describe("codex argv and execution mapping", () => {
     expect(codexSandbox("ask")).toBe("read-only");
   });
 
-  it("runs in the worktree with the prompt after --, and resumes a thread with exec resume", () => {
+  it("runs in the worktree reading the prompt from stdin (-), and resumes a thread with exec resume", () => {
     const first = codexArgv("/bin/codex", {
       worktree: WT,
-      prompt: "-x",
       resume: null,
       execution: "auto",
       extra: [],
     });
     expect(first.slice(0, 4)).toEqual(["/bin/codex", "exec", "-C", WT]);
     expect(first).toContain('sandbox_mode="workspace-write"');
-    expect(first.slice(-2)).toEqual(["--", "-x"]);
+    expect(first.slice(-2)).toEqual(["--", "-"]);
     const again = codexArgv("/bin/codex", {
       worktree: WT,
-      prompt: "fix",
       resume: "th-1",
       execution: "never",
       extra: [],
     });
     expect(again.slice(0, 3)).toEqual(["/bin/codex", "exec", "resume"]);
     expect(again).toContain('sandbox_mode="read-only"');
-    expect(again.slice(-3)).toEqual(["--", "th-1", "fix"]);
+    expect(again.slice(-3)).toEqual(["--", "th-1", "-"]);
   });
 
   it("reads `codex login status`", () => {

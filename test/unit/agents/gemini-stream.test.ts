@@ -54,14 +54,13 @@ describe("gemini argv and execution mapping", () => {
     expect(geminiApprovalMode("ask")).toBe("default");
   });
 
-  it("keeps a prompt that starts with - a prompt, trusts the worktree, resumes by session id", () => {
+  it("leaves the prompt out of argv (stdin), trusts the worktree, resumes by session id", () => {
     const argv = geminiArgv("/bin/gemini", {
-      prompt: "--yolo",
       resume: "g-1",
       execution: "never",
       extra: [],
     });
-    expect(argv.at(-1)).toBe("--prompt=--yolo");
+    expect(argv.some((a) => a === "-p" || a.startsWith("--prompt"))).toBe(false);
     expect(argv).toContain("--skip-trust");
     expect(argv).toEqual(expect.arrayContaining(["--resume", "g-1", "--approval-mode", "plan"]));
     expect(argv).not.toContain("yolo");

@@ -74,10 +74,10 @@ describe("opencode argv, permissions and auth", () => {
     expect(JSON.parse(opencodePermission("ask"))).toEqual({ edit: "ask", bash: "ask", webfetch: "ask" });
   });
 
-  it("runs with the prompt after -- and continues a session with --session", () => {
-    const argv = opencodeArgv("/bin/opencode", { prompt: "-p", resume: "ses_1", extra: [] });
+  it("runs with no message argument (the message is on stdin) and continues a session with --session", () => {
+    const argv = opencodeArgv("/bin/opencode", { resume: "ses_1", extra: [] });
     expect(argv.slice(0, 4)).toEqual(["/bin/opencode", "run", "--format", "json"]);
-    expect(argv.slice(-2)).toEqual(["--", "-p"]);
+    expect(argv.at(-1)).toBe("ses_1");
     expect(argv).toEqual(expect.arrayContaining(["--session", "ses_1"]));
   });
 

@@ -116,6 +116,18 @@ describe("spawnProcess", () => {
     expect(await handle.exited).toMatchObject({ isCanceled: true, timedOut: false, signal: "SIGTERM" });
   });
 
+  it("takes the whole of stdin up front with input: longer than any argument, newlines kept, then closed", async () => {
+    const input = `first line\n${"x".repeat(300 * 1024)}\nlast line`;
+    const handle = spawnProcess(fixture("echo.mjs"), { cwd, parentEnv: parentEnv(), input });
+    await withHandle(handle, async () => {
+      const lines: string[] = [];
+      for await (const line of handle.lines()) lines.push(line);
+      expect(lines).toEqual(["echo: first line", `echo: ${"x".repeat(300 * 1024)}`, "echo: last line"]);
+      expect((await handle.exited).exitCode).toBe(0);
+      await expect(handle.write("more")).rejects.toMatchObject({ code: "IO_FAILED" });
+    });
+  });
+
   it("rejects writes once stdin is closed", async () => {
     const handle = spawnProcess(fixture("echo.mjs"), { cwd, parentEnv: parentEnv() });
     handle.endInput();
