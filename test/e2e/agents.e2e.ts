@@ -283,20 +283,22 @@ describe("omk doctor with the real CLIs installed but not logged in", () => {
   });
 });
 
+/** Per CLI: its tool call that writes "ok" to a.txt, its environment for the fake server, its extra flags. */
+const write = {
+  claude: { tool: "Write", input: { file_path: "a.txt", content: "ok\n" } },
+  codex: { tool: "exec_command", input: { cmd: patch("bad", "ok") } },
+  gemini: { tool: "write_file", input: { file_path: "a.txt", content: "ok\n" } },
+  opencode: { tool: "write", input: { filePath: "a.txt", content: "ok\n" } },
+} as const;
+const envs = { claude: CLAUDE_ENV, codex: codexEnv, gemini: geminiEnv, opencode: opencodeEnv } as const;
+const extra = { claude: [], codex: [], gemini: GEMINI_MODEL, opencode: OPENCODE_MODEL } as const;
+
 /**
  * Confined (`--sandbox required`, bubblewrap): each CLI sees only the worktree, the repository
  * read-only and its declared files under a private HOME, and still reaches the model server (its
  * sandbox needs say network host). Skipped where bubblewrap does not work.
  */
 describe.skipIf(!sandboxWorks())("confined by omk's sandbox", () => {
-  const write = {
-    claude: { tool: "Write", input: { file_path: "a.txt", content: "ok\n" } },
-    codex: { tool: "exec_command", input: { cmd: patch("bad", "ok") } },
-    gemini: { tool: "write_file", input: { file_path: "a.txt", content: "ok\n" } },
-    opencode: { tool: "write", input: { filePath: "a.txt", content: "ok\n" } },
-  } as const;
-  const envs = { claude: CLAUDE_ENV, codex: codexEnv, gemini: geminiEnv, opencode: opencodeEnv } as const;
-  const extra = { claude: [], codex: [], gemini: GEMINI_MODEL, opencode: OPENCODE_MODEL } as const;
   for (const cli of ["claude", "codex", "gemini", "opencode"] as const) {
     it(`${cli}: the scripted edit reaches ready inside the sandbox`, async () => {
       const run = await runAgent(cli, { steps: [write[cli]], final: "done" }, envs[cli], "bad\n", [
@@ -317,14 +319,6 @@ describe.skipIf(!sandboxWorks())("confined by omk's sandbox", () => {
  * CLI's stdin, it reaches the model whole — its first and last words and its length.
  */
 describe("a 200 KiB task from --task-file", () => {
-  const write = {
-    claude: { tool: "Write", input: { file_path: "a.txt", content: "ok\n" } },
-    codex: { tool: "exec_command", input: { cmd: patch("bad", "ok") } },
-    gemini: { tool: "write_file", input: { file_path: "a.txt", content: "ok\n" } },
-    opencode: { tool: "write", input: { filePath: "a.txt", content: "ok\n" } },
-  } as const;
-  const envs = { claude: CLAUDE_ENV, codex: codexEnv, gemini: geminiEnv, opencode: opencodeEnv } as const;
-  const extra = { claude: [], codex: [], gemini: GEMINI_MODEL, opencode: OPENCODE_MODEL } as const;
   for (const cli of ["claude", "codex", "gemini", "opencode"] as const) {
     it(`${cli}: reaches the model server whole`, async () => {
       const dir = privateHome(`${cli}-task`);

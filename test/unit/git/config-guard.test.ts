@@ -119,16 +119,22 @@ describe("configEnv", () => {
   });
 });
 
-describe("ConfigGuard cache", () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
+/** A temporary directory, removed after the test. */
+function tempBase(): string {
+  const base = makeTempDir("omk-guard-");
+  dirs.push(base);
+  return base;
+}
+
+describe("ConfigGuard cache", () => {
   /** A fake repository layout (main .git dir, or a linked worktree's .git file) and a reader that counts reads. */
   function setup(config: string) {
-    const base = makeTempDir("omk-guard-");
-    dirs.push(base);
+    const base = tempBase();
     const commonDir = join(base, "main", ".git");
     mkdirSync(commonDir, { recursive: true });
     writeFileSync(join(commonDir, "config"), "[core]\n");
@@ -188,8 +194,7 @@ describe("ConfigGuard cache", () => {
   });
 
   it("does not cache a read right after a watched file changed", async () => {
-    const base = makeTempDir("omk-guard-");
-    dirs.push(base);
+    const base = tempBase();
     const commonDir = join(base, ".git");
     mkdirSync(commonDir);
     writeFileSync(join(commonDir, "config"), "[core]\n");
@@ -213,15 +218,9 @@ describe("ConfigGuard cache", () => {
 });
 
 describe("ConfigGuard: work trees that read the same config", () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-
   /** A main work tree and a linked one, laid out as git lays them out (readGitDirs reads both). */
   function setup(config: string) {
-    const base = makeTempDir("omk-guard-");
-    dirs.push(base);
+    const base = tempBase();
     const main = join(base, "main");
     const commonDir = join(main, ".git");
     mkdirSync(join(commonDir, "objects"), { recursive: true });
