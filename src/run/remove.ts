@@ -1,4 +1,5 @@
 import { lstat, rm } from "node:fs/promises";
+import { resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
 import { branchExists, deleteBranch } from "../git/refs.js";
 import { readRunJournal } from "../journal/run-journal.js";
@@ -14,6 +15,8 @@ export interface RemovedRun {
   status: string;
   landed: boolean;
   worktree: string | null;
+  /** A goal task's worktree: the goal's pooled lane, which its later tasks reuse, so it stays. */
+  keptWorktree: string | null;
   branch: string | null;
   dir: string;
 }
@@ -21,7 +24,8 @@ export interface RemovedRun {
 /**
  * `omk run rm`: the run's worktree, its branch and its state dir (ledger, proof, artifacts) — all of
  * it, with no confirmation, since naming the run is the confirmation. A run some omk is driving right
- * now is refused. Processes a crashed omk left in the worktree are stopped first.
+ * now is refused. Processes a crashed omk left in the worktree are stopped first. A goal task's
+ * worktree is the goal's lane and stays.
  */
 export async function removeRun(project: ProjectLocation, id: string): Promise<RemovedRun> {
   const loc = await resolveRunId(project, id);
@@ -38,9 +42,14 @@ export async function removeRun(project: ProjectLocation, id: string): Promise<R
     status = "crashed";
   }
   const worktree = s?.worktree ?? loc.worktree;
-  await reapOrphans(loc.dir, [worktree, ...(await gateWorkspaceDirs(project.root))]).catch(() => []);
+  // A goal's task ran in one of the goal's pooled lanes, where another task may be working now: the
+  // lane is the goal's to remove (nor are its processes this run's to reap: a group id recorded then
+  // may belong to the lane's current task).
+  const own = resolve(worktree) === resolve(loc.worktree);
+  const gateDirs = await gateWorkspaceDirs(project.root);
+  await reapOrphans(loc.dir, own ? [worktree, ...gateDirs] : gateDirs).catch(() => []);
   const hadWorktree = (await lstat(worktree).catch(() => null)) !== null;
-  if (hadWorktree) await removeWorktreeDir(project.root, worktree);
+  if (hadWorktree && own) await removeWorktreeDir(project.root, worktree);
   const branch = s?.branch ?? loc.branch;
   const hadBranch = await branchExists(project.root, branch);
   if (hadBranch) await deleteBranch(project.root, branch, { force: true });
@@ -49,7 +58,8 @@ export async function removeRun(project: ProjectLocation, id: string): Promise<R
     runId: loc.runId,
     status,
     landed: Boolean(s?.landed),
-    worktree: hadWorktree ? worktree : null,
+    worktree: hadWorktree && own ? worktree : null,
+    keptWorktree: hadWorktree && !own ? worktree : null,
     branch: hadBranch ? branch : null,
     dir: loc.dir,
   };

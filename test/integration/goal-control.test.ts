@@ -125,6 +125,62 @@ writeFileSync(process.env.OMK_GOAL_TASK + ".txt", "ok\\n");
   });
 });
 
+describe("omk run rm of a goal task's run", () => {
+  let p: Project;
+  afterEach(async () => {
+    await p.cleanup();
+  });
+
+  it("keeps the goal's lane, where the next task is working, and the goal still finishes", async () => {
+    p = await project({ "README.md": "rm base\n" });
+    const plan = join(p.sb.dir, "plan.json");
+    const t = (id: string, deps: string[]) => ({
+      id,
+      title: id,
+      prompt: id,
+      deps,
+      read_set: [],
+      write_set: [`${id}.txt`],
+    });
+    writeFileSync(plan, JSON.stringify({ tasks: [t("a", []), t("b", ["a"])] }));
+    // b works long enough for the rm to land while it does, in the lane a used.
+    const agent = p.script(
+      "lane",
+      `import { writeFileSync } from "node:fs";
+await new Promise((r) => setTimeout(r, process.env.OMK_GOAL_TASK === "b" ? 3000 : 100));
+writeFileSync(process.env.OMK_GOAL_TASK + ".txt", "ok\\n");
+`,
+    );
+    const running = p.omk(
+      ["goal", "run", "--json", "--plan", plan, "--agent", "exec", "--agent-bin", agent, "--lanes", "1", "x"],
+      { timeoutMs: 120_000, env: { OMK_GOAL_INTERRUPT_POLL_MS: "50" } },
+    );
+    const projects = join(p.sb.dir, "state", "omk", "projects");
+    const dir = await waitFor("task b's run", () => {
+      for (const proj of existsSync(projects) ? readdirSync(projects) : []) {
+        const g = join(projects, proj, "goals");
+        for (const id of existsSync(g) ? readdirSync(g) : [])
+          if (ofKind(ledgerLines(join(g, id)), "TaskRunStarted").length === 2) return join(g, id);
+      }
+      return null;
+    });
+    const goalId = dir.split("/").at(-1)!;
+    const started = ofKind(ledgerLines(dir), "TaskRunStarted");
+    const runA = started.find((l) => l.data["taskId"] === "a")!.data["runId"] as string;
+    const lane = join(p.repo.root, ".omk", "worktrees", `${goalId}-lane-0`);
+    const rm = await p.omk(["run", "rm", runA, "--json"]);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(rm.json<{ worktree: string | null; keptWorktree: string | null }>()).toMatchObject({
+      worktree: null,
+      keptWorktree: lane,
+    });
+    expect(existsSync(join(lane, ".git"))).toBe(true);
+    const r = await running;
+    expect(r.json<{ status: string }>().status, r.stderr).toBe("ready");
+    expect(ofKind(ledgerLines(dir), "IntegrationMerged").map((l) => l.data["taskId"])).toEqual(["a", "b"]);
+  });
+});
+
 describe("omk goal leases", () => {
   let p: Project;
   afterEach(async () => {

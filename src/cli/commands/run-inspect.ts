@@ -183,7 +183,7 @@ export function registerRunInspect(run: Command): void {
   run
     .command("rm <run>")
     .description(
-      "Remove a run entirely: its worktree, its branch omk/run/<id> and its state (ledger, proof, artifacts). No confirmation: naming the run is the confirmation. A running run is refused.",
+      "Remove a run entirely: its worktree, its branch omk/run/<id> and its state (ledger, proof, artifacts). No confirmation: naming the run is the confirmation. A running run is refused. A goal task's run leaves its worktree: that is the goal's lane, which its other tasks reuse.",
     )
     .addHelpText("after", examples(["omk run rm run-mf3k2x9a0-7q", "omk run rm last --json"]))
     .action(async (id: string, _flags: unknown, cmd: Command) => {
@@ -198,6 +198,7 @@ export function registerRunInspect(run: Command): void {
         "ledger, proof and artifacts",
       ].filter(Boolean);
       out.result(`removed run ${r.runId} (${r.status}${r.landed ? ", landed" : ""}): ${what.join(", ")}`);
+      if (r.keptWorktree) out.info(`kept ${r.keptWorktree}: a goal's lane, which the goal removes`);
     });
 }
 
