@@ -248,10 +248,11 @@ interface CacheEntry extends Loaded {
   watch: string[];
   stamps: Stamp[];
   /**
-   * git reads this same config in every work tree of the repository: nothing includes other files
-   * (in any scope: an includeIf may match one work tree's git dir and not another's) and the
-   * directory has no config.worktree. Then a work tree without a config.worktree of its own gets
-   * this entry's environment without a read of its own.
+   * git reads this same config in every work tree of the repository: no includeIf in any scope (its
+   * condition may hold for one work tree's git dir or branch and not another's; a plain include.path
+   * names the same file from everywhere, and one in the repository's own config is never cached)
+   * and the directory has no config.worktree. Then a work tree without a config.worktree of its own
+   * gets this entry's environment without a read of its own.
    */
   shared: boolean;
 }
@@ -372,7 +373,7 @@ export class ConfigGuard {
     const racyMs = this.racyMs ?? (stamps.every((s) => s.fine) ? FINE_RACY_MS : COARSE_RACY_MS);
     if (stamps.some((s) => s.changedMs >= started - racyMs)) return { env, entries };
     if (this.cache.size >= MAX_ENTRIES) this.clear();
-    const shared = stamps[2]?.stamp === "-" && !entries.some((e) => /^include(?:if)?\./i.test(e.key));
+    const shared = stamps[2]?.stamp === "-" && !entries.some((e) => /^includeif\./i.test(e.key));
     const entry = { watch, stamps: stamps.map((s) => s.stamp), env, entries, shared };
     this.cache.set(cwd, entry);
     if (shared) this.sharedBy.set(r.dirs.commonDir, cwd);

@@ -274,7 +274,7 @@ describe("ConfigGuard: work trees that read the same config", () => {
     expect(state.reads).toEqual(["main", "wt", "main", "wt"]);
   });
 
-  it("shares nothing when any scope includes files, or the main work tree has a config.worktree", async () => {
+  it("shares nothing with an includeIf in any scope, or a config.worktree in the main work tree", async () => {
     const { guard, state, main, commonDir, wt } = setup(
       `global\0file:/home/u/.gitconfig\0includeif.gitdir:**/worktrees/**.path\n/x\0${planted}`,
     );
@@ -288,5 +288,14 @@ describe("ConfigGuard: work trees that read the same config", () => {
     expect(await guard.coversNewWorktrees(main)).toBe(false);
     await guard.envFor(wt);
     expect(state.reads).toEqual(["main", "wt"]);
+  });
+
+  it("shares across a plain include.path of the user's config: the same file from every work tree", async () => {
+    const { guard, state, main, wt } = setup(
+      `global\0file:/home/u/.gitconfig\0include.path\n~/.gitconfig.local\0${planted}`,
+    );
+    expect(await guard.coversNewWorktrees(main)).toBe(true);
+    await guard.envFor(wt);
+    expect(state.reads).toEqual(["main"]);
   });
 });
