@@ -3,6 +3,16 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { kinds, ledgerLines, ofKind, type Project, project, waitFor } from "../helpers/project.js";
 
+/** A plan's task that writes `<id>.txt`. */
+const t = (id: string, deps: string[] = []) => ({
+  id,
+  title: id,
+  prompt: id,
+  deps,
+  read_set: [],
+  write_set: [`${id}.txt`],
+});
+
 describe("omk goal pause | resume | cancel | logs", () => {
   let p: Project;
   let plan: string;
@@ -10,14 +20,6 @@ describe("omk goal pause | resume | cancel | logs", () => {
   beforeEach(async () => {
     p = await project({ "README.md": "control base\n" });
     plan = join(p.sb.dir, "plan.json");
-    const t = (id: string, deps: string[]) => ({
-      id,
-      title: id,
-      prompt: id,
-      deps,
-      read_set: [],
-      write_set: [`${id}.txt`],
-    });
     writeFileSync(plan, JSON.stringify({ tasks: [t("a", []), t("b", ["a"]), t("c", ["b"])] }));
     agent = p.script(
       "slow",
@@ -134,14 +136,6 @@ describe("omk run rm of a goal task's run", () => {
   it("keeps the goal's lane, where the next task is working, and the goal still finishes", async () => {
     p = await project({ "README.md": "rm base\n" });
     const plan = join(p.sb.dir, "plan.json");
-    const t = (id: string, deps: string[]) => ({
-      id,
-      title: id,
-      prompt: id,
-      deps,
-      read_set: [],
-      write_set: [`${id}.txt`],
-    });
     writeFileSync(plan, JSON.stringify({ tasks: [t("a", []), t("b", ["a"])] }));
     // b works long enough for the rm to land while it does, in the lane a used.
     const agent = p.script(
@@ -191,14 +185,6 @@ describe("omk goal leases", () => {
     p = await project({ "README.md": "lease base\n" });
     const marker = join(p.sb.dir, "hung-once");
     const plan = join(p.sb.dir, "plan.json");
-    const t = (id: string) => ({
-      id,
-      title: id,
-      prompt: id,
-      deps: [],
-      read_set: [],
-      write_set: [`${id}.txt`],
-    });
     writeFileSync(plan, JSON.stringify({ tasks: [t("flaky"), t("stuck")] }));
     // flaky hangs on its first run only; stuck always hangs. Neither prints anything while it hangs.
     const agent = p.script(
