@@ -13,6 +13,8 @@ export function createGeminiAdapter(): AgentAdapter {
       argv: (exe, { resume, execution }) =>
         geminiArgv(exe, { resume, execution, model: ctx.model, extra: ctx.agentArgs ?? [] }),
       parser: () => new GeminiStreamParser(ctx.worktree),
+      // Gemini CLI's readStdin stops at 8 MiB and goes on with what it read.
+      maxPromptBytes: 8 * 1024 * 1024,
       passThrough: GEMINI_PASS_THROUGH,
       secrets: GEMINI_SECRETS,
       askNote: "--execution ask: Gemini CLI cannot ask headless, so tools that need approval are not offered",

@@ -36,6 +36,8 @@ export interface JsonlCliSpec {
    */
   argv(resume: string | null): string[];
   parser(): StreamParser;
+  /** See JsonlCliStart.maxPromptBytes: a longer prompt fails the turn instead of reaching the CLI cut. */
+  maxPromptBytes?: number | undefined;
   passThrough: readonly string[];
   explicitEnv: Readonly<Record<string, string>>;
   version: string | null;
@@ -65,6 +67,13 @@ export class JsonlCliSession implements AgentSession {
     // A resumed conversation already holds the task: it gets the feedback alone.
     const prompt =
       resume !== null && feedbackFile !== undefined ? await feedbackPrompt(feedbackFile, text) : text;
+    const bytes = Buffer.byteLength(prompt);
+    if (this.spec.maxPromptBytes !== undefined && bytes > this.spec.maxPromptBytes)
+      return {
+        status: "failed",
+        detail: `the prompt is ${bytes} bytes; ${name} reads at most ${this.spec.maxPromptBytes} from stdin and would silently cut the rest: shorten the task`,
+        steps: null,
+      };
     const controller = new AbortController();
     this.current = controller;
     this.canceled = false;

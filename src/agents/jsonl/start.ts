@@ -17,6 +17,8 @@ export interface JsonlCliStart {
   /** Without the prompt, which the session writes to the CLI's stdin. */
   argv(exe: string, turn: { resume: string | null; execution: ExecutionMode }): string[];
   parser(): StreamParser;
+  /** The most the CLI reads of a prompt on stdin, when it cuts the rest instead of failing. */
+  maxPromptBytes?: number | undefined;
   passThrough: readonly string[];
   /** The contract's secret variables: passed explicitly when set, since the sanitizer drops them by name. */
   secrets: readonly string[];
@@ -55,6 +57,7 @@ export function startJsonlCli(ctx: AgentStartContext, spec: JsonlCliStart): Agen
       exe,
       argv: (resume) => spec.argv(exe, { resume, execution }),
       parser: spec.parser,
+      maxPromptBytes: spec.maxPromptBytes,
       passThrough: spec.passThrough,
       explicitEnv: { ...secretsFrom(ctx.parentEnv, spec.secrets), ...spec.env?.(execution) },
       version: null,
