@@ -40,9 +40,9 @@ function readDirs(cwd: string): { commonDir: string; gitDir: string } | null {
   if (m?.[1] === undefined) return null;
   const gitDir = resolve(cwd, m[1]);
   const head = lstatSync(join(gitDir, "HEAD"), { throwIfNoEntry: false });
-  const commonFile = join(gitDir, "commondir");
-  if (!head?.isFile() || !lstatSync(commonFile, { throwIfNoEntry: false })?.isFile()) return null;
-  const common = smallText(commonFile, 4096);
+  if (!head?.isFile()) return null;
+  // Null for a commondir that is missing or not a regular file.
+  const common = smallText(join(gitDir, "commondir"), 4096);
   if (common === null || !/^[^\n]+\n?$/.test(common)) return null;
   return { commonDir: resolve(gitDir, common.replace(/\n$/, "")), gitDir };
 }

@@ -207,7 +207,7 @@ export function warmGitGuard(cwd: string): void {
 
 /**
  * Whether `git worktree add` run in `root` may check the new work tree out itself: git reads the
- * same config there as in `root` (no includes, no config.worktree to copy), so `root`'s guard holds
+ * same config there as in `root` (no includeIf, no config.worktree to copy), so `root`'s guard holds
  * for the checkout. Otherwise omk adds with --no-checkout and checks out with a call of its own in
  * the new work tree, under the guard read for it.
  */

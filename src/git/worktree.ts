@@ -9,6 +9,7 @@ import { branchCommitFromFiles } from "./refs-files.js";
 import {
   checkRevArg,
   type GitResult,
+  type GitRunOptions,
   git,
   gitFailure,
   guardCoversNewWorktrees,
@@ -35,7 +36,7 @@ async function populate(target: string): Promise<void> {
 async function worktreeAdd(
   root: string,
   rest: readonly string[],
-  opts: { allowFail?: boolean; retryOnLock?: boolean } = {},
+  opts: Pick<GitRunOptions, "allowFail" | "retryOnLock"> = {},
 ): Promise<GitResult & { populated: boolean }> {
   const populated = await guardCoversNewWorktrees(root);
   const args = ["worktree", "add", "--quiet", ...(populated ? [] : ["--no-checkout"]), ...rest];
