@@ -249,6 +249,11 @@ const RunEventSchemas = {
     /** The worktree was gone (cleanup): it is re-attached to the run's branch and set up again. */
     rebuildWorkspace: z.boolean(),
     pid: int,
+    /**
+     * `omk run resume <run> --accept-outside-changes`: a run blocked only by changes outside its
+     * worktree, which the person says they made, has that attempt judged again (no new agent turn).
+     */
+    acceptedOutside: z.object({ attempt, changes: z.array(z.string()).min(1) }).optional(),
   }),
   ProofWritten: z.looseObject({ file: z.string(), sha256, status: RunStatusSchema, headSeq: count }),
   Landed: z.looseObject({

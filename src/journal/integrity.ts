@@ -66,7 +66,8 @@ async function hashFile(file: string): Promise<{ sha256: string; bytes: number }
 /**
  * A run ends at a RunFinished, optionally followed by the ProofWritten of its proof. After that only a
  * Landed may follow, or — for a not_ready run that has not landed — a RunReopened (`run resume
- * --max-attempts`), which starts the run again until its next ending. Anything else was appended
+ * --max-attempts`), which starts the run again until its next ending; a blocked run reopens only to
+ * have outside changes the person made accepted (`run resume --accept-outside-changes`). Anything else was appended
  * after the end, and a RunReopened anywhere else reopens what may not be reopened.
  */
 function endingProblems(events: readonly RunJournalEvent[]): string[] {
@@ -79,8 +80,12 @@ function endingProblems(events: readonly RunJournalEvent[]): string[] {
     if (e.kind === "RunReopened") {
       if (ended === null) problems.push(`seq ${e.seq} RunReopened reopens a run that had not finished`);
       else if (landed) problems.push(`seq ${e.seq} RunReopened reopens a run that had landed`);
-      else if (ended.status !== "not_ready")
-        problems.push(`seq ${e.seq} RunReopened reopens a ${ended.status} run (only not_ready runs reopen)`);
+      else if (
+        ended.status === "blocked" ? e.data.acceptedOutside === undefined : ended.status !== "not_ready"
+      )
+        problems.push(
+          `seq ${e.seq} RunReopened reopens a ${ended.status} run (only not_ready runs reopen, and blocked ones whose outside changes were accepted)`,
+        );
       ended = null;
     } else if (ended !== null && e.kind === "Landed") {
       landed = true;

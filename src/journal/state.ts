@@ -30,6 +30,11 @@ export interface AttemptState {
   allowed: { path: string; glob: string }[];
   /** What changed in the repository outside the worktree (RepoTampered). */
   tampered: string[];
+  /**
+   * Changes outside the worktree that blocked this attempt until the person said they made them
+   * (`run resume --accept-outside-changes`); the attempt was then judged again.
+   */
+  acceptedOutside: string[];
   /** `preview` is the redacted line, or for `unscannable` why the path could not be scanned. */
   findings: { path: string; line: number; rule: string; preview?: string | undefined }[];
   gates: GateRecord[];
@@ -136,6 +141,7 @@ function freshAttempt(n: number): AttemptState {
     violations: [],
     allowed: [],
     tampered: [],
+    acceptedOutside: [],
     findings: [],
     gates: [],
     outcome: null,
@@ -269,7 +275,22 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       s.proofWritten = false;
       s.interrupted = false;
       s.maxAttempts = e.data.maxAttempts;
-      s.reopenedAfter = s.attempts.at(-1)?.n ?? 0;
+      if (e.data.acceptedOutside) {
+        // The blocked attempt is judged again, from its snapshot on: what it found before is superseded.
+        const a = attemptOf(s, e.data.acceptedOutside.attempt);
+        a.acceptedOutside.push(...e.data.acceptedOutside.changes);
+        Object.assign(a, {
+          tree: null,
+          setupFailed: null,
+          diff: null,
+          violations: [],
+          allowed: [],
+          tampered: [],
+          findings: [],
+          gates: [],
+          outcome: null,
+        });
+      } else s.reopenedAfter = s.attempts.at(-1)?.n ?? 0;
       if (e.data.agent) s.agent = { ...e.data.agent, version: null };
       if (e.data.rebuildWorkspace) s.workspaceReady = false;
       break;

@@ -220,6 +220,17 @@ function short(oid: string | null): string {
 }
 
 /** How a git-dir file is named in a message. */
+/**
+ * Whether a line of diffFingerprints names a change to what makes git run programs or hide files —
+ * config, hooks, info/ (excludes, attributes), object alternates — rather than refs, HEAD, the main
+ * checkout or packed-refs (git gc repacks refs; their values are compared one by one). Such a change
+ * is never accepted as the person's own (`run resume --accept-outside-changes`).
+ */
+export function changeRunsCode(line: string): boolean {
+  if (line.startsWith(".git/packed-refs ")) return false;
+  return line.startsWith("hook ") || line.startsWith("info/") || line.startsWith(".git/");
+}
+
 function gitFileName(rel: string): string {
   if (rel.startsWith("hooks/")) return `hook ${rel.slice("hooks/".length)}`;
   if (rel.startsWith("info/")) return rel;

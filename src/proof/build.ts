@@ -38,6 +38,7 @@ export function buildProof(s: RunState, events: readonly RunJournalEvent[], omkV
       agentStatus: a.agent?.status ?? null,
       outcome: a.outcome,
       gates: a.gates.map((g) => ({ name: g.name, status: g.status })),
+      ...(a.acceptedOutside.length > 0 ? { acceptedOutsideChanges: [...a.acceptedOutside] } : {}),
     })),
     gates: (last?.gates ?? []).map((g) => ({
       name: g.name,

@@ -42,6 +42,8 @@ export const ProofSchema = z.object({
       agentStatus: z.string().nullable(),
       outcome: z.string().nullable(),
       gates: z.array(z.object({ name: z.string(), status: z.string() })),
+      /** Changes outside the worktree that blocked the attempt until the person said they made them. */
+      acceptedOutsideChanges: z.array(z.string()).optional(),
     }),
   ),
   gates: z.array(GateProofSchema),

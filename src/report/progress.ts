@@ -88,6 +88,13 @@ export class RunProgress {
         break;
       case "RunReopened":
         this.maxAttempts = e.data.maxAttempts;
+        if (e.data.acceptedOutside) {
+          const { attempt, changes } = e.data.acceptedOutside;
+          this.say(`accepted as yours (recorded in the ledger), outside the worktree:`);
+          for (const c of changes) this.say(`  ${c}`);
+          this.say(`attempt ${attempt}: judged again from the repository as it is now`);
+          if (e.data.maxAttempts === e.data.previousMaxAttempts) break;
+        }
         this.say(
           `reopened: ${e.data.maxAttempts} attempts in all${e.data.agent ? `, agent ${e.data.agent.name}` : ""}${e.data.rebuildWorkspace ? ", worktree rebuilt" : ""}`,
         );

@@ -16,7 +16,7 @@ import type { Project } from "../project/open.js";
 import { withThrowawayWorktree } from "../project/throwaway.js";
 import { gateSpawner, planSandbox } from "./confinement.js";
 import { receiptTrust } from "./land-receipt.js";
-import { moreAttemptsCommand } from "./reopen.js";
+import { acceptOutsideCommand, moreAttemptsCommand } from "./reopen.js";
 
 export interface LandResult {
   runId: string;
@@ -62,11 +62,14 @@ export async function landRun(o: {
   if (!s.finished) refuse(`run ${s.runId} has not finished`, `resume it with \`omk run resume ${s.runId}\``);
   if (s.finished.status !== "ready") {
     const more = s.finished.status === "not_ready" ? moreAttemptsCommand(s) : null;
+    const accept = acceptOutsideCommand(s);
     refuse(
       `run ${s.runId} is ${s.finished.status}: ${s.finished.reasons.join("; ")}`,
-      more === null
-        ? `only ready runs land; start a new run (omk run show ${s.runId} says what went wrong)`
-        : `only ready runs land; give it more attempts with \`${more}\`, or start a new run`,
+      more !== null
+        ? `only ready runs land; give it more attempts with \`${more}\`, or start a new run`
+        : accept !== null
+          ? `only ready runs land; if you made those changes yourself (a git fetch, a commit or an edit in your checkout), check them and run \`${accept}\``
+          : `only ready runs land; start a new run (omk run show ${s.runId} says what went wrong)`,
     );
   }
   const runHead = s.finished.headCommit;

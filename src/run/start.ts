@@ -228,6 +228,8 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
     let sandbox: RunSandbox;
     if (reopened) {
       ({ agent, prepared: sandbox } = reopened);
+      // What the ended run left running in its worktree stops before it is judged or worked in again.
+      await reapOrphans(loc.dir, [before.worktree, ...(await gateWorkspaceDirs(project.root))]);
     } else {
       if (before.finished) {
         const r = await receipted(

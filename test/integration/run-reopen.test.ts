@@ -301,7 +301,9 @@ while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r
     expect(v.code).toBe(1);
     expect(checkOf(v.doc, "integrity")).toMatchObject({
       ok: false,
-      detail: expect.stringMatching(/RunReopened reopens a ready run \(only not_ready runs reopen\)/),
+      detail: expect.stringMatching(
+        /RunReopened reopens a ready run \(only not_ready runs reopen, and blocked ones/,
+      ),
     });
     const land = await p.omk(["land", runId]);
     expect(land.code).toBe(1);

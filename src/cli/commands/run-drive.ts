@@ -47,8 +47,8 @@ export async function withRun(
       },
     });
     progress.stop();
-    const { moreAttemptsCommand } = await import("../../run/reopen.js");
-    report(out, r, moreAttemptsCommand);
+    const { acceptOutsideCommand, moreAttemptsCommand } = await import("../../run/reopen.js");
+    report(out, r, { more: moreAttemptsCommand, accept: acceptOutsideCommand });
   } finally {
     progress.stop();
     intr.dispose();
@@ -85,7 +85,9 @@ function unconfinedWarning(out: Output): (e: RunJournalEvent) => void {
   };
 }
 
-function report(out: Output, r: RunOutcome, more: (s: RunOutcome["state"]) => string | null): void {
+type NextStep = (s: RunOutcome["state"]) => string | null;
+
+function report(out: Output, r: RunOutcome, next: { more: NextStep; accept: NextStep }): void {
   const s = r.state;
   const status = r.interrupted ? "interrupted" : (s.finished?.status ?? "unfinished");
   if (out.opts.json) {
@@ -112,7 +114,12 @@ function report(out: Output, r: RunOutcome, more: (s: RunOutcome["state"]) => st
   for (const reason of s.finished?.reasons ?? []) out.info(`  ${reason}`);
   if (s.proofWritten) out.info(`proof: ${r.loc.proofFile}`);
   if (status === "ready") out.info(`next: omk land ${s.runId}`);
-  const again = status === "not_ready" ? more(s) : null;
+  const again = status === "not_ready" ? next.more(s) : null;
   if (again !== null) out.info(`more attempts: ${again}`);
+  const accept = status === "blocked" ? next.accept(s) : null;
+  if (accept !== null)
+    out.info(
+      `if you made these changes yourself (a git fetch, a commit or an edit in your checkout): ${accept}`,
+    );
   process.exitCode = status === "ready" ? ExitCode.ok : ExitCode.failure;
 }

@@ -47,6 +47,7 @@ export interface ResumeFlags {
   agentBin?: string;
   agentArg?: string[];
   model?: string;
+  acceptOutsideChanges?: boolean;
 }
 
 const RESUME_KEYS: readonly string[] = [
@@ -87,15 +88,16 @@ export function reopenRequest(flags: ResumeFlags): ReopenRequest | undefined {
     throw new OmkError("USAGE", `${agentFlags.join(", ")} describe a new agent and need --agent`, {
       hint: "omk run resume <run> --max-attempts N --agent exec --agent-bin ./my-agent.sh",
     });
+  const acceptOutside = flags.acceptOutsideChanges === true;
   if (flags.maxAttempts === undefined) {
     if (flags.agent !== undefined)
       throw new OmkError("USAGE", "--agent on resume needs --max-attempts: a new agent gets new attempts", {
         hint: "omk run resume <run> --max-attempts N --agent <name>",
       });
-    return undefined;
+    return acceptOutside ? { maxAttempts: null, agent: null, acceptOutside } : undefined;
   }
   const maxAttempts = parseMaxAttempts(flags.maxAttempts);
-  if (flags.agent === undefined) return { maxAttempts, agent: null };
+  if (flags.agent === undefined) return { maxAttempts, agent: null, acceptOutside };
   if (isProviderPolicy(flags.agent))
     throw new OmkError(
       "USAGE",
@@ -113,6 +115,7 @@ export function reopenRequest(flags: ResumeFlags): ReopenRequest | undefined {
       args: flags.agentArg ?? [],
       model: flags.model ?? null,
     },
+    acceptOutside,
   };
 }
 

@@ -63,7 +63,7 @@ export function registerRunInspect(run: Command): void {
     .addHelpText("after", examples(["omk run show last", "omk run show last --json"]))
     .action(async (id: string, _flags: unknown, cmd: Command) => {
       const { showRun, describeStatus } = await import("../../run/inspect.js");
-      const { moreAttemptsCommand } = await import("../../run/reopen.js");
+      const { acceptOutsideCommand, moreAttemptsCommand } = await import("../../run/reopen.js");
       const { openProject } = await import("../../project/open.js");
       const out = outputFor(cmd);
       const {
@@ -119,6 +119,11 @@ export function registerRunInspect(run: Command): void {
       for (const r of s.finished?.reasons ?? []) out.result(`  reason:   ${r}`);
       const more = s.finished?.status === "not_ready" && !s.landed ? moreAttemptsCommand(s) : null;
       if (more !== null) out.result(`  more:     ${more}`);
+      const accept = acceptOutsideCommand(s);
+      if (accept !== null) out.result(`  yours?:   ${accept}`);
+      for (const a of s.attempts)
+        for (const c of a.acceptedOutside)
+          out.result(`  accepted: attempt ${a.n}: ${c} (you said you made it)`);
       for (const a of s.attempts) {
         const gates = a.gates.map((g) => `${g.name}:${g.status}`).join(" ");
         out.result(

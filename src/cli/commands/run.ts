@@ -95,7 +95,9 @@ export function registerRun(program: Command): void {
       "Continue an interrupted or crashed run from its ledger (run id, unique prefix or suffix, or `last`). " +
         "With --max-attempts, give a finished not_ready run more attempts: the agent goes on from its last " +
         "attempt with that attempt's feedback, and the run gets a new verdict and proof. " +
-        "Ready, blocked and landed runs are refused.",
+        "With --accept-outside-changes, continue a run that was blocked only because the repository outside " +
+        "its worktree changed, when you made those changes yourself. " +
+        "Ready and landed runs are refused, and so are runs blocked for anything else.",
     )
     .option(
       "-n, --max-attempts <n>",
@@ -108,6 +110,13 @@ export function registerRun(program: Command): void {
     .option("--agent-bin <path>", "with --agent: the new agent's executable (see `omk run --help`)")
     .option("--agent-arg <arg>", "with --agent: an extra argument for its executable (repeatable)", collect)
     .option("-m, --model <model>", "with --agent: the model passed to it")
+    .option(
+      "--accept-outside-changes",
+      "the changes outside the worktree that blocked the run are yours (a git fetch, a commit or an edit " +
+        "in your checkout while it ran): they are listed and recorded in the ledger, and the last attempt " +
+        "is judged again from the repository as it is now: snapshot, secret scan, gates (the agent does " +
+        "not run again unless the gates fail and attempts remain)",
+    )
     .addHelpText(
       "after",
       examples([
@@ -115,6 +124,7 @@ export function registerRun(program: Command): void {
         "omk run resume run-mf3k2x9a0-7q",
         "omk run resume last --max-attempts 5",
         "omk run resume last --max-attempts 4 --agent exec --agent-bin ./scripts/my-agent.sh",
+        "omk run resume last --accept-outside-changes",
       ]),
     );
   addSandboxOptions(resume, "the run's recorded choice").action(

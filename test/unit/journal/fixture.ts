@@ -276,6 +276,7 @@ export function attemptState(n: number, over: Partial<AttemptState> = {}): Attem
     violations: [],
     allowed: [],
     tampered: [],
+    acceptedOutside: [],
     findings: [],
     gates: [gateRecord("test")],
     outcome: "passed",

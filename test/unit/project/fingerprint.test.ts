@@ -1,8 +1,13 @@
-import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { addWorktree } from "../../../src/git/worktree.js";
-import { diffFingerprints, fingerprintRepo, type RepoFingerprint } from "../../../src/project/fingerprint.js";
+import {
+  changeRunsCode,
+  diffFingerprints,
+  fingerprintRepo,
+  type RepoFingerprint,
+} from "../../../src/project/fingerprint.js";
 import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
 
 const repos: TestRepo[] = [];
@@ -172,5 +177,31 @@ describe("fingerprintRepo / diffFingerprints", () => {
     expect(await changes(r, () => r.git(["branch", "omk/other"]))).toEqual([
       `refs/heads/omk/other created at ${short(base)}`,
     ]);
+  });
+
+  it("changeRunsCode tells config, hooks, info/ and alternates from refs, packed-refs and the checkout", async () => {
+    const r = await repo();
+    const dir = join(r.root, ".git");
+    const code = await changes(r, () => {
+      r.git(["config", "core.fsmonitor", "/tmp/evil"]);
+      writeFileSync(join(dir, "hooks", "post-checkout"), "#!/bin/sh\n", { mode: 0o755 });
+      writeFileSync(join(dir, "info", "exclude"), "hidden\n");
+      mkdirSync(join(dir, "objects", "info"), { recursive: true });
+      writeFileSync(join(dir, "objects", "info", "alternates"), "/tmp/other/objects\n");
+    });
+    expect(code).toHaveLength(4);
+    for (const line of code) expect(changeRunsCode(line), line).toBe(true);
+    const head = r.git(["rev-parse", "HEAD"]);
+    const yours = await changes(r, () => {
+      r.git(["update-ref", "refs/remotes/origin/main", head]);
+      r.git(["pack-refs", "--all"]);
+      r.write({ "a.txt": "edited\n", "notes.txt": "new\n" });
+      r.git(["commit", "-q", "--allow-empty", "-m", "the person's commit"]);
+      r.git(["checkout", "-q", "-b", "topic"]);
+    });
+    expect(yours.some((l) => l.startsWith(".git/packed-refs "))).toBe(true);
+    expect(yours.some((l) => l.startsWith("main checkout: "))).toBe(true);
+    expect(yours.some((l) => l.startsWith("refs/"))).toBe(true);
+    for (const line of yours) expect(changeRunsCode(line), line).toBe(false);
   });
 });

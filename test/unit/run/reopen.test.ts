@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { RunState } from "../../../src/journal/state.js";
-import { MAX_ATTEMPTS, moreAttemptsCommand, reopenRefusal } from "../../../src/run/reopen.js";
+import {
+  acceptOutsideCommand,
+  MAX_ATTEMPTS,
+  moreAttemptsCommand,
+  reopenRefusal,
+} from "../../../src/run/reopen.js";
 import { attemptState, runState } from "../journal/fixture.js";
 
+const budget = (maxAttempts: number) => ({ maxAttempts, agent: null });
 const failed = (n: number) => attemptState(n, { outcome: "gates_failed" });
 const finished = (
   status: NonNullable<RunState["finished"]>["status"],
@@ -16,12 +22,12 @@ const finished = (
 
 describe("reopening a finished run with a bigger budget", () => {
   it("takes a not_ready run whose new total exceeds what it spent, up to the cap", () => {
-    expect(reopenRefusal(finished("not_ready", 3), 4)).toBeNull();
-    expect(reopenRefusal(finished("not_ready", 3), MAX_ATTEMPTS)).toBeNull();
-    expect(reopenRefusal(finished("not_ready", 3), 3)?.message).toMatch(
+    expect(reopenRefusal(finished("not_ready", 3), budget(4))).toBeNull();
+    expect(reopenRefusal(finished("not_ready", 3), budget(MAX_ATTEMPTS))).toBeNull();
+    expect(reopenRefusal(finished("not_ready", 3), budget(3))?.message).toMatch(
       /gives run .* no new attempt: it has spent 3/,
     );
-    expect(reopenRefusal(finished("not_ready", 3), 2)?.hint).toBe(
+    expect(reopenRefusal(finished("not_ready", 3), budget(2))?.hint).toBe(
       "omk run resume run-fixture --max-attempts 4   (4–20)",
     );
   });
@@ -43,7 +49,7 @@ describe("reopening a finished run with a bigger budget", () => {
       [finished("not_ready", MAX_ATTEMPTS), /has spent 20 attempts, the most a run may have \(20\)/],
     ];
     for (const [s, message] of cases) {
-      const err = reopenRefusal(s, MAX_ATTEMPTS);
+      const err = reopenRefusal(s, budget(MAX_ATTEMPTS));
       expect(err?.message, String(message)).toMatch(message);
       expect(err?.code).toBe("USAGE");
       expect(err?.exitCode).toBe(2);
@@ -59,7 +65,68 @@ describe("reopening a finished run with a bigger budget", () => {
     for (let spent = 1; spent < MAX_ATTEMPTS; spent++) {
       const s = finished("not_ready", spent);
       const n = Number(/--max-attempts (\d+)$/.exec(moreAttemptsCommand(s)!)![1]);
-      expect(reopenRefusal(s, n)).toBeNull();
+      expect(reopenRefusal(s, budget(n))).toBeNull();
+    }
+  });
+});
+
+describe("accepting the changes outside the worktree that blocked a run", () => {
+  const accept = { maxAttempts: null, agent: null, acceptOutside: true };
+  const blockedBy = (over: Partial<RunState["attempts"][number]>) =>
+    runState([failed(1), attemptState(2, { outcome: "blocked", ...over })], {
+      finished: { status: "blocked", reasons: ["blocked because"], headCommit: null },
+    });
+
+  it("takes a run that only outside changes blocked (refs, packed-refs, the checkout) and names the command for it", () => {
+    const s = blockedBy({
+      tampered: [
+        "refs/remotes/origin/main moved 1 → 2",
+        ".git/packed-refs changed",
+        "main checkout: a.txt modified",
+      ],
+    });
+    expect(reopenRefusal(s, accept)).toBeNull();
+    expect(reopenRefusal(s, { ...accept, maxAttempts: 2 })).toBeNull();
+    expect(reopenRefusal(s, { ...accept, maxAttempts: 1 })?.message).toMatch(/fewer than the 2 attempt\(s\)/);
+    expect(acceptOutsideCommand(s)).toBe("omk run resume run-fixture --accept-outside-changes");
+    // Without the flag, the refusal of a blocked run points at it.
+    expect(reopenRefusal(s, budget(5))?.hint).toContain(
+      "omk run resume run-fixture --accept-outside-changes",
+    );
+  });
+
+  it("refuses anything else that blocked, and changes that make git run programs or hide files", () => {
+    const cases: [RunState, RegExp][] = [
+      [
+        blockedBy({
+          tampered: ["main checkout: a.txt modified"],
+          findings: [{ path: "k", line: 1, rule: "github-token" }],
+        }),
+        /not by changes outside its worktree alone/,
+      ],
+      [
+        blockedBy({
+          tampered: ["refs/heads/main moved 1 → 2"],
+          violations: [{ path: ".omk/gates.toml", reason: "protected" }],
+        }),
+        /not by changes outside its worktree alone/,
+      ],
+      [blockedBy({ tampered: [] }), /not by changes outside its worktree alone/],
+      [
+        blockedBy({ tampered: ["refs/heads/main moved 1 → 2", "hook post-checkout added"] }),
+        /makes git run programs or hide files \(hook post-checkout added\)/,
+      ],
+      [blockedBy({ tampered: [".git/config changed"] }), /makes git run programs/],
+      [blockedBy({ tampered: ["info/exclude changed"] }), /makes git run programs/],
+      [finished("not_ready", 1), /is not_ready, not blocked/],
+      [finished("ready", 1), /is ready, not blocked/],
+      [runState([failed(1)]), /has not finished/],
+    ];
+    for (const [s, message] of cases) {
+      const err = reopenRefusal(s, accept);
+      expect(err?.message, String(message)).toMatch(message);
+      expect(err?.code).toBe("USAGE");
+      expect(acceptOutsideCommand(s)).toBeNull();
     }
   });
 });
