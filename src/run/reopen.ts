@@ -1,12 +1,12 @@
 import { lstat, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
 import { branchExists } from "../git/refs.js";
 import { setBranch } from "../git/snapshot.js";
 import type { RunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
 import { changeRunsCode } from "../project/fingerprint.js";
-import type { ProjectLocation } from "../project/locate.js";
+import { type ProjectLocation, runLocation } from "../project/locate.js";
 import { ensureWorktree } from "../project/workspace.js";
 import { RECEIPT_FILE } from "../proof/write.js";
 import { type ResolvedAgent, resolveAgent } from "./adapters.js";
@@ -170,6 +170,14 @@ export async function reopenRun<T>(
   const s = journal.state;
   const refusal = reopenRefusal(s, req);
   if (refusal) throw refusal;
+  // A goal's task ran in one of the goal's pooled lanes, which has moved on to other tasks since.
+  if (resolve(s.worktree) !== resolve(runLocation(o.project, s.runId).worktree)) {
+    throw new OmkError(
+      "USAGE",
+      `run ${s.runId} was a task of a goal: its lane ${s.worktree} is the goal's, not the run's to go on in`,
+      { hint: "the goal decides about its tasks: omk goal show <goal>, omk goal resume <goal>" },
+    );
+  }
   const accepted = req.acceptOutside ? outsideOnlyBlock(s) : null;
   // The agent's work of a blocked run is only in its worktree (nothing was committed).
   if (accepted !== null && (await lstat(s.worktree).catch(() => null)) === null) {

@@ -213,4 +213,36 @@ writeFileSync(join(common, "hooks", "post-checkout"), "#!/bin/sh\\n", { mode: 0o
       detail: expect.stringMatching(/RunReopened reopens a blocked run/),
     });
   });
+
+  it("a goal task's run is the goal's: neither acceptance nor more attempts reopen it in the goal's lane", async () => {
+    p = await project({ "README.md": "base\n" });
+    const plan = join(p.sb.dir, "plan.json");
+    const task = { title: "write a", prompt: "write a.txt", deps: [], read_set: [], write_set: ["a.txt"] };
+    writeFileSync(plan, JSON.stringify({ tasks: [{ id: "a", ...task }] }));
+    const agent = p.writerAgent("bad", { "a.txt": "bad\n" });
+    const goal = await p.omk(
+      [
+        "goal",
+        "run",
+        "--json",
+        "--plan",
+        plan,
+        "--agent",
+        "exec",
+        "--agent-bin",
+        agent,
+        "--max-attempts",
+        "1",
+        "g",
+      ],
+      { timeoutMs: 120_000 },
+    );
+    const doc = goal.json<{ tasks: { id: string; runId: string }[] }>();
+    const runId = doc.tasks[0]!.runId;
+    expect((await p.omk(["run", "show", runId, "--json"])).json()).toMatchObject({ status: "not_ready" });
+    const more = await resume([runId, "--max-attempts", "2"]);
+    expect(more.code).toBe(2);
+    expect(more.stderr).toMatch(/was a task of a goal: its lane .* is the goal's, not the run's to go on in/);
+    expect(kinds(p.ledger(runId)).at(-1)).toBe("ProofWritten");
+  });
 });
