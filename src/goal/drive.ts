@@ -45,6 +45,11 @@ interface LaneResult {
   runId: string | null;
   status: string | null;
   commit: string | null;
+  /**
+   * The paths the run's commit changed against `base` (both sides of a rename), as its last attempt's
+   * diff recorded them for exactly the committed tree; null when that is not known, and git is asked.
+   */
+  touched: string[] | null;
   reasons: string[];
   interrupted: boolean;
   /** The agent went silent past its lease: the run was interrupted for it. */
@@ -111,6 +116,7 @@ export async function driveGoal(
             runId: t.runIds.at(-1) ?? null,
             status: t.commit === null ? "not_ready" : "ready",
             commit: t.commit,
+            touched: null,
             reasons: [],
             interrupted: false,
             leaseExpired: false,
@@ -199,6 +205,7 @@ async function runOnLane(
     runId: null,
     status: null,
     commit: null,
+    touched: null,
     reasons: [],
     interrupted: false,
     leaseExpired: false,
@@ -242,6 +249,10 @@ async function runOnLane(
     result.status = fin?.status ?? null;
     result.commit = fin?.headCommit ?? null;
     result.reasons = fin?.reasons ?? [];
+    const last = outcome.state.attempts.at(-1);
+    const committed = outcome.state.committed;
+    if (committed?.tree && committed.parent === base && last?.diff && last.tree === committed.tree)
+      result.touched = last.diff.files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path]));
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
   } finally {
@@ -307,7 +318,7 @@ async function settle(
     return null;
   }
   const task = journal.state.tasks.get(r.taskId)!;
-  const outside = await outsideWriteSet(root, r.base, r.commit, task.task.writeSet);
+  const outside = await outsideWriteSet(root, r.base, r.commit, task.task.writeSet, r.touched);
   if (outside.length > 0) {
     await journal.append("WriteSetViolation", { taskId: r.taskId, runId, paths: outside });
     await block(
@@ -316,7 +327,9 @@ async function settle(
     return null;
   }
   const retry = task.conflicts < MAX_CONFLICT_RETRIES;
-  const outcome = await integrateTask(journal, root, r.taskId, runId, r.commit, retry);
+  // A run that finished in this process made its commit on r.base itself; a recorded one is checked by git.
+  const madeOn = recorded ? null : r.base;
+  const outcome = await integrateTask(journal, root, r.taskId, runId, r.commit, retry, madeOn);
   if (outcome.kind === "merged") {
     sched.integrated(r.taskId);
     return null;

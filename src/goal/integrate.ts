@@ -3,6 +3,7 @@ import { runGates } from "../gates/runner.js";
 import { casBranch, commitMerge } from "../git/goal.js";
 import { mergeTreeCheck } from "../git/merge.js";
 import { branchCommit, isAncestor } from "../git/refs.js";
+import { branchCommitFromFiles } from "../git/refs-files.js";
 import { diffTrees, parentsOf, treeOf } from "../git/snapshot.js";
 import { killProcessesIn } from "../proc/orphans.js";
 import { acquireGateWorkspace } from "../project/gate-workspace.js";
@@ -10,16 +11,21 @@ import type { Project } from "../project/open.js";
 import { setMatcher } from "./globs.js";
 import type { GoalJournal } from "./journal.js";
 
-/** Paths the task's commit changed (both sides of a rename) that its write set does not cover. */
+/**
+ * Paths the task's commit changed (both sides of a rename) that its write set does not cover.
+ * `known`: those paths as the task's run recorded them for exactly this commit's tree on `base`.
+ */
 export async function outsideWriteSet(
   root: string,
   base: string,
   commit: string,
   writeSet: readonly string[],
+  known: readonly string[] | null = null,
 ): Promise<string[]> {
   const allowed = setMatcher(writeSet);
-  const { files } = await diffTrees(root, base, commit);
-  const touched = files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path]));
+  const touched =
+    known ??
+    (await diffTrees(root, base, commit)).files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path]));
   return [...new Set(touched.filter((p) => !allowed(p)))].sort();
 }
 
@@ -42,14 +48,17 @@ export async function integrateTask(
   runId: string,
   commit: string,
   retry: boolean,
+  /** The head the task's run started from: its commit was made on it (or is it). */
+  base: string | null = null,
 ): Promise<IntegrationOutcome> {
   const s = journal.state;
   const head = s.head;
-  const found = await branchCommit(root, s.integrationBranch);
+  const found = await (branchCommitFromFiles(root, s.integrationBranch) ??
+    branchCommit(root, s.integrationBranch));
   if (found !== head) return { kind: "moved", found };
   let next: string;
   let fastForward: boolean;
-  if (await isAncestor(root, head, commit)) {
+  if (base === head || (await isAncestor(root, head, commit))) {
     next = commit;
     fastForward = true;
   } else {

@@ -18,7 +18,14 @@ export interface AttemptState {
   setupFailed: string | null;
   agent: { status: TurnStatus; detail: string } | null;
   diff: {
-    files: { path: string; status: string; added: number | null; deleted: number | null }[];
+    files: {
+      path: string;
+      /** A rename's or copy's source. */
+      oldPath?: string;
+      status: string;
+      added: number | null;
+      deleted: number | null;
+    }[];
     added: number;
     deleted: number;
     patchSha256: string | null;
@@ -219,6 +226,7 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       attemptOf(s, e.data.attempt).diff = {
         files: e.data.files.map((f) => ({
           path: f.path,
+          ...(f.oldPath ? { oldPath: f.oldPath } : {}),
           status: f.status,
           added: f.added,
           deleted: f.deleted,

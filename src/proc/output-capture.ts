@@ -1,7 +1,11 @@
 import { createHash, type Hash } from "node:crypto";
+import { TextDecoder } from "node:util";
 import { StreamRedactor } from "../security/redact.js";
 import { LineSplitter } from "./line-splitter.js";
 import { TailBuffer } from "./tail-buffer.js";
+
+/** sha256 of nothing: the hash of a stream that stayed empty. */
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /** Display callbacks get lines of at most this many characters. */
 const MAX_CALLBACK_LINE_CHARS = 64 * 1024;
@@ -22,9 +26,11 @@ export interface CapturedOutput {
  * callbacks lag by the redactor's look-ahead: a few characters, more after a possible secret.)
  */
 export class OutputCapture {
-  private readonly decoder = new TextDecoder("utf-8");
+  // Made on first use: most streams of the git processes omk runs stay empty (stderr), and a hash or
+  // decoder costs more to make than a short stream costs to handle.
+  private decoder: TextDecoder | undefined;
   private readonly redactor = new StreamRedactor();
-  private readonly hash: Hash = createHash("sha256");
+  private hash: Hash | undefined;
   private readonly tail: TailBuffer;
   private readonly lines: LineSplitter | undefined;
   private rawBytes = 0;
@@ -73,6 +79,7 @@ export class OutputCapture {
       text = chunk;
     } else {
       this.rawBytes += chunk.byteLength;
+      this.decoder ??= new TextDecoder("utf-8");
       text = this.decoder.decode(chunk, { stream: true });
     }
     this.onDecoded?.(text);
@@ -86,17 +93,19 @@ export class OutputCapture {
 
   finish(): CapturedOutput {
     if (this.finished !== undefined) return this.finished;
-    const rest = this.decoder.decode();
+    const rest = this.decoder?.decode() ?? "";
     this.onDecoded?.(rest);
     this.emit(this.redactor.push(rest));
     this.emit(this.redactor.flush());
     this.lines?.flush();
-    this.finished = { text: this.tail.text(), bytes: this.rawBytes, sha256: this.hash.digest("hex") };
+    const sha256 = this.hash?.digest("hex") ?? EMPTY_SHA256;
+    this.finished = { text: this.tail.text(), bytes: this.rawBytes, sha256 };
     return this.finished;
   }
 
   private emit(redacted: string): void {
     if (redacted.length === 0) return;
+    this.hash ??= createHash("sha256");
     this.hash.update(redacted, "utf8");
     this.tail.append(redacted);
     this.lines?.push(redacted);

@@ -46,15 +46,24 @@ const SECRET_NAMES = new Set([
  * counts as a word separator (`MY-API-KEY` is `MY_API_KEY`).
  */
 export function isSecretLikeEnvName(name: string): boolean {
+  // The same few dozen names (git's GIT_CONFIG_* guard entries, LC_*, OMK_*) are judged for every
+  // child: the verdict, a pure function of the name, is kept (bounded like the shape cache).
+  const known = nameCache.get(name);
+  if (known !== undefined) return known;
   const upper = name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
-  return (
+  const secret =
     SECRET_WORD.test(upper) ||
     SECRET_NAMES.has(upper) ||
     upper.startsWith("AWS_") ||
     upper.includes("DSN") ||
-    upper.includes("DOTENV")
-  );
+    upper.includes("DOTENV");
+  if (nameCache.size >= NAME_CACHE_ENTRIES) nameCache.clear();
+  nameCache.set(name, secret);
+  return secret;
 }
+
+const nameCache = new Map<string, boolean>();
+const NAME_CACHE_ENTRIES = 4096;
 
 /** In the allowlist or one of its prefix families (before the secret-like filter). */
 export function isAllowlistedEnvName(name: string): boolean {

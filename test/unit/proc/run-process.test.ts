@@ -33,6 +33,14 @@ describe("runProcess: results", () => {
     expect(r.argv).toEqual(fixture("exit-code.mjs", "3", "to stdout\n", "to stderr\n"));
   });
 
+  it("hashes a stream that stays empty as the empty text", async () => {
+    const r = await runProcess(fixture("exit-code.mjs", "0", "", ""), { cwd, parentEnv: parentEnv() });
+    expect(r.stdout).toBe("");
+    expect(r.stdoutBytes).toBe(0);
+    expect(r.stdoutSha256).toBe(sha256(""));
+    expect(r.stderrSha256).toBe(sha256(""));
+  });
+
   it("turns a missing executable into failedToStart, not an exception", async () => {
     const r = await runProcess(["omk-definitely-not-installed-xyz", "--version"], {
       cwd,
