@@ -204,6 +204,12 @@ const RunEventSchemas = {
   WriteSetViolation: z.looseObject({ attempt, path: z.string(), reason: z.string() }),
   /** The repository outside the worktree changed during the attempt (hooks, config, refs, main checkout). */
   RepoTampered: z.looseObject({ attempt, changes: z.array(z.string()) }),
+  /**
+   * The repository outside the worktree changed while a confined attempt worked, in what its sandbox
+   * keeps read-only (refs, HEAD, the main checkout, packed-refs): not the agent's doing, so noted
+   * rather than blocking.
+   */
+  OutsideChanged: z.looseObject({ attempt, changes: z.array(z.string()).min(1), confined: z.literal(true) }),
   /** A protected path changed with the person's permission (`--allow-path`). */
   PathAllowed: z.looseObject({ attempt, path: z.string(), glob: z.string() }),
   SecurityFinding: z.looseObject({

@@ -42,6 +42,8 @@ export interface AttemptState {
    * (`run resume --accept-outside-changes`); the attempt was then judged again.
    */
   acceptedOutside: string[];
+  /** Changes outside the worktree while the attempt was confined, where its sandbox could not write (OutsideChanged). */
+  outsideWhileConfined: string[];
   /** `preview` is the redacted line, or for `unscannable` why the path could not be scanned. */
   findings: { path: string; line: number; rule: string; preview?: string | undefined }[];
   gates: GateRecord[];
@@ -149,6 +151,7 @@ function freshAttempt(n: number): AttemptState {
     allowed: [],
     tampered: [],
     acceptedOutside: [],
+    outsideWhileConfined: [],
     findings: [],
     gates: [],
     outcome: null,
@@ -243,6 +246,9 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       break;
     case "RepoTampered":
       attemptOf(s, e.data.attempt).tampered.push(...e.data.changes);
+      break;
+    case "OutsideChanged":
+      attemptOf(s, e.data.attempt).outsideWhileConfined.push(...e.data.changes);
       break;
     case "PathAllowed":
       attemptOf(s, e.data.attempt).allowed.push({ path: e.data.path, glob: e.data.glob });

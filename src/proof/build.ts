@@ -39,6 +39,9 @@ export function buildProof(s: RunState, events: readonly RunJournalEvent[], omkV
       outcome: a.outcome,
       gates: a.gates.map((g) => ({ name: g.name, status: g.status })),
       ...(a.acceptedOutside.length > 0 ? { acceptedOutsideChanges: [...a.acceptedOutside] } : {}),
+      ...(a.outsideWhileConfined.length > 0
+        ? { outsideChangesWhileConfined: [...a.outsideWhileConfined] }
+        : {}),
     })),
     gates: (last?.gates ?? []).map((g) => ({
       name: g.name,

@@ -44,6 +44,8 @@ export const ProofSchema = z.object({
       gates: z.array(z.object({ name: z.string(), status: z.string() })),
       /** Changes outside the worktree that blocked the attempt until the person said they made them. */
       acceptedOutsideChanges: z.array(z.string()).optional(),
+      /** Changes outside the worktree while the attempt was confined, where its sandbox could not write. */
+      outsideChangesWhileConfined: z.array(z.string()).optional(),
     }),
   ),
   gates: z.array(GateProofSchema),

@@ -57,6 +57,10 @@ export class RunProgress {
       case "DiffCaptured":
         this.say(`  diff: ${e.data.files.length} file(s), +${e.data.added} −${e.data.deleted}`);
         break;
+      case "OutsideChanged":
+        for (const c of e.data.changes)
+          this.say(`  outside the worktree, not by the confined agent (noted, not blocking): ${c}`);
+        break;
       case "WriteSetViolation":
         this.say(`  blocked: ${e.data.path} (${e.data.reason})`);
         break;

@@ -1,5 +1,10 @@
 import type { RunJournal } from "../journal/run-journal.js";
-import { diffFingerprints, fingerprintRepo, type RepoFingerprint } from "../project/fingerprint.js";
+import {
+  changeRunsCode,
+  diffFingerprints,
+  fingerprintRepo,
+  type RepoFingerprint,
+} from "../project/fingerprint.js";
 
 /**
  * Other runs move their own branches, and a goal moves its integration branch while its lanes' agents
@@ -10,21 +15,30 @@ const RUN_BRANCHES = "refs/heads/omk/run/";
 const GOAL_BRANCHES = "refs/heads/omk/goal/";
 
 /**
- * Compares the repository outside the run's worktree with `before`; any change is a RepoTampered
- * finding that blocks the attempt. Returns the fingerprint to compare against next, or null after
- * tampering (there is nothing trustworthy to compare with any more).
+ * Compares the repository outside the run's worktree with `before`; a change is a RepoTampered
+ * finding that blocks the attempt. When the agent and the gates were `confined`, their sandbox kept
+ * refs, HEAD, packed-refs and the main checkout read-only: a change there is someone else's (the
+ * person's fetch, commit or edit) and is noted (OutsideChanged) without blocking. What makes git run
+ * programs or hide files (config, hooks, info/, object alternates, which sit in the writable object
+ * store) blocks either way. Returns the fingerprint to compare against next, or null after tampering
+ * (there is nothing trustworthy to compare with any more).
  */
 export async function checkRepository(
   journal: RunJournal,
   root: string,
   attempt: number,
   before: RepoFingerprint | null,
+  confined = false,
 ): Promise<RepoFingerprint | null> {
   const after = await repoFingerprint(root);
   if (before === null) return after;
   const changes = diffFingerprints(before, after);
   if (changes.length === 0) return after;
-  await journal.append("RepoTampered", { attempt, changes });
+  const blocking = confined ? changes.filter(changeRunsCode) : changes;
+  const noted = confined ? changes.filter((c) => !changeRunsCode(c)) : [];
+  if (noted.length > 0) await journal.append("OutsideChanged", { attempt, changes: noted, confined: true });
+  if (blocking.length === 0) return after;
+  await journal.append("RepoTampered", { attempt, changes: blocking });
   return null;
 }
 

@@ -121,9 +121,12 @@ export function registerRunInspect(run: Command): void {
       if (more !== null) out.result(`  more:     ${more}`);
       const accept = acceptOutsideCommand(s);
       if (accept !== null) out.result(`  yours?:   ${accept}`);
-      for (const a of s.attempts)
+      for (const a of s.attempts) {
         for (const c of a.acceptedOutside)
           out.result(`  accepted: attempt ${a.n}: ${c} (you said you made it)`);
+        for (const c of a.outsideWhileConfined)
+          out.result(`  outside:  attempt ${a.n}: ${c} (not the agent: it was confined)`);
+      }
       for (const a of s.attempts) {
         const gates = a.gates.map((g) => `${g.name}:${g.status}`).join(" ");
         out.result(

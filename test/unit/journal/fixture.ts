@@ -277,6 +277,7 @@ export function attemptState(n: number, over: Partial<AttemptState> = {}): Attem
     allowed: [],
     tampered: [],
     acceptedOutside: [],
+    outsideWhileConfined: [],
     findings: [],
     gates: [gateRecord("test")],
     outcome: "passed",
