@@ -188,6 +188,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         identityArgs(s.root).catch(() => {});
         const gateWorkspace = acquireGateWorkspace(o.project);
         gateWorkspace.catch(() => {});
+        // The gate workspace's setup (a dependency install of the agent's lockfile) runs unconfined.
+        let setupRan = false;
         let ev: Evaluation;
         try {
           ev = await evaluateAttempt({
@@ -250,6 +252,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
                 });
               },
               onGateWorkspace: async (w) => {
+                setupRan = o.config.workspace.setup.length > 0 && !w.setupCached;
                 await journal.append("GateWorkspaceReady", { attempt: n, ...w });
               },
               onGateStart: (name) => {
@@ -280,7 +283,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         pending.clear();
         if (ev.interrupted) return await interrupted("gates", n);
         // Gate code is the agent's code too: the repository must be as it was after the turn.
-        fingerprint = await checkRepository(o.journal, o.project.root, n, fingerprint, confined);
+        fingerprint = await checkRepository(o.journal, o.project.root, n, fingerprint, confined && !setupRan);
         const tampered = fingerprint === null;
         const outcome = decideAttemptOutcome({
           blocked: tampered || ev.violations.length > 0 || ev.findings.length > 0,

@@ -101,4 +101,24 @@ describe("changes outside the worktree while a run works", () => {
       [expect.stringMatching(/^refs\/heads\/main moved /)],
     ]);
   });
+
+  it("confined, a change made while the gate workspace's setup ran (unconfined, on the agent's lockfile) still blocks", async () => {
+    // The setup moves a ref of the repository, as install scripts of a dependency the agent chose could.
+    p = await project({
+      "README.md": "base\n",
+      "setup.mjs": `import { execFileSync } from "node:child_process";
+const common = execFileSync("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], { encoding: "utf8" }).trim();
+const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+execFileSync("git", ["--git-dir", common, "update-ref", "refs/heads/moved-by-setup-" + Date.now(), head]);
+`,
+      ".omk/config.toml": '[workspace]\nsetup = [["node", "setup.mjs"]]\n',
+    });
+    const doc = await runWhile(() => {}, "required");
+    expect(doc.status).toBe("blocked");
+    const tampered = ofKind(p.ledger(doc.runId), "RepoTampered").flatMap(
+      (e) => e.data["changes"] as string[],
+    );
+    expect(tampered).toEqual([expect.stringMatching(/^refs\/heads\/moved-by-setup-\d+ created at /)]);
+    expect(ofKind(p.ledger(doc.runId), "OutsideChanged")).toEqual([]);
+  });
 });
