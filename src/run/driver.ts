@@ -15,6 +15,7 @@ import type { ProjectConfig } from "../project/config-schema.js";
 import type { RepoFingerprint } from "../project/fingerprint.js";
 import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { ProjectLocation, RunLocation } from "../project/locate.js";
+import { noteUnconfinedSetup, unconfinedSetupRan } from "../project/unconfined-setup.js";
 import { ensureWorktree, prepareWorkspace } from "../project/workspace.js";
 import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
 import { runAgentTurn, type TurnOutcome } from "./agent-turn.js";
@@ -73,7 +74,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
   // judged against it — one status and one ref listing fewer per attempt, and a change made in
   // between by a process the previous turn left behind still counts. Null: take a new one.
   let fingerprint: RepoFingerprint | null = o.fingerprint ?? null;
-  // The agent's turns and the gates this process runs are in a sandbox (see checkRepository).
+  // The agent's turns and the gates this process runs are in a sandbox (see checkRepository), and
+  // nothing the agent steered has run outside one (unconfinedSetupRan).
   const confined = (o.sandbox?.bwrap ?? null) !== null;
   const interrupted = async (phase: string, attempt: number | null): Promise<DriveResult> => {
     await journal.append("RunInterrupted", { phase, attempt, reason: "SIGINT" });
@@ -96,7 +98,11 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
           await seedSnapshotIndex(s.worktree, snapshotIndex(o.loc)).catch(() => {});
         // Setup commands are the user's (husky sets core.hooksPath, say): the agent's turn is compared
         // with the repository as they left it.
-        if (o.config.workspace.setup.length > 0) fingerprint = null;
+        if (o.config.workspace.setup.length > 0) {
+          fingerprint = null;
+          // A worktree rebuilt after attempts holds the agent's files: its setup is theirs to steer.
+          if (s.attempts.length > 0) noteUnconfinedSetup();
+        }
         const setup = await prepareWorkspace(s.root, s.worktree, o.config.workspace, {
           parentEnv: o.parentEnv,
           signal: o.signal,
@@ -160,7 +166,13 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         // of the check is queued behind it, so the ledger keeps the order.
         const stopped = journal.append("AgentStopped", { attempt: n, killed });
         stopped.catch(() => {});
-        fingerprint = await checkRepository(o.journal, o.project.root, n, fingerprint, confined);
+        fingerprint = await checkRepository(
+          o.journal,
+          o.project.root,
+          n,
+          fingerprint,
+          confined && !unconfinedSetupRan(),
+        );
         await stopped;
         await journal.append("AgentFinished", {
           attempt: n,
@@ -188,8 +200,6 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         identityArgs(s.root).catch(() => {});
         const gateWorkspace = acquireGateWorkspace(o.project);
         gateWorkspace.catch(() => {});
-        // The gate workspace's setup (a dependency install of the agent's lockfile) runs unconfined.
-        let setupRan = false;
         let ev: Evaluation;
         try {
           ev = await evaluateAttempt({
@@ -252,7 +262,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
                 });
               },
               onGateWorkspace: async (w) => {
-                setupRan = o.config.workspace.setup.length > 0 && !w.setupCached;
+                if (o.config.workspace.setup.length > 0 && !w.setupCached) noteUnconfinedSetup();
                 await journal.append("GateWorkspaceReady", { attempt: n, ...w });
               },
               onGateStart: (name) => {
@@ -283,7 +293,13 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         pending.clear();
         if (ev.interrupted) return await interrupted("gates", n);
         // Gate code is the agent's code too: the repository must be as it was after the turn.
-        fingerprint = await checkRepository(o.journal, o.project.root, n, fingerprint, confined && !setupRan);
+        fingerprint = await checkRepository(
+          o.journal,
+          o.project.root,
+          n,
+          fingerprint,
+          confined && !unconfinedSetupRan(),
+        );
         const tampered = fingerprint === null;
         const outcome = decideAttemptOutcome({
           blocked: tampered || ev.violations.length > 0 || ev.findings.length > 0,

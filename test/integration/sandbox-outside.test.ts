@@ -18,10 +18,19 @@ afterEach(async () => {
  * Runs an agent that writes a.txt, says it works (started.flag in its worktree: all a confined agent
  * may write) and ends its turn once go.flag appears there; `meanwhile` is the person in between.
  */
-async function runWhile(meanwhile: () => void, sandbox: "required" | "off"): Promise<RunDoc> {
+async function runWhile(
+  meanwhile: () => void,
+  sandbox: "required" | "off",
+  // Attempt 1 fails its gate first, then attempt 2 is the one that waits.
+  opts: { failFirst?: boolean } = {},
+): Promise<RunDoc> {
   const agent = p.script(
     "waiting",
     `import { existsSync, writeFileSync } from "node:fs";
+if (${opts.failFirst === true} && process.env.OMK_ATTEMPT === "1") {
+  writeFileSync("a.txt", "bad\\n");
+  process.exit(0);
+}
 writeFileSync("a.txt", "ok\\n");
 writeFileSync("started.flag", "");
 while (!existsSync("go.flag")) await new Promise((r) => setTimeout(r, 20));
@@ -120,5 +129,17 @@ execFileSync("git", ["--git-dir", common, "update-ref", "refs/heads/moved-by-set
     );
     expect(tampered).toEqual([expect.stringMatching(/^refs\/heads\/moved-by-setup-\d+ created at /)]);
     expect(ofKind(p.ledger(doc.runId), "OutsideChanged")).toEqual([]);
+  });
+
+  it("confined, once a setup ran on the agent's tree, later changes outside block for the rest of the run", async () => {
+    p = await project({
+      "README.md": "base\n",
+      ".omk/config.toml": '[workspace]\nsetup = [["node", "-e", "0"]]\n',
+    });
+    const doc = await runWhile(personCommitsAndEdits, "required", { failFirst: true });
+    expect(doc.status).toBe("blocked");
+    const events = p.ledger(doc.runId);
+    expect(ofKind(events, "RepoTampered").map((e) => e.data["attempt"])).toEqual([2]);
+    expect(ofKind(events, "OutsideChanged")).toEqual([]);
   });
 });
