@@ -121,6 +121,48 @@ describe("omk run resume --accept-outside-changes (built CLI)", () => {
     expect(p.repo.git(["show", "main:a.txt"])).toBe("ok");
   });
 
+  it("a commit in the main checkout while the gates run blocks after them; accepted, the attempt is judged again (its patch artifact rewritten) and verifies", async () => {
+    p = await project(
+      {
+        "README.md": "base\n",
+        // The gate says it runs, then waits for the test (the person) to let it finish.
+        "slow-gate.mjs": `import { existsSync, writeFileSync } from "node:fs";
+const dir = process.env.OMK_GATE_SYNC_DIR;
+if (dir) {
+  writeFileSync(dir + "/gate-started", "");
+  while (!existsSync(dir + "/gate-go")) await new Promise((r) => setTimeout(r, 20));
+}
+`,
+      },
+      { gates: [{ name: "slow", args: ["slow-gate.mjs"] }] },
+    );
+    const started = join(p.sb.dir, "gate-started");
+    const agent = p.writerAgent("writer", { "a.txt": "ok\n" });
+    const run = p.omk(["run", "--json", "--agent", "exec", "--agent-bin", agent, "write a.txt"], {
+      env: { OMK_GATE_SYNC_DIR: p.sb.dir },
+    });
+    await waitFor("the gate", () => existsSync(started));
+    p.repo.git(["commit", "-q", "--allow-empty", "-m", "the person's commit"]);
+    writeFileSync(join(p.sb.dir, "gate-go"), "");
+    const doc = (await run).json<RunDoc>();
+    expect(doc.status).toBe("blocked");
+    expect(doc.reasons).toEqual([expect.stringMatching(/changed: refs\/heads\/main moved /)]);
+    const before = ofKind(p.ledger(doc.runId), "DiffCaptured");
+    expect(before).toHaveLength(1);
+
+    rmSync(started);
+    const r = await resume([doc.runId, "--accept-outside-changes", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<RunDoc>()).toMatchObject({ status: "ready", attempts: 1 });
+    const events = p.ledger(doc.runId);
+    expect(ofKind(events, "DiffCaptured")).toHaveLength(2);
+    expect(ofKind(events, "GateResult")).toHaveLength(2);
+    expect(ofKind(events, "AgentStarted")).toHaveLength(1);
+    const v = await p.proofVerify(doc.runId);
+    expect(v.code, JSON.stringify(v.doc.checks)).toBe(0);
+    expect(checkOf(v.doc, "artifacts")).toMatchObject({ ok: true });
+  });
+
   it("an edit in the main checkout, accepted: the agent's work is still judged — a failing gate after it is not_ready", async () => {
     p = await project({ "README.md": "base\n" });
     const { doc } = await runWhile(
