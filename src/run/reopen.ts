@@ -1,5 +1,5 @@
 import { lstat, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
 import { branchExists } from "../git/refs.js";
 import { setBranch } from "../git/snapshot.js";
@@ -27,6 +27,14 @@ export interface ReopenRequest {
   acceptOutside?: boolean | undefined;
 }
 
+/**
+ * A goal's task: its run worked in one of the goal's pooled lanes (`<goal>-lane-N`), not in a
+ * worktree of its own (named after the run), and the lane has moved on to other tasks since.
+ */
+function isGoalTask(s: RunState): boolean {
+  return basename(s.worktree) !== s.runId;
+}
+
 /** How many attempts a run has spent (attempts are numbered from 1 without gaps). */
 export function attemptsSpent(s: RunState): number {
   return s.attempts.at(-1)?.n ?? 0;
@@ -37,6 +45,7 @@ export function attemptsSpent(s: RunState): number {
  * (it already has the most a run may have). Land, `run show` and the run's own report name it.
  */
 export function moreAttemptsCommand(s: RunState): string | null {
+  if (isGoalTask(s)) return null;
   const spent = attemptsSpent(s);
   if (spent >= MAX_ATTEMPTS) return null;
   return `omk run resume ${s.runId} --max-attempts ${Math.min(MAX_ATTEMPTS, spent + 2)}`;
@@ -48,7 +57,7 @@ export function moreAttemptsCommand(s: RunState): string | null {
  * outside changed). Only then can the person vouch for them and have the attempt judged again.
  */
 export function outsideOnlyBlock(s: RunState): string[] | null {
-  if (s.finished?.status !== "blocked" || s.landed || s.setupFailed !== null) return null;
+  if (s.finished?.status !== "blocked" || s.landed || s.setupFailed !== null || isGoalTask(s)) return null;
   const last = s.attempts.at(-1);
   if (!last || last.tampered.length === 0) return null;
   if (last.findings.length > 0 || last.violations.length > 0 || last.setupFailed !== null) return null;
@@ -170,8 +179,7 @@ export async function reopenRun<T>(
   const s = journal.state;
   const refusal = reopenRefusal(s, req);
   if (refusal) throw refusal;
-  // A goal's task ran in one of the goal's pooled lanes, which has moved on to other tasks since.
-  if (resolve(s.worktree) !== resolve(runLocation(o.project, s.runId).worktree)) {
+  if (isGoalTask(s) || resolve(s.worktree) !== resolve(runLocation(o.project, s.runId).worktree)) {
     throw new OmkError(
       "USAGE",
       `run ${s.runId} was a task of a goal: its lane ${s.worktree} is the goal's, not the run's to go on in`,

@@ -282,6 +282,9 @@ writeFileSync(join(common, "hooks", "post-checkout"), "#!/bin/sh\\n", { mode: 0o
     const doc = goal.json<{ tasks: { id: string; runId: string }[] }>();
     const runId = doc.tasks[0]!.runId;
     expect((await p.omk(["run", "show", runId, "--json"])).json()).toMatchObject({ status: "not_ready" });
+    // Nothing suggests a command that would be refused.
+    expect((await p.omk(["run", "show", runId])).stdout).not.toContain("more:");
+    expect((await p.omk(["land", runId])).stderr).not.toContain("--max-attempts");
     const more = await resume([runId, "--max-attempts", "2"]);
     expect(more.code).toBe(2);
     expect(more.stderr).toMatch(/was a task of a goal: its lane .* is the goal's, not the run's to go on in/);
