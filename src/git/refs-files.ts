@@ -30,9 +30,10 @@ function packedRefsText(commonDir: string): string | null {
  * trip per file costs more than the read). The same shape as listRefs; a loose file that is not a ref
  * (git would warn and skip it) is listed with its content, so changing it still shows. Null, and
  * the caller asks git, for a repository git stores differently (reftable) or one with very many
- * loose refs.
+ * loose refs. Loose refs under a `skip` prefix (ending in "/") are not read: a packed one may still be
+ * listed, for the caller to leave out.
  */
-export function readRefsFromFiles(commonDir: string): RefEntry[] | null {
+export function readRefsFromFiles(commonDir: string, skip: readonly string[] = []): RefEntry[] | null {
   if (isReftable(commonDir)) return null;
   const values = new Map<string, string>();
   const packed = packedRefsText(commonDir);
@@ -43,7 +44,7 @@ export function readRefsFromFiles(commonDir: string): RefEntry[] | null {
     if (space > 0) values.set(line.slice(space + 1), line.slice(0, space));
   }
   const loose: Loose[] = [];
-  if (!walk(commonDir, "refs", loose)) return null;
+  if (!walk(commonDir, "refs", loose, skip)) return null;
   for (const { name, kind } of loose) {
     const path = join(commonDir, name);
     const text =
@@ -111,18 +112,23 @@ function attempt<T>(read: () => T): T | null {
   }
 }
 
-/** Collects the loose ref files under `rel` (lock files aside); false when there are too many. */
-function walk(base: string, rel: string, out: Loose[]): boolean {
+/**
+ * Collects the loose ref files under `rel` (lock files aside, and whatever lies under a `skip`
+ * prefix: a fingerprint leaves the runs' own branches out, and a project collects one per run);
+ * false when there are too many.
+ */
+function walk(base: string, rel: string, out: Loose[], skip: readonly string[]): boolean {
   const entries = attempt(() => readdirSync(join(base, rel), { withFileTypes: true })) ?? [];
   const dirs: string[] = [];
   for (const e of entries) {
     const name = `${rel}/${e.name}`;
-    if (e.isDirectory()) dirs.push(name);
-    else if (!e.name.endsWith(".lock"))
+    if (e.isDirectory()) {
+      if (!skip.some((p) => `${name}/`.startsWith(p))) dirs.push(name);
+    } else if (!e.name.endsWith(".lock") && !skip.some((p) => name.startsWith(p)))
       out.push({ name, kind: e.isFile() ? "file" : e.isSymbolicLink() ? "symlink" : "other" });
   }
   if (out.length > MAX_LOOSE) return false;
-  for (const d of dirs) if (!walk(base, d, out)) return false;
+  for (const d of dirs) if (!walk(base, d, out, skip)) return false;
   return true;
 }
 

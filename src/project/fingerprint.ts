@@ -81,7 +81,7 @@ export async function fingerprintRepo(
   statusP.catch(() => {});
   const dir = await commonDirOf(root);
   const gitFiles = readGitFiles(dir, excluded);
-  const refs = readRefsFromFiles(dir) ?? (await listRefs(root));
+  const refs = readRefsFromFiles(dir, opts.excludeRefPrefixes) ?? (await listRefs(root));
   const status = await statusP;
   return {
     gitFiles,

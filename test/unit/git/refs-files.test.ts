@@ -41,6 +41,19 @@ describe("refs read from their files", () => {
     expect(readRefsFromFiles(join(r.root, ".git"))).toEqual(fromGit);
   });
 
+  it("does not read loose refs under a skipped prefix (the runs' own branches); the rest are as git lists them", async () => {
+    const r = await repoWithRefs();
+    for (let i = 0; i < 3; i++) r.git(["branch", `omk/run/run-${i}`]);
+    r.git(["branch", "omk/other"]);
+    const run = join(r.root, ".git", "refs", "heads", "omk", "run");
+    writeFileSync(join(run, "planted"), "not a ref\n");
+    const skip = ["refs/heads/omk/run/"];
+    const fromGit = (await listRefs(r.root)).filter((x) => !x.name.startsWith(skip[0]!));
+    const listed = readRefsFromFiles(join(r.root, ".git"), skip);
+    expect(listed).toEqual(fromGit);
+    expect(listed?.map((x) => x.name)).toContain("refs/heads/omk/other");
+  });
+
   it("sees a planted file and a FIFO without hanging or keeping their content", async () => {
     const r = await repoWithRefs();
     const refs = join(r.root, ".git", "refs", "heads");
