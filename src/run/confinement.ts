@@ -1,5 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
-import { dirname, isAbsolute, join } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import type { AgentSandboxNeeds } from "../agents/types.js";
 import { OmkError } from "../core/errors.js";
 import { gitCommonDir } from "../git/repo.js";
@@ -153,11 +153,20 @@ async function gitPaths(
   const common = existingReal([await gitCommonDir(root)])[0] ?? join(root, ".git");
   const want = existingReal([worktree])[0] ?? worktree;
   const base = join(common, "worktrees");
+  const names = (name: string) => readGitdirOf(join(base, name)).then((at) => at === want);
+  // git names the entry after the worktree's directory (a number appended when that is taken): try
+  // that one first, since a project keeps every run's worktree until cleanup and each entry is a read.
+  const guess = basename(want);
+  if (await names(guess)) return { common, worktreeDir: join(base, guess) };
   for (const name of await readdir(base).catch(() => [] as string[])) {
-    const named = (await readFile(join(base, name, "gitdir"), "utf8").catch(() => "")).trim();
-    if (!isAbsolute(named)) continue;
-    const at = existingReal([dirname(named)])[0];
-    if (at === want) return { common, worktreeDir: join(base, name) };
+    if (name !== guess && (await names(name))) return { common, worktreeDir: join(base, name) };
   }
   return { common, worktreeDir: null };
+}
+
+/** The real path of the work tree a `<common>/worktrees/<name>` entry's `gitdir` names, or null. */
+async function readGitdirOf(entry: string): Promise<string | null> {
+  const named = (await readFile(join(entry, "gitdir"), "utf8").catch(() => "")).trim();
+  if (!isAbsolute(named)) return null;
+  return existingReal([dirname(named)])[0] ?? null;
 }
