@@ -101,7 +101,7 @@ export function registerRun(program: Command): void {
     )
     .option(
       "-n, --max-attempts <n>",
-      "the new total attempt budget of a finished not_ready run, 1–20, more than it has spent",
+      "the new total attempt budget of a finished not_ready run, 1–20, more than it has spent (with --accept-outside-changes: of the blocked run, at least what it has spent)",
     )
     .option(
       "-a, --agent <name>",
