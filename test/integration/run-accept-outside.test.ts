@@ -182,6 +182,48 @@ if (dir) {
     expect((await p.proofVerify(doc.runId, ["--no-gates"])).code).toBe(0);
   });
 
+  it("with --max-attempts too: the judged-again attempt fails its gate and the agent gets another, with feedback", async () => {
+    p = await project({ "README.md": "base\n" });
+    const w = waitingAgent({});
+    // Attempt 1 writes a failing file; attempt 2 (after the acceptance) fixes it.
+    writeFileSync(
+      w.agent,
+      `#!/usr/bin/env node
+import { existsSync, writeFileSync } from "node:fs";
+writeFileSync("a.txt", process.env.OMK_ATTEMPT === "2" ? "ok\\n" : "not good\\n");
+writeFileSync(${JSON.stringify(w.started)}, "");
+while (!existsSync(${JSON.stringify(w.go)})) await new Promise((r) => setTimeout(r, 20));
+`,
+    );
+    const { doc } = await runWhile(
+      w,
+      () => writeFileSync(join(p.repo.root, "README.md"), "the person's edit\n"),
+      ["-n", "1"],
+    );
+    expect(doc.status).toBe("blocked");
+    const r = await resume([doc.runId, "--accept-outside-changes", "--max-attempts", "2", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<RunDoc>()).toMatchObject({ status: "ready", attempts: 2 });
+    const events = p.ledger(doc.runId);
+    expect(ofKind(events, "RunReopened").map((e) => e.data)).toEqual([
+      expect.objectContaining({
+        previousMaxAttempts: 1,
+        maxAttempts: 2,
+        acceptedOutside: expect.any(Object),
+      }),
+    ]);
+    expect(ofKind(events, "AttemptStarted").map((e) => e.data)).toEqual([
+      { attempt: 1, feedbackFrom: null },
+      { attempt: 2, feedbackFrom: 1 },
+    ]);
+    expect(ofKind(events, "AttemptFinished").map((e) => e.data["outcome"])).toEqual([
+      "blocked",
+      "gates_failed",
+      "passed",
+    ]);
+    expect((await p.proofVerify(doc.runId, ["--no-gates"])).code).toBe(0);
+  });
+
   it("refuses what it cannot accept, writing nothing: a ready run, a planted hook, a secret, a removed worktree; a forged acceptance fails verify", async () => {
     p = await project({ "README.md": "base\n" });
     const unchanged = async (runId: string) => expect(kinds(p.ledger(runId)).at(-1)).toBe("ProofWritten");
