@@ -219,7 +219,6 @@ function short(oid: string | null): string {
   return oid === null ? "(none)" : oid.slice(0, 10);
 }
 
-/** How a git-dir file is named in a message. */
 /**
  * Whether a line of diffFingerprints names a change to what makes git run programs or hide files —
  * config, hooks, info/ (excludes, attributes), object alternates — rather than refs, HEAD, the main
@@ -231,6 +230,7 @@ export function changeRunsCode(line: string): boolean {
   return line.startsWith("hook ") || line.startsWith("info/") || line.startsWith(".git/");
 }
 
+/** How a git-dir file is named in a message (changeRunsCode reads these names back). */
 function gitFileName(rel: string): string {
   if (rel.startsWith("hooks/")) return `hook ${rel.slice("hooks/".length)}`;
   if (rel.startsWith("info/")) return rel;
