@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import type { ExecutionMode } from "../policy/execution-mode.js";
 import type {
   AttemptOutcome,
@@ -103,6 +104,14 @@ export interface RunState {
   confinement: Confinement | null;
   lastTs: string;
   events: number;
+}
+
+/**
+ * A goal's task: its run worked in one of the goal's pooled lanes (`<goal>-lane-N`), not in a
+ * worktree of its own (named after the run); the lane is the goal's, and moves on to other tasks.
+ */
+export function ranInGoalLane(s: RunState): boolean {
+  return basename(s.worktree) !== s.runId;
 }
 
 /** The state right after RunStarted. */

@@ -1,8 +1,8 @@
 import { lstat, rm } from "node:fs/promises";
-import { resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
 import { branchExists, deleteBranch } from "../git/refs.js";
 import { readRunJournal } from "../journal/run-journal.js";
+import { ranInGoalLane } from "../journal/state.js";
 import { gateWorkspaceDirs } from "../project/gate-workspace.js";
 import { type ProjectLocation, resolveRunId } from "../project/locate.js";
 import { removeWorktreeDir } from "../project/throwaway.js";
@@ -45,7 +45,7 @@ export async function removeRun(project: ProjectLocation, id: string): Promise<R
   // A goal's task ran in one of the goal's pooled lanes, where another task may be working now: the
   // lane is the goal's to remove (nor are its processes this run's to reap: a group id recorded then
   // may belong to the lane's current task).
-  const own = resolve(worktree) === resolve(loc.worktree);
+  const own = s === null || !ranInGoalLane(s);
   const gateDirs = await gateWorkspaceDirs(project.root);
   await reapOrphans(loc.dir, own ? [worktree, ...gateDirs] : gateDirs).catch(() => []);
   const hadWorktree = (await lstat(worktree).catch(() => null)) !== null;

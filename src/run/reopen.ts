@@ -1,12 +1,12 @@
 import { lstat, rm } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { join } from "node:path";
 import { OmkError } from "../core/errors.js";
 import { branchExists } from "../git/refs.js";
 import { setBranch } from "../git/snapshot.js";
 import type { RunJournal } from "../journal/run-journal.js";
-import type { RunState } from "../journal/state.js";
+import { type RunState, ranInGoalLane } from "../journal/state.js";
 import { changeRunsCode } from "../project/fingerprint.js";
-import { type ProjectLocation, runLocation } from "../project/locate.js";
+import type { ProjectLocation } from "../project/locate.js";
 import { ensureWorktree } from "../project/workspace.js";
 import { RECEIPT_FILE } from "../proof/write.js";
 import { type ResolvedAgent, resolveAgent } from "./adapters.js";
@@ -27,14 +27,6 @@ export interface ReopenRequest {
   acceptOutside?: boolean | undefined;
 }
 
-/**
- * A goal's task: its run worked in one of the goal's pooled lanes (`<goal>-lane-N`), not in a
- * worktree of its own (named after the run), and the lane has moved on to other tasks since.
- */
-function isGoalTask(s: RunState): boolean {
-  return basename(s.worktree) !== s.runId;
-}
-
 /** How many attempts a run has spent (attempts are numbered from 1 without gaps). */
 export function attemptsSpent(s: RunState): number {
   return s.attempts.at(-1)?.n ?? 0;
@@ -45,7 +37,7 @@ export function attemptsSpent(s: RunState): number {
  * (it already has the most a run may have). Land, `run show` and the run's own report name it.
  */
 export function moreAttemptsCommand(s: RunState): string | null {
-  if (isGoalTask(s)) return null;
+  if (ranInGoalLane(s)) return null;
   const spent = attemptsSpent(s);
   if (spent >= MAX_ATTEMPTS) return null;
   return `omk run resume ${s.runId} --max-attempts ${Math.min(MAX_ATTEMPTS, spent + 2)}`;
@@ -57,7 +49,7 @@ export function moreAttemptsCommand(s: RunState): string | null {
  * outside changed). Only then can the person vouch for them and have the attempt judged again.
  */
 export function outsideOnlyBlock(s: RunState): string[] | null {
-  if (s.finished?.status !== "blocked" || s.landed || s.setupFailed !== null || isGoalTask(s)) return null;
+  if (s.finished?.status !== "blocked" || s.landed || s.setupFailed !== null || ranInGoalLane(s)) return null;
   const last = s.attempts.at(-1);
   if (!last || last.tampered.length === 0) return null;
   if (last.findings.length > 0 || last.violations.length > 0 || last.setupFailed !== null) return null;
@@ -78,6 +70,11 @@ export function acceptOutsideCommand(s: RunState): string | null {
 export function reopenRefusal(s: RunState, req: ReopenRequest): OmkError | null {
   const id = s.runId;
   const refuse = (message: string, hint: string) => new OmkError("USAGE", message, { hint });
+  if (ranInGoalLane(s))
+    return refuse(
+      `run ${id} was a task of a goal: its lane ${s.worktree} is the goal's, not the run's to go on in`,
+      "the goal decides about its tasks: omk goal show <goal>, omk goal resume <goal>",
+    );
   if (req.acceptOutside) return acceptRefusal(s, req.maxAttempts);
   const maxAttempts = req.maxAttempts ?? s.maxAttempts;
   if (s.landed)
@@ -179,13 +176,6 @@ export async function reopenRun<T>(
   const s = journal.state;
   const refusal = reopenRefusal(s, req);
   if (refusal) throw refusal;
-  if (isGoalTask(s) || resolve(s.worktree) !== resolve(runLocation(o.project, s.runId).worktree)) {
-    throw new OmkError(
-      "USAGE",
-      `run ${s.runId} was a task of a goal: its lane ${s.worktree} is the goal's, not the run's to go on in`,
-      { hint: "the goal decides about its tasks: omk goal show <goal>, omk goal resume <goal>" },
-    );
-  }
   const accepted = req.acceptOutside ? outsideOnlyBlock(s) : null;
   // The agent's work of a blocked run is only in its worktree (nothing was committed).
   if (accepted !== null && (await lstat(s.worktree).catch(() => null)) === null) {

@@ -330,6 +330,11 @@ writeFileSync(join(common, "hooks", "post-checkout"), "#!/bin/sh\\n", { mode: 0o
     const more = await resume([runId, "--max-attempts", "2"]);
     expect(more.code).toBe(2);
     expect(more.stderr).toMatch(/was a task of a goal: its lane .* is the goal's, not the run's to go on in/);
+    const accept = await resume([runId, "--accept-outside-changes"]);
+    expect(accept.code).toBe(2);
+    expect(accept.stderr).toMatch(
+      /was a task of a goal: its lane .* is the goal's, not the run's to go on in/,
+    );
     expect(kinds(p.ledger(runId)).at(-1)).toBe("ProofWritten");
   });
 });

@@ -129,4 +129,24 @@ describe("accepting the changes outside the worktree that blocked a run", () => 
       expect(acceptOutsideCommand(s)).toBeNull();
     }
   });
+
+  it("refuses a goal task's run, which worked in the goal's lane, whatever it asks, and names no command for it", () => {
+    const lane = { worktree: "/work/repo/.omk/worktrees/goal-fixture-lane-0" };
+    const notReady = finished("not_ready", 1, lane);
+    const outside = runState(
+      [attemptState(1, { outcome: "blocked", tampered: ["main checkout: a.txt modified"] })],
+      {
+        finished: { status: "blocked", reasons: ["blocked because"], headCommit: null },
+        ...lane,
+      },
+    );
+    for (const [s, req] of [
+      [notReady, budget(3)],
+      [outside, { maxAttempts: null, agent: null, acceptOutside: true }],
+    ] as const) {
+      expect(reopenRefusal(s, req)?.message).toMatch(/was a task of a goal: its lane .*lane-0 is the goal's/);
+    }
+    expect(moreAttemptsCommand(notReady)).toBeNull();
+    expect(acceptOutsideCommand(outside)).toBeNull();
+  });
 });
