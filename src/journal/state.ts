@@ -299,19 +299,15 @@ export function applyRunEvent(s: RunState, e: RunJournalEvent): void {
       s.interrupted = false;
       s.maxAttempts = e.data.maxAttempts;
       if (e.data.acceptedOutside) {
-        // The blocked attempt is judged again, from its snapshot on: what it found before is superseded.
+        // The blocked attempt is judged again, from its snapshot on: what its turn left stays, what
+        // judging it found before is superseded.
         const a = attemptOf(s, e.data.acceptedOutside.attempt);
-        a.acceptedOutside.push(...e.data.acceptedOutside.changes);
         Object.assign(a, {
-          tree: null,
-          setupFailed: null,
-          diff: null,
-          violations: [],
-          allowed: [],
-          tampered: [],
-          findings: [],
-          gates: [],
-          outcome: null,
+          ...freshAttempt(a.n),
+          agent: a.agent,
+          output: a.output,
+          outsideWhileConfined: a.outsideWhileConfined,
+          acceptedOutside: [...a.acceptedOutside, ...e.data.acceptedOutside.changes],
         });
       } else s.reopenedAfter = s.attempts.at(-1)?.n ?? 0;
       if (e.data.agent) s.agent = { ...e.data.agent, version: null };
