@@ -75,8 +75,9 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
   // between by a process the previous turn left behind still counts. Null: take a new one.
   let fingerprint: RepoFingerprint | null = o.fingerprint ?? null;
   // The agent's turns and the gates this process runs are in a sandbox (see checkRepository), and
-  // nothing the agent steered has run outside one (unconfinedSetupRan).
-  const confined = (o.sandbox?.bwrap ?? null) !== null;
+  // nothing the agent steered has run outside one so far (unconfinedSetupRan).
+  const sandboxed = (o.sandbox?.bwrap ?? null) !== null;
+  const confined = () => sandboxed && !unconfinedSetupRan();
   const interrupted = async (phase: string, attempt: number | null): Promise<DriveResult> => {
     await journal.append("RunInterrupted", { phase, attempt, reason: "SIGINT" });
     return { state: state(), interrupted: true };
@@ -166,13 +167,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         // of the check is queued behind it, so the ledger keeps the order.
         const stopped = journal.append("AgentStopped", { attempt: n, killed });
         stopped.catch(() => {});
-        fingerprint = await checkRepository(
-          o.journal,
-          o.project.root,
-          n,
-          fingerprint,
-          confined && !unconfinedSetupRan(),
-        );
+        fingerprint = await checkRepository(o.journal, o.project.root, n, fingerprint, confined());
         await stopped;
         await journal.append("AgentFinished", {
           attempt: n,
@@ -293,13 +288,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         pending.clear();
         if (ev.interrupted) return await interrupted("gates", n);
         // Gate code is the agent's code too: the repository must be as it was after the turn.
-        fingerprint = await checkRepository(
-          o.journal,
-          o.project.root,
-          n,
-          fingerprint,
-          confined && !unconfinedSetupRan(),
-        );
+        fingerprint = await checkRepository(o.journal, o.project.root, n, fingerprint, confined());
         const tampered = fingerprint === null;
         const outcome = decideAttemptOutcome({
           blocked: tampered || ev.violations.length > 0 || ev.findings.length > 0,
