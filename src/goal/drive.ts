@@ -8,7 +8,7 @@ import { startRun } from "../run/start.js";
 import { KNOBS, readIntKnob } from "../security/bounded-env.js";
 import { clearControl, watchControl } from "./control.js";
 import { estimateWeight, TaskDag } from "./dag.js";
-import { integrateTask, outsideWriteSet, runIntegrationGates } from "./integrate.js";
+import { integrateTask, outsideWriteSet, runIntegrationGates, touchedPaths } from "./integrate.js";
 import type { GoalJournal } from "./journal.js";
 import { laneEnv, prepareLane, removeLanes, taskPrompt } from "./lanes.js";
 import { Leases } from "./leases.js";
@@ -252,7 +252,7 @@ async function runOnLane(
     const last = outcome.state.attempts.at(-1);
     const committed = outcome.state.committed;
     if (committed?.tree && committed.parent === base && last?.diff && last.tree === committed.tree)
-      result.touched = last.diff.files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path]));
+      result.touched = touchedPaths(last.diff.files);
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
   } finally {

@@ -11,6 +11,11 @@ import type { Project } from "../project/open.js";
 import { setMatcher } from "./globs.js";
 import type { GoalJournal } from "./journal.js";
 
+/** The paths a diff's files touch: both sides of a rename or copy. */
+export function touchedPaths(files: readonly { path: string; oldPath?: string | undefined }[]): string[] {
+  return files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path]));
+}
+
 /**
  * Paths the task's commit changed (both sides of a rename) that its write set does not cover.
  * `known`: those paths as the task's run recorded them for exactly this commit's tree on `base`.
@@ -23,9 +28,7 @@ export async function outsideWriteSet(
   known: readonly string[] | null = null,
 ): Promise<string[]> {
   const allowed = setMatcher(writeSet);
-  const touched =
-    known ??
-    (await diffTrees(root, base, commit)).files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path]));
+  const touched = known ?? touchedPaths((await diffTrees(root, base, commit)).files);
   return [...new Set(touched.filter((p) => !allowed(p)))].sort();
 }
 
