@@ -142,4 +142,27 @@ execFileSync("git", ["--git-dir", common, "update-ref", "refs/heads/moved-by-set
     expect(ofKind(events, "RepoTampered").map((e) => e.data["attempt"])).toEqual([2]);
     expect(ofKind(events, "OutsideChanged")).toEqual([]);
   });
+
+  it("attack, confined: object alternates, the one fingerprinted file the agent can write (objects/ is writable), still block", async () => {
+    p = await project({ "README.md": "base\n" });
+    const agent = p.script(
+      "alternates",
+      `import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+const common = execFileSync("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], { encoding: "utf8" }).trim();
+writeFileSync("a.txt", "ok\\n");
+mkdirSync(join(common, "objects", "info"), { recursive: true });
+writeFileSync(join(common, "objects", "info", "alternates"), "/elsewhere/objects\\n");
+`,
+    );
+    const { doc } = await p.execRun(agent, { args: ["--sandbox", "required"] });
+    expect(doc.status).toBe("blocked");
+    const events = p.ledger(doc.runId);
+    expect(ofKind(events, "Confinement").map((e) => e.data["mode"])).toEqual(["bwrap"]);
+    expect(ofKind(events, "RepoTampered").map((e) => e.data["changes"])).toEqual([
+      [".git/objects/info/alternates added"],
+    ]);
+    expect(ofKind(events, "OutsideChanged")).toEqual([]);
+  });
 });
