@@ -1,6 +1,10 @@
-import { readdir, readFile, readlink } from "node:fs/promises";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { sep } from "node:path";
 import { signalGroup } from "./process-group.js";
+
+// /proc is served from memory: its reads never wait for a disk. Synchronous reads cost ~10× less
+// than thread-pool round trips (one scan of ~70 processes: 0.6 ms against 6 ms, and 1.3 ms against
+// 22 ms when each process's status is read), and a run scans after every agent turn and gate run.
 
 /**
  * After omk itself was SIGKILLed its children live on (a kill -9 cannot be caught, and they run in
@@ -18,7 +22,7 @@ export async function killOrphanedGroups(
   if (wanted.size === 0) return [];
   let pids: string[];
   try {
-    pids = (await readdir("/proc")).filter((n) => /^\d+$/.test(n));
+    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
   } catch {
     return [];
   }
@@ -26,10 +30,10 @@ export async function killOrphanedGroups(
   for (const pid of pids) {
     try {
       // Field 5 of /proc/<pid>/stat is the process group; the command name (field 2) may hold spaces.
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
       if (!wanted.has(pgid) || doomed.has(pgid)) continue;
-      const cwd = await readlink(`/proc/${pid}/cwd`);
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
       if (dirs.some((d) => cwd === d || cwd.startsWith(d + sep))) doomed.add(pgid);
     } catch {
       // exited meanwhile, or not ours to inspect
@@ -52,19 +56,19 @@ export async function killOrphanedGroups(
 export async function killProcessesIn(dir: string, spare: readonly number[] = []): Promise<number[]> {
   let pids: string[];
   try {
-    pids = (await readdir("/proc")).filter((n) => /^\d+$/.test(n));
+    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
   } catch {
     return [];
   }
-  const skip = new Set([process.pid, process.ppid, ...spare, ...(await sandboxedSession(pids, spare))]);
+  const skip = new Set([process.pid, process.ppid, ...spare, ...sandboxedSession(pids, spare)]);
   const killed: number[] = [];
   for (const name of pids) {
     const pid = Number(name);
     if (skip.has(pid)) continue;
     try {
-      const cwd = await readlink(`/proc/${pid}/cwd`);
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
       if (cwd !== dir && !cwd.startsWith(dir + sep)) continue;
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
       // The whole group when it is not a spared process's (or omk's) group; else the process alone.
       if (Number.isInteger(pgid) && pgid > 1 && !skip.has(pgid) && pgid !== process.pid)
@@ -84,12 +88,12 @@ export async function killProcessesIn(dir: string, spare: readonly number[] = []
  * anything else in that namespace — what the command started, daemons it left behind, reparented to
  * init — is not. Linux only: NSpid in /proc/<pid>/status lists the pid in each nested namespace.
  */
-async function sandboxedSession(pids: readonly string[], spare: readonly number[]): Promise<number[]> {
+function sandboxedSession(pids: readonly string[], spare: readonly number[]): number[] {
   if (spare.length === 0) return [];
   const info = new Map<number, { ppid: number; nspid: number[] }>();
   for (const name of pids) {
     try {
-      const status = await readFile(`/proc/${name}/status`, "utf8");
+      const status = readFileSync(`/proc/${name}/status`, "utf8");
       const ppid = Number(/^PPid:\s*(\d+)/m.exec(status)?.[1]);
       const nspid = (/^NSpid:\s*(.*)$/m.exec(status)?.[1] ?? "").trim().split(/\s+/).map(Number);
       info.set(Number(name), { ppid, nspid });
