@@ -62,13 +62,17 @@ export async function writeRunSummary(
 ): Promise<void> {
   const ledger = stamp === undefined ? await ledgerStamp(dir) : stamp;
   if (ledger === null) return;
-  await writePrivateJson(join(dir, SUMMARY_FILE), {
-    schema: SCHEMA,
-    ledger,
-    ledgerOk,
-    problem,
-    state: state === null ? null : compact(state),
-  });
+  await writePrivateJson(
+    join(dir, SUMMARY_FILE),
+    {
+      schema: SCHEMA,
+      ledger,
+      ledgerOk,
+      problem,
+      state: state === null ? null : compact(state),
+    },
+    { cache: true },
+  );
 }
 
 /** summary.json when it was built from the ledger exactly as `stamp` says it is now, else null. */

@@ -56,7 +56,9 @@ export async function startHeartbeat(
     if (stopped) return writing;
     rec.heartbeatAt = now().toISOString();
     const snapshot = { ...rec };
-    writing = writing.then(() => (stopped ? undefined : writePrivateJson(file, snapshot).catch(() => {})));
+    writing = writing.then(() =>
+      stopped ? undefined : writePrivateJson(file, snapshot, { cache: true }).catch(() => {}),
+    );
     return writing;
   };
   await beat();

@@ -41,6 +41,15 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   }
 }
 
+export interface WriteOptions {
+  /**
+   * The file is a cache that is rebuilt when it is missing or stale (a run's summary, its heartbeat):
+   * still written whole or not at all (rename), but not fsynced. Under a goal's lanes, whose git
+   * processes keep the disk busy, an fsync takes a few ms of the main thread.
+   */
+  cache?: boolean | undefined;
+}
+
 /**
  * Atomic write (temp file + fsync + rename) with mode 0600 whatever the umask or the old file's mode.
  * The library's synchronous form: its asynchronous one resolves the path with one thread-pool lstat
@@ -48,24 +57,28 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
  * fsync included. A run writes a few dozen such files (state, artifacts, proof), and a goal's lanes
  * share one main thread.
  */
-export async function writePrivateFile(file: string, data: string | Uint8Array): Promise<void> {
+export async function writePrivateFile(
+  file: string,
+  data: string | Uint8Array,
+  opts: WriteOptions = {},
+): Promise<void> {
   await ensurePrivateDir(path.dirname(file));
   try {
     const bytes =
       typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    writeFileAtomic.sync(file, bytes, { mode: PRIVATE_FILE_MODE, fsync: true });
+    writeFileAtomic.sync(file, bytes, { mode: PRIVATE_FILE_MODE, fsync: opts.cache !== true });
   } catch (cause) {
     throw ioError("write", file, cause);
   }
 }
 
 /** Pretty JSON + "\n", written as {@link writePrivateFile}. */
-export async function writePrivateJson(file: string, value: unknown): Promise<void> {
+export async function writePrivateJson(file: string, value: unknown, opts: WriteOptions = {}): Promise<void> {
   const text = JSON.stringify(value, null, 2);
   if (text === undefined) {
     throw new OmkError("INTERNAL", `Refusing to write ${file}: value is not JSON-serializable`);
   }
-  await writePrivateFile(file, `${text}\n`);
+  await writePrivateFile(file, `${text}\n`, opts);
 }
 
 /** Reads and validates a JSON file: IO_FAILED when it cannot be read, CONFIG_INVALID when it is not valid. */
