@@ -29,6 +29,7 @@ const ErrorCodes = {
   PROOF_INVALID: ExitCode.failure,
   LAND_REFUSED: ExitCode.failure,
   IO_FAILED: ExitCode.failure,
+  SLOTS_BUSY: ExitCode.failure,
   INTERNAL: ExitCode.failure,
   // interrupt (exit 130)
   INTERRUPTED: ExitCode.interrupted,

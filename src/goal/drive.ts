@@ -10,7 +10,7 @@ import { clearControl, watchControl } from "./control.js";
 import { estimateWeight, TaskDag } from "./dag.js";
 import { integrateTask, outsideWriteSet, runIntegrationGates, touchedPaths } from "./integrate.js";
 import type { GoalJournal } from "./journal.js";
-import { laneEnv, prepareLane, removeLanes, taskPrompt } from "./lanes.js";
+import { acquireLane, type LaneWorktree, laneEnv, prepareLane, taskPrompt } from "./lanes.js";
 import { Leases } from "./leases.js";
 import type { GoalLocation } from "./locate.js";
 import { writeGoalProof } from "./proof.js";
@@ -68,11 +68,19 @@ export async function driveGoal(
   journal: GoalJournal,
   o: DriveGoalOptions,
 ): Promise<{ interrupted: boolean; paused: boolean }> {
-  const root = o.project.root;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   o.signal.addEventListener("abort", onAbort, { once: true });
-  const usedLanes = new Set<number>();
+  // Each lane of this goal holds one of the project's pooled lane worktrees from its first task on.
+  const held = new Map<number, Promise<LaneWorktree>>();
+  const laneOf = (lane: number): Promise<LaneWorktree> => {
+    let w = held.get(lane);
+    if (w === undefined) {
+      w = acquireLane(o.project);
+      held.set(lane, w);
+    }
+    return w;
+  };
   // `omk goal pause` lets the running tasks finish and starts no more; `omk goal cancel` stops them.
   let paused = false;
   let cancelled = false;
@@ -130,8 +138,7 @@ export async function driveGoal(
     const fill = () => {
       for (const id of paused ? [] : sched.pick(free.length)) {
         const lane = free.shift()!;
-        usedLanes.add(lane);
-        inflight.set(lane, runOnLane(journal, o, stop.signal, lane, id, leases));
+        inflight.set(lane, runOnLane(journal, o, stop.signal, lane, laneOf(lane), id, leases));
       }
     };
     while (halted === null && !stop.signal.aborted) {
@@ -180,10 +187,8 @@ export async function driveGoal(
     unwatch();
     await clearControl(o.loc.dir).catch(() => {});
     o.signal.removeEventListener("abort", onAbort);
-    await removeLanes(
-      root,
-      [...usedLanes].map((n) => o.loc.laneDir(n)),
-    ).catch(() => {});
+    // The lanes stay for the project's next goal (reset, not checked out again); only the hold ends.
+    for (const w of held.values()) await w.then((l) => l.release()).catch(() => {});
   }
 }
 
@@ -192,6 +197,7 @@ async function runOnLane(
   o: DriveGoalOptions,
   signal: AbortSignal,
   lane: number,
+  worktree: Promise<LaneWorktree>,
   taskId: string,
   leases: Leases,
 ): Promise<LaneResult> {
@@ -213,7 +219,8 @@ async function runOnLane(
   };
   const lease = leases.hold(taskId, lane, signal);
   try {
-    await prepareLane(o.project.root, o.loc.laneDir(lane), base);
+    const dir = (await worktree).dir;
+    await prepareLane(o.project.root, dir, base);
     await journal.append("TaskClaimed", { taskId, lane, base, claim: t.claims + 1 });
     let started: Promise<unknown> = Promise.resolve();
     const outcome = await startRun({
@@ -235,7 +242,7 @@ async function runOnLane(
       network: s.network ?? undefined,
       base,
       baseResolved: true,
-      worktree: o.loc.laneDir(lane),
+      worktree: dir,
       worktreeJustReset: true,
       project: o.project,
       onRunId: (loc) => {

@@ -1,26 +1,79 @@
-import { lstat, mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFileSync, realpathSync } from "node:fs";
+import { lstat, mkdir, readdir } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { readGitDirs } from "../git/dirs.js";
 import { resetLaneWorktree } from "../git/goal.js";
 import { addDetachedWorktree } from "../git/worktree.js";
+import type { ProjectLocation } from "../project/locate.js";
+import { acquireSlot } from "../project/slots.js";
 import { removeWorktreeDir } from "../project/throwaway.js";
 import type { GoalTask } from "./proposals.js";
 
-/**
- * Lane N's pooled worktree, made exactly `commit`: created on first use, reset (not re-created) for
- * every later task, so a task never sees what the previous one left behind.
- */
-export async function prepareLane(root: string, dir: string, commit: string): Promise<"created" | "reset"> {
-  if ((await lstat(dir).catch(() => null)) === null) {
-    await mkdir(dirname(dir), { recursive: true });
-    await addDetachedWorktree(root, dir, commit);
-    return "created";
-  }
-  await resetLaneWorktree(dir, commit);
-  return "reset";
+/** How many lane worktrees one project may have at once: the lanes of all its running goals. */
+const MAX_LANE_SLOTS = 64;
+
+/** A lane worktree of the project's pool, held by one goal's lane until released. */
+export interface LaneWorktree {
+  dir: string;
+  release(): Promise<void>;
 }
 
-export async function removeLanes(root: string, dirs: readonly string[]): Promise<void> {
-  for (const d of dirs) await removeWorktreeDir(root, d);
+/**
+ * A free lane worktree of the project (`.omk/worktrees/lane-<n>`), held until released. Lanes
+ * outlive the goal that used them, as gate workspaces outlive runs: the next goal resets a lane
+ * (`prepareLane`) instead of checking out the whole tree again, which on a 20,000-file repository
+ * takes seconds per lane.
+ */
+export async function acquireLane(project: ProjectLocation): Promise<LaneWorktree> {
+  const slot = await acquireSlot(join(project.runsDir, "..", "lanes"), MAX_LANE_SLOTS, "goal lanes");
+  return {
+    dir: join(project.root, ".omk", "worktrees", `lane-${slot.n}`),
+    release: () => slot.lock.release(),
+  };
+}
+
+/** Every lane worktree of the project, held or not (crash recovery looks for leftovers there). */
+export async function laneWorktreeDirs(root: string): Promise<string[]> {
+  const base = join(root, ".omk", "worktrees");
+  const names = await readdir(base).catch(() => [] as string[]);
+  return names.filter((n) => /^lane-\d+$/.test(n)).map((n) => join(base, n));
+}
+
+/**
+ * Lane worktree `dir` is still what omk made: its `.git` file names a git dir under the repository's
+ * own `worktrees/` that points back at it. An agent that ran in the lane could have pointed `.git`
+ * at a git dir of its own (its config and hooks); git is then not run there again.
+ */
+function laneIsIntact(root: string, dir: string): boolean {
+  const lane = readGitDirs(dir);
+  const repo = readGitDirs(root);
+  if (lane === null || repo === null) return false;
+  try {
+    if (realpathSync(lane.commonDir) !== realpathSync(repo.commonDir)) return false;
+    if (realpathSync(dirname(lane.gitDir)) !== realpathSync(join(repo.commonDir, "worktrees"))) return false;
+    const back = readFileSync(join(lane.gitDir, "gitdir"), "utf8").trim();
+    return resolve(lane.gitDir, back) === join(dir, ".git");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Lane worktree `dir`, made exactly `commit`: created on first use, reset (not re-created) for every
+ * later task, of this goal or a later one, so a task never sees what the previous one left behind.
+ * A lane that is no longer a worktree omk made is removed and created again.
+ */
+export async function prepareLane(root: string, dir: string, commit: string): Promise<"created" | "reset"> {
+  if ((await lstat(dir).catch(() => null)) !== null) {
+    if (laneIsIntact(root, dir)) {
+      await resetLaneWorktree(dir, commit);
+      return "reset";
+    }
+    await removeWorktreeDir(root, dir);
+  }
+  await mkdir(dirname(dir), { recursive: true });
+  await addDetachedWorktree(root, dir, commit);
+  return "created";
 }
 
 /**

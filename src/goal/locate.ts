@@ -4,14 +4,12 @@ import { OmkError } from "../core/errors.js";
 import type { ProjectLocation } from "../project/locate.js";
 import { projectStateDir } from "../store/paths.js";
 
-/** Where a goal's ledger, proof and lane worktrees live, and its integration branch. */
+/** Where a goal's ledger and proof live, and its integration branch. */
 export interface GoalLocation {
   goalId: string;
   dir: string;
   proofFile: string;
   integrationBranch: string;
-  /** Lane N's pooled worktree. */
-  laneDir(n: number): string;
 }
 
 const GOAL_ID = /^goal-[0-9a-z]+-[0-9a-z]+$/;
@@ -32,7 +30,6 @@ export function goalLocation(p: ProjectLocation, goalId: string): GoalLocation {
     dir,
     proofFile: join(dir, "proof.json"),
     integrationBranch: `omk/goal/${goalId}/integration`,
-    laneDir: (n) => join(p.root, ".omk", "worktrees", `${goalId}-lane-${n}`),
   };
 }
 

@@ -6,6 +6,7 @@ import { reapOrphans } from "../run/children.js";
 import { resumeRun } from "../run/start.js";
 import { recoverIntegration } from "./integrate.js";
 import type { GoalJournal } from "./journal.js";
+import { laneWorktreeDirs } from "./lanes.js";
 import type { GoalLocation } from "./locate.js";
 
 /**
@@ -27,16 +28,18 @@ export async function recoverGoal(
 ): Promise<void> {
   const s = journal.state;
   const gateDirs = await gateWorkspaceDirs(o.project.root);
+  const laneDirs = await laneWorktreeDirs(o.project.root);
   for (const id of s.order) {
     const t = s.tasks.get(id)!;
     const runId = t.runIds.at(-1);
     if (t.status !== "running" || runId === undefined) continue;
     const runDir = runLocation(o.project, runId).dir;
-    await reapOrphans(runDir, [...(t.lane === null ? [] : [o.loc.laneDir(t.lane)]), ...gateDirs]).catch(
-      () => [],
-    );
     const read = await readRunJournal(runDir).catch(() => null);
     const run = read?.state ?? null;
+    // The lane the run worked in (any lane when its ledger cannot be read): only groups the run
+    // recorded are stopped, and only while a member works in one of these dirs.
+    const dirs = run === null ? laneDirs : [run.worktree];
+    await reapOrphans(runDir, [...dirs, ...gateDirs]).catch(() => []);
     if (run?.finished == null) continue;
     const done = run.proofWritten
       ? run

@@ -107,8 +107,8 @@ export interface RunState {
 }
 
 /**
- * A goal's task: its run worked in one of the goal's pooled lanes (`<goal>-lane-N`), not in a
- * worktree of its own (named after the run); the lane is the goal's, and moves on to other tasks.
+ * A goal's task: its run worked in one of the project's pooled lane worktrees (`lane-N`), not in a
+ * worktree of its own (named after the run); the lane moves on to other tasks, of its goal or the next.
  */
 export function ranInGoalLane(s: RunState): boolean {
   return basename(s.worktree) !== s.runId;

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { lstat, mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isOmkError } from "../core/errors.js";
 import { checkoutTreeClean } from "../git/snapshot.js";
 import { addDetachedWorktree, pruneWorktrees } from "../git/worktree.js";
 import type { Spawner } from "../proc/context.js";
-import { acquireLedgerLock, type LedgerLock } from "../store/ledger/lock.js";
-import { ensurePrivateDir, writePrivateFile } from "../store/private-fs.js";
+import type { LedgerLock } from "../store/ledger/lock.js";
+import { writePrivateFile } from "../store/private-fs.js";
 import type { WorkspaceConfig } from "./config-schema.js";
 import type { ProjectLocation } from "./locate.js";
+import { acquireSlot } from "./slots.js";
 import { prepareWorkspace, type SetupStep } from "./workspace.js";
 import { cacheDirsFor, LOCKFILES } from "./workspace-propose.js";
 
@@ -48,26 +48,17 @@ export interface PrepareOptions {
 }
 
 export async function acquireGateWorkspace(project: ProjectLocation): Promise<GateWorkspace> {
-  const stateRoot = join(project.runsDir, "..", "gate-workspaces");
-  await ensurePrivateDir(stateRoot);
-  for (let n = 0; n < MAX_SLOTS; n++) {
-    const slotState = join(stateRoot, String(n));
-    await ensurePrivateDir(slotState);
-    let lock: LedgerLock;
-    try {
-      lock = await acquireLedgerLock(slotState, { waitMs: 0 });
-    } catch (err) {
-      if (isOmkError(err) && err.code === "LEDGER_LOCKED") continue;
-      throw err;
-    }
-    try {
-      return await openSlot(project, n, slotState, lock);
-    } catch (err) {
-      await lock.release().catch(() => {});
-      throw err;
-    }
+  const slot = await acquireSlot(
+    join(project.runsDir, "..", "gate-workspaces"),
+    MAX_SLOTS,
+    "gate workspaces",
+  );
+  try {
+    return await openSlot(project, slot.n, slot.state, slot.lock);
+  } catch (err) {
+    await slot.lock.release().catch(() => {});
+    throw err;
   }
-  throw new Error(`all ${MAX_SLOTS} gate workspaces of this project are busy`);
 }
 
 async function openSlot(

@@ -154,11 +154,16 @@ for (const [f, c] of Object.entries(t.files ?? {})) {
     for (const t of doc!.tasks) expect(await ledgerProblems(p.runDir(t.runId!))).toEqual([]);
     const calls = agentCalls();
     expect(calls.map((c) => c.id).sort()).toEqual(ids);
+    // Each lane works in one pooled lane worktree of the project, its own.
+    const dirOfLane = new Map<string, string>();
     for (const c of calls) {
       expect(["0", "1", "2"]).toContain(c.lane);
       expect(Number(c.port)).toBe(20_000 + 100 * Number(c.lane));
-      expect(c.cwd).toContain(`${doc!.goalId}-lane-${c.lane}`);
+      expect(c.cwd).toMatch(/[/]\.omk[/]worktrees[/]lane-\d+$/);
+      expect(dirOfLane.get(c.lane) ?? c.cwd).toBe(c.cwd);
+      dirOfLane.set(c.lane, c.cwd);
     }
+    expect(new Set(dirOfLane.values()).size).toBe(dirOfLane.size);
     expect(new Set(calls.map((c) => c.lane)).size).toBeGreaterThan(1);
 
     const proof = JSON.parse(readFileSync(doc!.proofPath!, "utf8"));

@@ -1,0 +1,144 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Project, project, waitFor } from "../helpers/project.js";
+
+const task = (id: string) => ({
+  id,
+  title: `task ${id}`,
+  prompt: `write ${id}.txt`,
+  deps: [],
+  read_set: [],
+  write_set: [`${id}.txt`],
+});
+
+interface Call {
+  id: string;
+  goal: string;
+  cwd: string;
+  /** What the lane held under `ignored/` when the agent started. */
+  found: string[];
+}
+
+/**
+ * Lanes are pooled per project: a goal holds lane worktrees while it runs and leaves them for the
+ * next goal, which resets them instead of checking the tree out again.
+ */
+describe("omk goal lanes", () => {
+  let p: Project;
+  let log: string;
+  let agent: string;
+  beforeEach(async () => {
+    p = await project({ "README.md": "lanes base\n", ".gitignore": ".omk/worktrees/\nignored/\n" });
+    log = join(p.sb.dir, "calls.jsonl");
+    // Logs where it works and what it finds, leaves an ignored file behind (never part of a commit),
+    // waits when told to, and writes its task's file.
+    agent = p.script(
+      "lane-agent",
+      `import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+const id = process.env.OMK_GOAL_TASK;
+const found = existsSync("ignored") ? readdirSync("ignored") : [];
+appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id, goal: process.env.OMK_GOAL_ID, cwd: process.cwd(), found }) + "\\n");
+mkdirSync("ignored", { recursive: true });
+writeFileSync("ignored/left-by-" + id, "x");
+await new Promise((r) => setTimeout(r, Number(process.env.OMK_TEST_AGENT_SLEEP_MS ?? 0)));
+writeFileSync(id + ".txt", "ok\\n");
+`,
+    );
+  });
+  afterEach(async () => {
+    await p.cleanup();
+  });
+
+  function calls(): Call[] {
+    return existsSync(log)
+      ? readFileSync(log, "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l) as Call)
+      : [];
+  }
+
+  function goal(ids: string[], lanes: number, env: Record<string, string> = {}) {
+    const plan = join(p.sb.dir, `plan-${ids.join("")}.json`);
+    writeFileSync(plan, JSON.stringify({ tasks: ids.map(task) }));
+    return p.omk(
+      [
+        "goal",
+        "run",
+        "--json",
+        "--plan",
+        plan,
+        "--agent",
+        "exec",
+        "--agent-bin",
+        agent,
+        "--lanes",
+        String(lanes),
+        "g",
+      ],
+      { timeoutMs: 120_000, env },
+    );
+  }
+
+  const laneDir = (n: number) => join(p.repo.root, ".omk", "worktrees", `lane-${n}`);
+  const gitFileId = (n: number) => {
+    const st = statSync(join(laneDir(n), ".git"));
+    return `${st.ino}:${st.birthtimeMs}`;
+  };
+
+  it("a later goal resets the lanes an earlier one left, and its agents find nothing of the earlier ones", async () => {
+    const first = await goal(["a", "b"], 2, { OMK_TEST_AGENT_SLEEP_MS: "300" });
+    expect(first.json<{ status: string }>().status, first.stderr).toBe("ready");
+    // The lanes stay after the goal, with what its agents left in them.
+    expect(existsSync(join(laneDir(0), "ignored"))).toBe(true);
+    const ids = [gitFileId(0), gitFileId(1)];
+
+    const second = await goal(["c", "d"], 2, { OMK_TEST_AGENT_SLEEP_MS: "300" });
+    expect(second.json<{ status: string }>().status, second.stderr).toBe("ready");
+    const later = calls().filter((c) => c.id === "c" || c.id === "d");
+    expect(later).toHaveLength(2);
+    for (const c of later) {
+      expect([laneDir(0), laneDir(1)]).toContain(c.cwd);
+      expect(c.found).toEqual([]);
+    }
+    // The same worktrees, reset: git did not check them out again.
+    expect([gitFileId(0), gitFileId(1)]).toEqual(ids);
+    expect(existsSync(laneDir(2))).toBe(false);
+  });
+
+  it("a lane whose .git names a git dir of someone else's is created again, and that git dir is never used", async () => {
+    const first = await goal(["a"], 1);
+    expect(first.json<{ status: string }>().status, first.stderr).toBe("ready");
+    // What an agent process that outlived the goal could do: point the lane at a git dir of its own.
+    const real = readFileSync(join(laneDir(0), ".git"), "utf8")
+      .replace(/^gitdir: /, "")
+      .trim();
+    const evil = join(p.sb.dir, "evil-gitdir");
+    mkdirSync(evil);
+    cpSync(real, evil, { recursive: true });
+    writeFileSync(join(evil, "config.worktree"), "[core]\n\tworktree = /tmp\n");
+    writeFileSync(join(laneDir(0), ".git"), `gitdir: ${evil}\n`);
+    const before = statSync(join(evil, "index")).mtimeMs;
+
+    const second = await goal(["b"], 1);
+    expect(second.json<{ status: string }>().status, second.stderr).toBe("ready");
+    expect(calls().find((c) => c.id === "b")?.cwd).toBe(laneDir(0));
+    const now = readFileSync(join(laneDir(0), ".git"), "utf8");
+    expect(now).not.toContain(evil);
+    expect(now).toContain(join(p.repo.root, ".git", "worktrees"));
+    expect(statSync(join(evil, "index")).mtimeMs).toBe(before);
+  });
+
+  it("two goals running at once in one project hold different lanes", async () => {
+    const slow = goal(["a"], 1, { OMK_TEST_AGENT_SLEEP_MS: "2500" });
+    await waitFor("the first goal's agent", () => calls().some((c) => c.id === "a"));
+    const fast = await goal(["b"], 1);
+    expect(fast.json<{ status: string }>().status, fast.stderr).toBe("ready");
+    const r = await slow;
+    expect(r.json<{ status: string }>().status, r.stderr).toBe("ready");
+    const [a, b] = [calls().find((c) => c.id === "a")!, calls().find((c) => c.id === "b")!];
+    expect(a.goal).not.toBe(b.goal);
+    expect(new Set([a.cwd, b.cwd])).toEqual(new Set([laneDir(0), laneDir(1)]));
+  });
+});
