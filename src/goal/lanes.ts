@@ -1,43 +1,11 @@
 import { readFileSync, realpathSync } from "node:fs";
-import { lstat, mkdir, readdir } from "node:fs/promises";
+import { lstat, mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { readGitDirs } from "../git/dirs.js";
 import { resetLaneWorktree } from "../git/goal.js";
 import { addDetachedWorktree } from "../git/worktree.js";
-import type { ProjectLocation } from "../project/locate.js";
-import { acquireSlot } from "../project/slots.js";
 import { removeWorktreeDir } from "../project/throwaway.js";
 import type { GoalTask } from "./proposals.js";
-
-/** How many lane worktrees one project may have at once: the lanes of all its running goals. */
-const MAX_LANE_SLOTS = 64;
-
-/** A lane worktree of the project's pool, held by one goal's lane until released. */
-export interface LaneWorktree {
-  dir: string;
-  release(): Promise<void>;
-}
-
-/**
- * A free lane worktree of the project (`.omk/worktrees/lane-<n>`), held until released. Lanes
- * outlive the goal that used them, as gate workspaces outlive runs: the next goal resets a lane
- * (`prepareLane`) instead of checking out the whole tree again, which on a 20,000-file repository
- * takes seconds per lane.
- */
-export async function acquireLane(project: ProjectLocation): Promise<LaneWorktree> {
-  const slot = await acquireSlot(join(project.runsDir, "..", "lanes"), MAX_LANE_SLOTS, "goal lanes");
-  return {
-    dir: join(project.root, ".omk", "worktrees", `lane-${slot.n}`),
-    release: () => slot.lock.release(),
-  };
-}
-
-/** Every lane worktree of the project, held or not (crash recovery looks for leftovers there). */
-export async function laneWorktreeDirs(root: string): Promise<string[]> {
-  const base = join(root, ".omk", "worktrees");
-  const names = await readdir(base).catch(() => [] as string[]);
-  return names.filter((n) => /^lane-\d+$/.test(n)).map((n) => join(base, n));
-}
 
 /**
  * Lane worktree `dir` is still what omk made: its `.git` file names a git dir under the repository's

@@ -1,12 +1,12 @@
 import { readRunJournal } from "../journal/run-journal.js";
 import { gateWorkspaceDirs } from "../project/gate-workspace.js";
+import { laneWorktreeDirs } from "../project/lane-pool.js";
 import { runLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
 import { reapOrphans } from "../run/children.js";
 import { resumeRun } from "../run/start.js";
 import { recoverIntegration } from "./integrate.js";
 import type { GoalJournal } from "./journal.js";
-import { laneWorktreeDirs } from "./lanes.js";
 import type { GoalLocation } from "./locate.js";
 
 /**

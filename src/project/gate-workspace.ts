@@ -8,7 +8,8 @@ import type { LedgerLock } from "../store/ledger/lock.js";
 import { writePrivateFile } from "../store/private-fs.js";
 import type { WorkspaceConfig } from "./config-schema.js";
 import type { ProjectLocation } from "./locate.js";
-import { acquireSlot } from "./slots.js";
+import { acquireSlot, removeIdleSlots, type SlotRemoval } from "./slots.js";
+import { removeWorktreeDir } from "./throwaway.js";
 import { prepareWorkspace, type SetupStep } from "./workspace.js";
 import { cacheDirsFor, LOCKFILES } from "./workspace-propose.js";
 
@@ -47,12 +48,11 @@ export interface PrepareOptions {
   onStep?: ((s: SetupStep) => void) | undefined;
 }
 
+const slotsState = (project: ProjectLocation) => join(project.runsDir, "..", "gate-workspaces");
+const slotDir = (root: string, n: number) => join(root, ".omk", "worktrees", `gates-${n}`);
+
 export async function acquireGateWorkspace(project: ProjectLocation): Promise<GateWorkspace> {
-  const slot = await acquireSlot(
-    join(project.runsDir, "..", "gate-workspaces"),
-    MAX_SLOTS,
-    "gate workspaces",
-  );
+  const slot = await acquireSlot(slotsState(project), MAX_SLOTS, "gate workspaces");
   try {
     return await openSlot(project, slot.n, slot.state, slot.lock);
   } catch (err) {
@@ -67,7 +67,7 @@ async function openSlot(
   slotState: string,
   lock: LedgerLock,
 ): Promise<GateWorkspace> {
-  const dir = join(project.root, ".omk", "worktrees", `gates-${n}`);
+  const dir = slotDir(project.root, n);
   const keyFile = join(slotState, "setup.key");
   if ((await lstat(join(dir, ".git")).catch(() => null)) === null) {
     await mkdir(join(project.root, ".omk", "worktrees"), { recursive: true });
@@ -118,4 +118,16 @@ export async function gateWorkspaceDirs(root: string): Promise<string[]> {
   const base = join(root, ".omk", "worktrees");
   const names = await readdir(base).catch(() => [] as string[]);
   return names.filter((n) => /^gates-\d+$/.test(n)).map((n) => join(base, n));
+}
+
+/**
+ * `omk cleanup --workspaces`: removes the gate workspaces no run holds, dependencies and all. The next
+ * run checks one out again and runs `[workspace] setup` on it (its key is reset with the checkout).
+ */
+export function removeIdleGateWorkspaces(project: ProjectLocation): Promise<SlotRemoval[]> {
+  return removeIdleSlots(
+    slotsState(project),
+    (n) => slotDir(project.root, n),
+    (dir) => removeWorktreeDir(project.root, dir),
+  );
 }

@@ -1,3 +1,4 @@
+import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { isOmkError, OmkError } from "../core/errors.js";
 import { acquireLedgerLock, type LedgerLock } from "../store/ledger/lock.js";
@@ -31,4 +32,47 @@ export async function acquireSlot(stateRoot: string, max: number, what: string):
   throw new OmkError("SLOTS_BUSY", `all ${max} ${what} of this project are in use`, {
     hint: "wait for the project's other runs and goals to finish, or run fewer at once",
   });
+}
+
+/** What `removeIdleSlots` did with one slot's directory. */
+export interface SlotRemoval {
+  dir: string;
+  action: "removed" | "kept";
+  reason: string;
+}
+
+/**
+ * Removes the directory of every slot of the pool under `stateRoot` that nobody holds (`remove`
+ * gets `dirOf(n)`), each under its lock so a holder arriving meanwhile waits for a fresh one. A slot
+ * held right now is kept. The slots themselves stay: the next holder creates its directory again.
+ */
+export async function removeIdleSlots(
+  stateRoot: string,
+  dirOf: (n: number) => string,
+  remove: (dir: string) => Promise<void>,
+): Promise<SlotRemoval[]> {
+  const names = await readdir(stateRoot).catch(() => [] as string[]);
+  const out: SlotRemoval[] = [];
+  for (const n of names
+    .filter((x) => /^\d+$/.test(x))
+    .map(Number)
+    .sort((a, b) => a - b)) {
+    const dir = dirOf(n);
+    if ((await lstat(dir).catch(() => null)) === null) continue;
+    let lock: LedgerLock;
+    try {
+      lock = await acquireLedgerLock(join(stateRoot, String(n)), { waitMs: 0 });
+    } catch (err) {
+      if (!isOmkError(err) || err.code !== "LEDGER_LOCKED") throw err;
+      out.push({ dir, action: "kept", reason: "in use by a running omk" });
+      continue;
+    }
+    try {
+      await remove(dir);
+      out.push({ dir, action: "removed", reason: "idle; checked out again when needed" });
+    } finally {
+      await lock.release().catch(() => {});
+    }
+  }
+  return out;
 }

@@ -4,8 +4,10 @@ import { branchExists, deleteBranch } from "../git/refs.js";
 import { pruneWorktrees } from "../git/worktree.js";
 import { RunJournal, readRunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
-import { gateWorkspaceDirs } from "../project/gate-workspace.js";
+import { gateWorkspaceDirs, removeIdleGateWorkspaces } from "../project/gate-workspace.js";
+import { removeIdleLanes } from "../project/lane-pool.js";
 import { listRunIds, type ProjectLocation, runLocation } from "../project/locate.js";
+import type { SlotRemoval } from "../project/slots.js";
 import { removeWorktreeDir, THROWAWAY_PREFIXES } from "../project/throwaway.js";
 import { EVENTS_FILE } from "../store/ledger/format.js";
 import { acquireLedgerLock, type LedgerLock } from "../store/ledger/lock.js";
@@ -118,6 +120,16 @@ export async function cleanupRuns(project: ProjectLocation, opts: CleanupOptions
   }
   await pruneWorktrees(project.root);
   return { items, branches };
+}
+
+/**
+ * The project's pooled checkouts that no run or goal holds: gate workspaces (with whatever
+ * `[workspace] setup` installed) and goal lanes. Each is created again when next needed.
+ */
+export async function cleanupWorkspaces(project: ProjectLocation): Promise<SlotRemoval[]> {
+  const removed = [...(await removeIdleGateWorkspaces(project)), ...(await removeIdleLanes(project))];
+  await pruneWorktrees(project.root).catch(() => {});
+  return removed;
 }
 
 const LEFTOVER_KEPT = {

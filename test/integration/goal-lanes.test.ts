@@ -130,6 +130,40 @@ writeFileSync(id + ".txt", "ok\\n");
     expect(statSync(join(evil, "index")).mtimeMs).toBe(before);
   });
 
+  it("cleanup --workspaces removes the idle lanes and gate workspaces, keeps those in use, and later goals check them out again", async () => {
+    const first = await goal(["a"], 1);
+    expect(first.json<{ status: string }>().status, first.stderr).toBe("ready");
+    const gates = join(p.repo.root, ".omk", "worktrees", "gates-0");
+    expect(existsSync(laneDir(0)) && existsSync(gates)).toBe(true);
+
+    // While a goal holds lane-0 (and maybe a gate workspace), only what it does not hold goes.
+    const slow = goal(["b"], 1, { OMK_TEST_AGENT_SLEEP_MS: "2500" });
+    await waitFor("the running goal's agent", () => calls().some((c) => c.id === "b"));
+    const busy = await p.omk(["cleanup", "--workspaces", "--json"]);
+    expect(busy.code, busy.stderr).toBe(0);
+    const held = busy.json<{ workspaces: { dir: string; action: string }[] }>().workspaces;
+    expect(held).toContainEqual(expect.objectContaining({ dir: laneDir(0), action: "kept" }));
+    expect(existsSync(join(laneDir(0), ".git"))).toBe(true);
+    expect((await slow).json<{ status: string }>().status).toBe("ready");
+
+    const idle = await p.omk(["cleanup", "--workspaces", "--json"]);
+    expect(idle.code, idle.stderr).toBe(0);
+    expect(idle.json<{ workspaces: { dir: string; action: string }[] }>().workspaces).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ dir: laneDir(0), action: "removed" }),
+        expect.objectContaining({ dir: gates, action: "removed" }),
+      ]),
+    );
+    expect(existsSync(laneDir(0)) || existsSync(gates)).toBe(false);
+    const listed = p.repo.git(["worktree", "list", "--porcelain"]);
+    expect(listed).not.toContain(laneDir(0));
+    expect(listed).not.toContain(gates);
+
+    const again = await goal(["c"], 1);
+    expect(again.json<{ status: string }>().status, again.stderr).toBe("ready");
+    expect(calls().find((c) => c.id === "c")?.cwd).toBe(laneDir(0));
+  });
+
   it("two goals running at once in one project hold different lanes", async () => {
     const slow = goal(["a"], 1, { OMK_TEST_AGENT_SLEEP_MS: "2500" });
     await waitFor("the first goal's agent", () => calls().some((c) => c.id === "a"));
