@@ -5,6 +5,7 @@ import { assertGatesRunnable } from "../gates/preflight.js";
 import { headCommit } from "../git/refs.js";
 import type { RunJournalEvent } from "../journal/events.js";
 import { assertWritable, RunJournal, readRunJournal } from "../journal/run-journal.js";
+import { ranInGoalLane } from "../journal/state.js";
 import type { AskFn } from "../policy/approval.js";
 import type { ExecutionMode } from "../policy/execution-mode.js";
 import type { SandboxMode, SandboxNetwork } from "../proc/sandbox.js";
@@ -203,6 +204,16 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
   const journal = await RunJournal.open(loc.dir, loc.runId);
   try {
     const before = journal.state;
+    // A goal's task is the goal's to run again (from its integration head): the lane it worked in is
+    // pooled, and may be another task's, of this goal or another one, by now.
+    if (!before.finished && !o.reopen && ranInGoalLane(before))
+      throw new OmkError(
+        "USAGE",
+        `run ${loc.runId} is a task of a goal and did not finish: its lane ${before.worktree} belongs to the goals' lanes, not to the run`,
+        {
+          hint: "resume the goal instead, which runs the task again: omk goal list, then omk goal resume <goal>",
+        },
+      );
     const plan = (agent: ResolvedAgent) =>
       planSandbox({
         mode: o.sandbox,

@@ -120,6 +120,13 @@ writeFileSync(process.env.OMK_GOAL_TASK + ".txt", "ok\\n");
     expect(kinds(lines).slice(-2)).toEqual(["GoalFinished", "GoalProofWritten"]);
     const runId = ofKind(lines, "TaskRunStarted")[0]!.data["runId"] as string;
     expect(kinds(p.ledger(runId))).toContain("RunInterrupted");
+    // The task's run is the goal's: resuming it alone would drive an agent in a pooled lane.
+    const events = p.ledger(runId).length;
+    const resume = await p.omk(["run", "resume", runId]);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toMatch(/is a task of a goal and did not finish/);
+    expect(resume.stderr).toContain("omk goal resume");
+    expect(p.ledger(runId)).toHaveLength(events);
     expect(existsSync(join(dir, "control.json"))).toBe(false);
     // A finished goal: cancelling again changes nothing.
     const again = await p.omk(["goal", "cancel", goalId, "--json"]);
