@@ -3,7 +3,7 @@ import { fastForwardTo } from "../git/merge.js";
 import { branchCommit, currentBranch, headCommit, isAncestor } from "../git/refs.js";
 import { isDirty } from "../git/repo.js";
 import type { Project } from "../project/open.js";
-import { gatesOn } from "./integrate.js";
+import { gatesOn, goalGatesSandbox } from "./integrate.js";
 import { assertGoalWritable, GoalJournal, readGoalJournal } from "./journal.js";
 import type { GoalLocation } from "./locate.js";
 
@@ -64,7 +64,7 @@ export async function acceptGoal(o: {
       "start a new goal from the current base",
     );
   o.onProgress?.(`re-running the gates on ${s.head.slice(0, 12)} before accepting`);
-  const g = await gatesOn(o.project, s.head, o.signal);
+  const g = await gatesOn(o.project, s.head, o.signal, await goalGatesSandbox(s, o.project));
   if (!g.ok)
     refuse(
       `gates fail on the integration head: ${g.failing.join(", ")}`,

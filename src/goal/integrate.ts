@@ -5,11 +5,14 @@ import { mergeTreeCheck } from "../git/merge.js";
 import { branchCommit, isAncestor } from "../git/refs.js";
 import { branchCommitFromFiles } from "../git/refs-files.js";
 import { diffTrees, parentsOf, treeOf } from "../git/snapshot.js";
+import { defaultSpawner } from "../proc/context.js";
 import { killProcessesIn } from "../proc/orphans.js";
 import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { Project } from "../project/open.js";
+import { gateSpawner, planSandbox, type RunSandbox, setupSpawner } from "../run/confinement.js";
 import { setMatcher } from "./globs.js";
 import type { GoalJournal } from "./journal.js";
+import type { GoalState } from "./state.js";
 
 /** The paths a diff's files touch: both sides of a rename or copy. */
 export function touchedPaths(files: readonly { path: string; oldPath?: string | undefined }[]): string[] {
@@ -124,11 +127,15 @@ async function isOmkMerge(root: string, merge: string, head: string, commit: str
   return check.clean && check.tree === (await treeOf(root, merge));
 }
 
-/** The project's gates on exactly `commit`, in a gate workspace. */
+/**
+ * The project's gates on exactly `commit`, in a gate workspace. The commit holds the tasks' code (and
+ * their tests): with a sandbox, setup and gates are confined as a run's are.
+ */
 export async function gatesOn(
   project: Project,
   commit: string,
   signal: AbortSignal,
+  sandbox: RunSandbox | null = null,
 ): Promise<{
   ok: boolean;
   failing: string[];
@@ -136,12 +143,21 @@ export async function gatesOn(
 }> {
   const gw = await acquireGateWorkspace(project);
   try {
+    const confine = async (spawner: typeof gateSpawner) =>
+      sandbox === null ? undefined : await spawner(sandbox, defaultSpawner, project.root, gw.dir);
     const setup = await gw.prepare(await treeOf(project.root, commit), project.config.workspace, {
       parentEnv: project.env,
       signal,
+      proc: await confine(setupSpawner),
     });
     if (!setup.ok) return { ok: false, failing: [`workspace setup: ${setup.detail}`], gates: [] };
-    const result = await runGates(project.gates.gates, { root: gw.dir, parentEnv: project.env, signal });
+    const proc = await confine(gateSpawner);
+    const result = await runGates(project.gates.gates, {
+      root: gw.dir,
+      parentEnv: project.env,
+      signal,
+      ...(proc === undefined ? {} : { proc }),
+    });
     return {
       ok: result.ok,
       failing: failingGates(result.gates).map((g) => `${g.name} (${g.status})`),
@@ -153,14 +169,34 @@ export async function gatesOn(
   }
 }
 
-/** The integration gates: the project's gates on the integration head, recorded in the goal's ledger. */
+/** How a goal's own gate runs (integration, accept) are confined: by the goal's `--sandbox`, as its lanes. */
+export function goalGatesSandbox(s: GoalState, project: Project): Promise<RunSandbox> {
+  return planSandbox({
+    mode: s.sandbox ?? undefined,
+    config: project.config,
+    needs: { network: project.config.gates.network, home: [] },
+    env: project.env,
+    dirs: project.dirs,
+  });
+}
+
+/**
+ * The integration gates: the project's gates on the integration head, recorded in the goal's ledger
+ * with how they were confined (the goal's `--sandbox`, as its lanes).
+ */
 export async function runIntegrationGates(
   journal: GoalJournal,
   project: Project,
   signal: AbortSignal,
 ): Promise<{ ok: boolean; failing: string[] }> {
-  const head = journal.state.head;
-  const r = await gatesOn(project, head, signal);
-  await journal.append("IntegrationGates", { head, ok: r.ok, gates: r.gates });
+  const s = journal.state;
+  const sandbox = await goalGatesSandbox(s, project);
+  const r = await gatesOn(project, s.head, signal, sandbox);
+  await journal.append("IntegrationGates", {
+    head: s.head,
+    ok: r.ok,
+    gates: r.gates,
+    confinement: sandbox.bwrap === null ? "none" : "bwrap",
+  });
   return r;
 }

@@ -46,7 +46,8 @@ export interface GoalState {
   /** The integration branch as omk last moved it. */
   head: string;
   integrated: string[];
-  gates: { ok: boolean; head: string } | null;
+  /** The integration gates' result, and how they were confined (null: an older omk did not say). */
+  gates: { ok: boolean; head: string; confinement: "bwrap" | "none" | null } | null;
   finished: { status: GoalStatus; reasons: string[]; head: string; ts: string } | null;
   proofSha256: string | null;
   accepted: { commit: string; onto: string | null } | null;
@@ -190,7 +191,7 @@ export function applyGoalEvent(s: GoalState, e: GoalJournalEvent): void {
       }
       break;
     case "IntegrationGates":
-      s.gates = { ok: e.data.ok, head: e.data.head };
+      s.gates = { ok: e.data.ok, head: e.data.head, confinement: e.data.confinement ?? null };
       break;
     case "GoalFinished":
       s.finished = { status: e.data.status, reasons: e.data.reasons, head: e.data.head, ts: e.ts };

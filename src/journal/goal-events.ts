@@ -101,6 +101,8 @@ const GoalEventSchemas = {
     head: sha,
     ok: z.boolean(),
     gates: z.array(z.looseObject({ name: z.string(), status: z.string(), exitCode: int.nullable() })),
+    /** How setup and gates were confined (absent in ledgers of omk versions that ran them unconfined). */
+    confinement: z.enum(["bwrap", "none"]).optional(),
   }),
   GoalInterrupted: z.looseObject({ reason: z.string() }),
   GoalPaused: z.looseObject({ requestedAt: z.string().nullable() }),

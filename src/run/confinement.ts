@@ -123,6 +123,61 @@ export async function agentSpawner(
   return confinedSpawner(base, sb.bwrap, () => ({ ...profile, handed: existingReal(handed()) }));
 }
 
+/**
+ * What of HOME `[workspace] setup` keeps: package managers' download caches (writable, so an install
+ * reuses them) and their configuration (read-only: a private registry and its auth). Nothing else of
+ * HOME is there: no shell profile to append to, no SSH keys, no other tool's credentials.
+ */
+const SETUP_HOME: readonly { path: string; writable: boolean }[] = [
+  ...[
+    ".npm",
+    ".cache/yarn",
+    ".yarn/berry/cache",
+    ".cache/pnpm",
+    ".local/share/pnpm",
+    ".pnpm-store",
+    ".bun/install/cache",
+    ".cache/pip",
+    ".cache/uv",
+    ".cargo/registry",
+    ".cargo/git",
+    "go/pkg/mod",
+    ".m2/repository",
+    ".gradle/caches",
+    ".gradle/wrapper",
+    ".cache/node-gyp",
+  ].map((path) => ({ path, writable: true })),
+  ...[".npmrc", ".yarnrc", ".yarnrc.yml", ".config/pip", ".pip", ".config/uv", ".cargo/config.toml"].map(
+    (path) => ({ path, writable: false }),
+  ),
+];
+
+/**
+ * `[workspace] setup`'s spawner where it runs on a tree the agent wrote (the gate workspace; a
+ * worktree rebuilt after attempts): it installs from the agent's lockfile and package manifest, so
+ * install scripts are the agent's code. Confined like the gates, with two differences an install
+ * needs: the host's network (registries), and the package managers' caches and config in HOME.
+ */
+export async function setupSpawner(
+  sb: RunSandbox,
+  base: Spawner,
+  root: string,
+  dir: string,
+): Promise<Spawner> {
+  if (sb.bwrap === null) return base;
+  const git = await gitPaths(root, dir);
+  return confinedSpawner(base, sb.bwrap, {
+    network: "host",
+    writable: existingReal([dir, ...(git.worktreeDir ? [git.worktreeDir] : [])]),
+    readOnly: existingReal([root, git.common, ...sb.pathDirs]),
+    hidden: sb.hidden,
+    home:
+      sb.home === null
+        ? null
+        : { dir: sb.home, keep: SETUP_HOME.map((k) => ({ ...k, path: join(sb.home!, k.path) })) },
+  });
+}
+
 /** The gates' spawner: the gate workspace (and its own git dir) writable, nothing of HOME. */
 export async function gateSpawner(
   sb: RunSandbox,

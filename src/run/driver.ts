@@ -19,7 +19,7 @@ import { noteUnconfinedSetup, unconfinedSetupRan } from "../project/unconfined-s
 import { ensureWorktree, prepareWorkspace } from "../project/workspace.js";
 import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
 import { runAgentTurn, type TurnOutcome } from "./agent-turn.js";
-import { gateSpawner, type RunSandbox } from "./confinement.js";
+import { gateSpawner, type RunSandbox, setupSpawner } from "./confinement.js";
 import { decideAttemptOutcome, decideStatus } from "./decide.js";
 import { type Evaluation, evaluateAttempt } from "./evaluate.js";
 import { buildFeedback, promptWithFeedback } from "./feedback.js";
@@ -102,12 +102,13 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         if (o.config.workspace.setup.length > 0) {
           fingerprint = null;
           // A worktree rebuilt after attempts holds the agent's files: its setup is theirs to steer.
-          if (s.attempts.length > 0) noteUnconfinedSetup();
+          if (s.attempts.length > 0 && !sandboxed) noteUnconfinedSetup();
         }
+        const agentsTree = s.attempts.length > 0 && o.sandbox !== undefined;
         const setup = await prepareWorkspace(s.root, s.worktree, o.config.workspace, {
           parentEnv: o.parentEnv,
           signal: o.signal,
-          proc: o.proc,
+          proc: agentsTree ? await setupSpawner(o.sandbox!, o.proc, s.root, s.worktree) : o.proc,
           onStep: (step) => {
             pending.add(journal.append("WorkspaceSetup", { step, ok: step.ok, detail: step.detail }));
           },
@@ -214,6 +215,9 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
             // The gates run the agent's code: confined in the gate workspace like the agent.
             gateProc: (dir) =>
               o.sandbox ? gateSpawner(o.sandbox, o.proc, s.root, dir) : Promise.resolve(undefined),
+            // Setup installs the agent's lockfile there: confined too, with what an install needs.
+            setupProc: (dir) =>
+              o.sandbox ? setupSpawner(o.sandbox, o.proc, s.root, dir) : Promise.resolve(undefined),
             hooks: {
               onSnapshot: async (snap) => {
                 await journal.append("Snapshot", {
@@ -257,7 +261,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
                 });
               },
               onGateWorkspace: async (w) => {
-                if (o.config.workspace.setup.length > 0 && !w.setupCached) noteUnconfinedSetup();
+                if (o.config.workspace.setup.length > 0 && !w.setupCached && !sandboxed)
+                  noteUnconfinedSetup();
                 await journal.append("GateWorkspaceReady", { attempt: n, ...w });
               },
               onGateStart: (name) => {

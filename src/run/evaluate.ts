@@ -71,8 +71,10 @@ export async function evaluateAttempt(opts: {
   parentEnv: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;
   proc?: Spawner | undefined;
-  /** Who starts the gates in the gate workspace `dir` (a confined spawner); default `proc`. Setup is trusted config and uses `proc`. */
+  /** Who starts the gates in the gate workspace `dir` (a confined spawner); default `proc`. */
   gateProc?: ((dir: string) => Promise<Spawner | undefined>) | undefined;
+  /** Who runs `[workspace] setup` in the gate workspace (default `proc`): it installs the agent's lockfile. */
+  setupProc?: ((dir: string) => Promise<Spawner | undefined>) | undefined;
   hooks: EvaluateHooks;
 }): Promise<Evaluation> {
   const { worktree, base, hooks } = opts;
@@ -157,7 +159,7 @@ export async function evaluateAttempt(opts: {
   const prepared = await gw.setup(opts.workspace, {
     parentEnv: opts.parentEnv,
     signal: opts.signal,
-    proc: opts.proc,
+    proc: (await opts.setupProc?.(gw.dir)) ?? opts.proc,
   });
   await hooks.onGateWorkspace?.({ dir: gw.dir, ...prepared });
   if (!prepared.ok)

@@ -14,7 +14,7 @@ import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
 import { withThrowawayWorktree } from "../project/throwaway.js";
-import { gateSpawner, planSandbox } from "./confinement.js";
+import { gateSpawner, planSandbox, setupSpawner } from "./confinement.js";
 import { receiptTrust } from "./land-receipt.js";
 import { acceptOutsideCommand, moreAttemptsCommand } from "./reopen.js";
 
@@ -191,16 +191,8 @@ async function regate(
   const { project } = o;
   const gw = await acquireGateWorkspace(project);
   try {
-    const setup = await gw.prepare(await treeOf(project.root, commit), project.config.workspace, {
-      parentEnv: project.env,
-      signal: o.signal,
-    });
-    if (!setup.ok)
-      refuse(
-        `workspace setup failed on ${what}: ${setup.detail}`,
-        "fix [workspace] setup in .omk/config.toml",
-      );
-    // The gates run the run's code (its tests too): confined as a run's gates are, when bwrap is here.
+    // Setup and gates run the run's code (its lockfile's install scripts, its tests): confined as a
+    // run's are, when bwrap is here.
     const sandbox = await planSandbox({
       mode: o.sandbox,
       config: project.config,
@@ -208,6 +200,16 @@ async function regate(
       env: project.env,
       dirs: project.dirs,
     });
+    const setup = await gw.prepare(await treeOf(project.root, commit), project.config.workspace, {
+      parentEnv: project.env,
+      signal: o.signal,
+      proc: await setupSpawner(sandbox, defaultSpawner, project.root, gw.dir),
+    });
+    if (!setup.ok)
+      refuse(
+        `workspace setup failed on ${what}: ${setup.detail}`,
+        "fix [workspace] setup in .omk/config.toml",
+      );
     const proc = await gateSpawner(sandbox, defaultSpawner, project.root, gw.dir);
     if (sandbox.bwrap === null && sandbox.requested !== "off")
       o.onProgress?.(`  the gates run unconfined: ${sandbox.reason ?? "no sandbox"}`);

@@ -42,6 +42,8 @@ appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id, goal: process.env.OM
 mkdirSync("ignored", { recursive: true });
 writeFileSync("ignored/left-by-" + id, "x");
 await new Promise((r) => setTimeout(r, Number(process.env.OMK_TEST_AGENT_SLEEP_MS ?? 0)));
+const release = process.env.OMK_TEST_AGENT_WAIT_FOR;
+while (release && !existsSync(release)) await new Promise((r) => setTimeout(r, 20));
 writeFileSync(id + ".txt", "ok\\n");
 `,
     );
@@ -137,9 +139,11 @@ writeFileSync(id + ".txt", "ok\\n");
     expect(existsSync(laneDir(0)) && existsSync(gates)).toBe(true);
 
     // While a goal holds lane-0 (and maybe a gate workspace), only what it does not hold goes.
-    const slow = goal(["b"], 1, { OMK_TEST_AGENT_SLEEP_MS: "2500" });
+    const release = join(p.sb.dir, "release-b");
+    const slow = goal(["b"], 1, { OMK_TEST_AGENT_WAIT_FOR: release });
     await waitFor("the running goal's agent", () => calls().some((c) => c.id === "b"));
     const busy = await p.omk(["cleanup", "--workspaces", "--json"]);
+    writeFileSync(release, "");
     expect(busy.code, busy.stderr).toBe(0);
     const held = busy.json<{ workspaces: { dir: string; action: string }[] }>().workspaces;
     expect(held).toContainEqual(expect.objectContaining({ dir: laneDir(0), action: "kept" }));
@@ -165,9 +169,12 @@ writeFileSync(id + ".txt", "ok\\n");
   });
 
   it("two goals running at once in one project hold different lanes", async () => {
-    const slow = goal(["a"], 1, { OMK_TEST_AGENT_SLEEP_MS: "2500" });
+    // The first goal's agent works until the second goal has finished.
+    const release = join(p.sb.dir, "release-a");
+    const slow = goal(["a"], 1, { OMK_TEST_AGENT_WAIT_FOR: release });
     await waitFor("the first goal's agent", () => calls().some((c) => c.id === "a"));
     const fast = await goal(["b"], 1);
+    writeFileSync(release, "");
     expect(fast.json<{ status: string }>().status, fast.stderr).toBe("ready");
     const r = await slow;
     expect(r.json<{ status: string }>().status, r.stderr).toBe("ready");

@@ -111,9 +111,9 @@ describe("changes outside the worktree while a run works", () => {
     ]);
   });
 
-  it("confined, a change made while the gate workspace's setup ran (unconfined, on the agent's lockfile) still blocks", async () => {
+  it("the gate workspace's setup, which runs the agent's tree, cannot move a ref when confined; unconfined the move blocks", async () => {
     // The setup moves a ref of the repository, as install scripts of a dependency the agent chose could.
-    p = await project({
+    const files = {
       "README.md": "base\n",
       "setup.mjs": `import { execFileSync } from "node:child_process";
 const common = execFileSync("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], { encoding: "utf8" }).trim();
@@ -121,26 +121,45 @@ const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).tr
 execFileSync("git", ["--git-dir", common, "update-ref", "refs/heads/moved-by-setup-" + Date.now(), head]);
 `,
       ".omk/config.toml": '[workspace]\nsetup = [["node", "setup.mjs"]]\n',
-    });
-    const doc = await runWhile(() => {}, "required");
-    expect(doc.status).toBe("blocked");
-    const tampered = ofKind(p.ledger(doc.runId), "RepoTampered").flatMap(
+    };
+    // The run's worktree is set up first, on the base's tree (the person's, unconfined): that one ref is theirs.
+    const moved = () =>
+      p.repo
+        .git(["for-each-ref", "--format=%(refname)", "refs/heads/"])
+        .split("\n")
+        .filter((r) => r.includes("moved-by-setup")).length;
+    p = await project(files);
+    const confined = await runWhile(() => {}, "required");
+    // The sandbox stopped it: the gate workspace's setup failed (read-only refs), nothing to blame.
+    expect(confined.status).toBe("not_ready");
+    const events = p.ledger(confined.runId);
+    const setups = ofKind(events, "GateWorkspaceReady");
+    expect(setups.length).toBeGreaterThan(0);
+    for (const e of setups) expect(e.data["ok"]).toBe(false);
+    expect(ofKind(events, "RepoTampered")).toEqual([]);
+    expect(moved()).toBe(1);
+    await p.cleanup();
+
+    p = await project(files);
+    const open = await runWhile(() => {}, "off");
+    expect(open.status).toBe("blocked");
+    const tampered = ofKind(p.ledger(open.runId), "RepoTampered").flatMap(
       (e) => e.data["changes"] as string[],
     );
     expect(tampered).toEqual([expect.stringMatching(/^refs\/heads\/moved-by-setup-\d+ created at /)]);
-    expect(ofKind(p.ledger(doc.runId), "OutsideChanged")).toEqual([]);
+    expect(moved()).toBe(2);
   });
 
-  it("confined, once a setup ran on the agent's tree, later changes outside block for the rest of the run", async () => {
+  it("confined, a setup that ran on the agent's tree ran confined too: the person's later changes are still noted, not blocking", async () => {
     p = await project({
       "README.md": "base\n",
       ".omk/config.toml": '[workspace]\nsetup = [["node", "-e", "0"]]\n',
     });
     const doc = await runWhile(personCommitsAndEdits, "required", { failFirst: true });
-    expect(doc.status).toBe("blocked");
+    expect(doc.status).toBe("ready");
     const events = p.ledger(doc.runId);
-    expect(ofKind(events, "RepoTampered").map((e) => e.data["attempt"])).toEqual([2]);
-    expect(ofKind(events, "OutsideChanged")).toEqual([]);
+    expect(ofKind(events, "RepoTampered")).toEqual([]);
+    expect(ofKind(events, "OutsideChanged").map((e) => e.data["attempt"])).toEqual([2]);
   });
 
   it("attack, confined: object alternates, the one fingerprinted file the agent can write (objects/ is writable), still block", async () => {

@@ -79,7 +79,7 @@ export function registerGoal(program: Command): void {
     .addOption(
       new Option(
         "--sandbox <mode>",
-        "confine every task's agent and gates with bubblewrap, as `omk run --sandbox` (default: OMK_SANDBOX, else [sandbox] mode in .omk/config.toml, else auto)",
+        "confine every task's agent, gates and setup, and the integration gates, with bubblewrap, as `omk run --sandbox` (default: OMK_SANDBOX, else [sandbox] mode in .omk/config.toml, else auto)",
       ).choices([...SANDBOX_MODES]),
     )
     .addOption(

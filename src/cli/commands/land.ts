@@ -26,7 +26,7 @@ export function registerLand(program: Command): void {
     .addOption(
       new Option(
         "--sandbox <mode>",
-        "confine the re-run gates with bubblewrap, network as [gates] network: auto (when it works here), required, off (default: OMK_SANDBOX, else [sandbox] mode in .omk/config.toml, else auto)",
+        "confine the re-run gates (network as [gates] network) and their [workspace] setup (host network, package caches) with bubblewrap: auto (when it works here), required, off (default: OMK_SANDBOX, else [sandbox] mode in .omk/config.toml, else auto)",
       ).choices(["auto", "required", "off"]),
     )
     .addHelpText("after", examples(["omk land last", "omk land run-mf3k2x9a0-7q --merge --json"]))

@@ -178,7 +178,7 @@ function addSandboxOptions(cmd: Command, otherwise: string): Command {
     .addOption(
       new Option(
         "--sandbox <mode>",
-        `confine the agent and the gates with bubblewrap: auto (when it works here, else run unconfined and say so), required (refuse without), off (default: OMK_SANDBOX, else ${otherwise}, else [sandbox] mode in .omk/config.toml, else auto)`,
+        `confine the agent, the gates and the gate workspace's [workspace] setup with bubblewrap: auto (when it works here, else run unconfined and say so), required (refuse without), off (default: OMK_SANDBOX, else ${otherwise}, else [sandbox] mode in .omk/config.toml, else auto)`,
       ).choices([...SANDBOX_MODES]),
     )
     .addOption(

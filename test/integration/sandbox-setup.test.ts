@@ -1,0 +1,136 @@
+/**
+ * What runs an agent's code outside its turn: `[workspace] setup` in the gate workspace (it installs
+ * the agent's lockfile and manifest, whose install scripts are the agent's) and a goal's integration
+ * gates (the merged tasks' tests). Confined, neither can write HOME or the main checkout; each
+ * attack also runs unconfined as a control, so a pass proves the sandbox stopped it.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ledgerLines, ofKind, type Project, project } from "../helpers/project.js";
+
+let p: Project;
+afterEach(async () => {
+  await p.cleanup();
+});
+
+/** A HOME of the test's own, so an attack that works (the controls) writes nowhere else. */
+function home(): string {
+  const dir = join(p.sb.dir, "home");
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Tries to leave `name` in HOME (and in `also`), ignoring failures; `ran-<name>` where it runs. */
+const attack = (name: string, also: string[] = []) => `import { writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+for (const dir of [homedir(), ...${JSON.stringify(also)}]) {
+  try { writeFileSync(join(dir, ${JSON.stringify(name)} + "-" + process.pid), "x"); } catch {}
+}
+writeFileSync("ran-" + ${JSON.stringify(name)}, "x");
+`;
+
+const planted = (dir: string, name: string) => readdirSync(dir).filter((f) => f.startsWith(`${name}-`));
+
+describe("[workspace] setup on the agent's tree", () => {
+  for (const sandbox of ["required", "off"] as const) {
+    it(`${sandbox === "required" ? "confined" : "unconfined (control)"}: an install step the agent rewrote ${sandbox === "required" ? "cannot" : "can"} write HOME or the main checkout`, async () => {
+      p = await project({
+        "README.md": "base\n",
+        "install.mjs": "process.exit(0);\n",
+        ".omk/config.toml": '[workspace]\nsetup = [["node", "install.mjs"]]\n',
+      });
+      const h = home();
+      const agent = p.writerAgent("rewrites-install", {
+        "a.txt": "ok\n",
+        "install.mjs": attack("pwned", [p.repo.root]),
+      });
+      const r = await p.omk(
+        ["run", "--json", "--agent", "exec", "--agent-bin", agent, "--sandbox", sandbox, "go"],
+        { env: { HOME: h } },
+      );
+      const doc = r.json<{ status: string; runId: string }>();
+      const events = p.ledger(doc.runId);
+      // The agent's install step did run, in the gate workspace.
+      const setups = ofKind(events, "GateWorkspaceReady");
+      expect(setups.map((e) => e.data["ok"])).toEqual([true]);
+      expect(existsSync(join(setups[0]!.data["dir"] as string, "ran-pwned"))).toBe(true);
+      if (sandbox === "required") {
+        expect(doc.status, r.stderr).toBe("ready");
+        expect(planted(h, "pwned")).toEqual([]);
+        expect(planted(p.repo.root, "pwned")).toEqual([]);
+      } else {
+        // Unconfined it writes both; omk sees the checkout's file (and blocks), never HOME's.
+        expect(doc.status, r.stderr).toBe("blocked");
+        expect(JSON.stringify(ofKind(events, "RepoTampered"))).toMatch(/main checkout: pwned-\d+ created/);
+        expect(planted(h, "pwned")).toHaveLength(1);
+        expect(planted(p.repo.root, "pwned")).toHaveLength(1);
+      }
+    });
+  }
+});
+
+describe("a goal's integration gates", () => {
+  for (const sandbox of ["required", "off"] as const) {
+    it(`${sandbox === "required" ? "confined" : "unconfined (control)"}: a test a task added ${sandbox === "required" ? "cannot" : "can"} write HOME when the integration gates run it`, async () => {
+      // The project's gate runs every *.check.mjs in the tree, as a test runner runs the tests it finds.
+      p = await project(
+        {
+          "README.md": "base\n",
+          "checks.mjs": `import { readdirSync } from "node:fs";
+for (const f of readdirSync(".").filter((f) => f.endsWith(".check.mjs"))) await import("./" + f);
+`,
+        },
+        { gates: [{ name: "checks", args: ["checks.mjs"] }] },
+      );
+      const h = home();
+      const agent = p.writerAgent("adds-a-check", { "a.check.mjs": attack("pwned") });
+      const plan = join(p.sb.dir, "plan.json");
+      writeFileSync(
+        plan,
+        JSON.stringify({
+          tasks: [
+            {
+              id: "a",
+              title: "a",
+              prompt: "add a check",
+              deps: [],
+              read_set: [],
+              write_set: ["a.check.mjs"],
+            },
+          ],
+        }),
+      );
+      const r = await p.omk(
+        [
+          "goal",
+          "run",
+          "--json",
+          "--plan",
+          plan,
+          "--agent",
+          "exec",
+          "--agent-bin",
+          agent,
+          "--sandbox",
+          sandbox,
+          "g",
+        ],
+        { env: { HOME: h }, timeoutMs: 120_000 },
+      );
+      const doc = r.json<{ status: string; goalId: string }>();
+      expect(doc.status, r.stderr).toBe("ready");
+      const projects = join(p.sb.dir, "state", "omk", "projects");
+      const goalDir = readdirSync(projects)
+        .map((proj) => join(projects, proj, "goals", doc.goalId))
+        .find((d) => existsSync(d))!;
+      const gates = ofKind(ledgerLines(goalDir), "IntegrationGates");
+      expect(gates.map((e) => [e.data["ok"], e.data["confinement"]])).toEqual([
+        [true, sandbox === "required" ? "bwrap" : "none"],
+      ]);
+      // Unconfined, the task's own gates and the integration gates each leave one.
+      expect(planted(h, "pwned")).toHaveLength(sandbox === "required" ? 0 : 2);
+    });
+  }
+});
