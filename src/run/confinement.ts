@@ -158,41 +158,35 @@ const SETUP_HOME: readonly { path: string; writable: boolean }[] = [
  * install scripts are the agent's code. Confined like the gates, with two differences an install
  * needs: the host's network (registries), and the package managers' caches and config in HOME.
  */
-export async function setupSpawner(
+export function setupSpawner(sb: RunSandbox, base: Spawner, root: string, dir: string): Promise<Spawner> {
+  return workspaceSpawner(sb, base, root, dir, "host", SETUP_HOME);
+}
+
+/** The gates' spawner: the gate workspace (and its own git dir) writable, nothing of HOME. */
+export function gateSpawner(sb: RunSandbox, base: Spawner, root: string, dir: string): Promise<Spawner> {
+  return workspaceSpawner(sb, base, root, dir, sb.gatesNetwork, []);
+}
+
+/** `dir` and its own git dir writable, the repository read-only, HOME holding only `keep`. */
+async function workspaceSpawner(
   sb: RunSandbox,
   base: Spawner,
   root: string,
   dir: string,
+  network: SandboxNetwork,
+  keep: readonly { path: string; writable: boolean }[],
 ): Promise<Spawner> {
   if (sb.bwrap === null) return base;
   const git = await gitPaths(root, dir);
   return confinedSpawner(base, sb.bwrap, {
-    network: "host",
+    network,
     writable: existingReal([dir, ...(git.worktreeDir ? [git.worktreeDir] : [])]),
     readOnly: existingReal([root, git.common, ...sb.pathDirs]),
     hidden: sb.hidden,
     home:
       sb.home === null
         ? null
-        : { dir: sb.home, keep: SETUP_HOME.map((k) => ({ ...k, path: join(sb.home!, k.path) })) },
-  });
-}
-
-/** The gates' spawner: the gate workspace (and its own git dir) writable, nothing of HOME. */
-export async function gateSpawner(
-  sb: RunSandbox,
-  base: Spawner,
-  root: string,
-  dir: string,
-): Promise<Spawner> {
-  if (sb.bwrap === null) return base;
-  const git = await gitPaths(root, dir);
-  return confinedSpawner(base, sb.bwrap, {
-    network: sb.gatesNetwork,
-    writable: existingReal([dir, ...(git.worktreeDir ? [git.worktreeDir] : [])]),
-    readOnly: existingReal([root, git.common, ...sb.pathDirs]),
-    hidden: sb.hidden,
-    home: sb.home === null ? null : { dir: sb.home, keep: [] },
+        : { dir: sb.home, keep: keep.map((k) => ({ ...k, path: join(sb.home!, k.path) })) },
   });
 }
 

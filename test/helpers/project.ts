@@ -282,3 +282,8 @@ export function leaks(
   for (const [name, text] of Object.entries(outputs)) if (text.includes(needle)) hits.push(name);
   return hits;
 }
+
+/** argv of `omk goal run --json --plan <plan> --agent exec --agent-bin <agent> …rest` (rest ends with the goal). */
+export function execGoalArgs(plan: string, agent: string, ...rest: string[]): string[] {
+  return ["goal", "run", "--json", "--plan", plan, "--agent", "exec", "--agent-bin", agent, ...rest];
+}

@@ -1,7 +1,15 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { kinds, ledgerLines, ofKind, type Project, project, waitFor } from "../helpers/project.js";
+import {
+  execGoalArgs,
+  kinds,
+  ledgerLines,
+  ofKind,
+  type Project,
+  project,
+  waitFor,
+} from "../helpers/project.js";
 
 /** A plan's task that writes `<id>.txt`. */
 const t = (id: string, deps: string[] = []) => ({
@@ -47,13 +55,10 @@ writeFileSync(process.env.OMK_GOAL_TASK + ".txt", "ok\\n");
   }
 
   const start = () =>
-    p.omk(
-      ["goal", "run", "--json", "--plan", plan, "--agent", "exec", "--agent-bin", agent, "--lanes", "1", "x"],
-      {
-        timeoutMs: 120_000,
-        env: { OMK_GOAL_INTERRUPT_POLL_MS: "50" },
-      },
-    );
+    p.omk(execGoalArgs(plan, agent, "--lanes", "1", "x"), {
+      timeoutMs: 120_000,
+      env: { OMK_GOAL_INTERRUPT_POLL_MS: "50" },
+    });
 
   it("pause lets the running task finish and starts no more; resume finishes the goal; logs tell it", async () => {
     const running = start();
@@ -152,10 +157,10 @@ await new Promise((r) => setTimeout(r, process.env.OMK_GOAL_TASK === "b" ? 3000 
 writeFileSync(process.env.OMK_GOAL_TASK + ".txt", "ok\\n");
 `,
     );
-    const running = p.omk(
-      ["goal", "run", "--json", "--plan", plan, "--agent", "exec", "--agent-bin", agent, "--lanes", "1", "x"],
-      { timeoutMs: 120_000, env: { OMK_GOAL_INTERRUPT_POLL_MS: "50" } },
-    );
+    const running = p.omk(execGoalArgs(plan, agent, "--lanes", "1", "x"), {
+      timeoutMs: 120_000,
+      env: { OMK_GOAL_INTERRUPT_POLL_MS: "50" },
+    });
     const projects = join(p.sb.dir, "state", "omk", "projects");
     const dir = await waitFor("task b's run", () => {
       for (const proj of existsSync(projects) ? readdirSync(projects) : []) {
@@ -204,23 +209,10 @@ if (hang) await new Promise((r) => setTimeout(r, 120_000));
 writeFileSync(id + ".txt", "ok\\n");
 `,
     );
-    const r = await p.omk(
-      [
-        "goal",
-        "run",
-        "--json",
-        "--plan",
-        plan,
-        "--agent",
-        "exec",
-        "--agent-bin",
-        agent,
-        "--lanes",
-        "2",
-        "leases",
-      ],
-      { timeoutMs: 120_000, env: { OMK_GOAL_AGENT_LEASE_SECS: "5" } },
-    );
+    const r = await p.omk(execGoalArgs(plan, agent, "--lanes", "2", "leases"), {
+      timeoutMs: 120_000,
+      env: { OMK_GOAL_AGENT_LEASE_SECS: "5" },
+    });
     const doc = r.json<{ goalId: string; status: string; tasks: { id: string; status: string }[] }>();
     expect(doc.status, r.stderr).toBe("blocked");
     expect(Object.fromEntries(doc.tasks.map((x) => [x.id, x.status]))).toEqual({

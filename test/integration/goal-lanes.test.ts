@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Project, project, waitFor } from "../helpers/project.js";
+import { execGoalArgs, type Project, project, waitFor } from "../helpers/project.js";
 
 const task = (id: string) => ({
   id,
@@ -64,23 +64,7 @@ writeFileSync(id + ".txt", "ok\\n");
   function goal(ids: string[], lanes: number, env: Record<string, string> = {}) {
     const plan = join(p.sb.dir, `plan-${ids.join("")}.json`);
     writeFileSync(plan, JSON.stringify({ tasks: ids.map(task) }));
-    return p.omk(
-      [
-        "goal",
-        "run",
-        "--json",
-        "--plan",
-        plan,
-        "--agent",
-        "exec",
-        "--agent-bin",
-        agent,
-        "--lanes",
-        String(lanes),
-        "g",
-      ],
-      { timeoutMs: 120_000, env },
-    );
+    return p.omk(execGoalArgs(plan, agent, "--lanes", String(lanes), "g"), { timeoutMs: 120_000, env });
   }
 
   const laneDir = (n: number) => join(p.repo.root, ".omk", "worktrees", `lane-${n}`);

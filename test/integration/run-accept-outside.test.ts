@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Ledger } from "../../src/store/ledger/writer.js";
 import type { RunDoc } from "../helpers/cli.js";
-import { checkOf, kinds, ofKind, type Project, project, waitFor } from "../helpers/project.js";
+import { checkOf, execGoalArgs, kinds, ofKind, type Project, project, waitFor } from "../helpers/project.js";
 
 // A run is blocked when the repository outside its worktree changes while it works — also when the
 // person did it (a git fetch, a commit or an edit in their checkout). `omk run resume <run>
@@ -304,23 +304,7 @@ writeFileSync(join(common, "hooks", "post-checkout"), "#!/bin/sh\\n", { mode: 0o
     const task = { title: "write a", prompt: "write a.txt", deps: [], read_set: [], write_set: ["a.txt"] };
     writeFileSync(plan, JSON.stringify({ tasks: [{ id: "a", ...task }] }));
     const agent = p.writerAgent("bad", { "a.txt": "bad\n" });
-    const goal = await p.omk(
-      [
-        "goal",
-        "run",
-        "--json",
-        "--plan",
-        plan,
-        "--agent",
-        "exec",
-        "--agent-bin",
-        agent,
-        "--max-attempts",
-        "1",
-        "g",
-      ],
-      { timeoutMs: 120_000 },
-    );
+    const goal = await p.omk(execGoalArgs(plan, agent, "--max-attempts", "1", "g"), { timeoutMs: 120_000 });
     const doc = goal.json<{ tasks: { id: string; runId: string }[] }>();
     const runId = doc.tasks[0]!.runId;
     expect((await p.omk(["run", "show", runId, "--json"])).json()).toMatchObject({ status: "not_ready" });

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ledgerLines, ofKind, type Project, project } from "../helpers/project.js";
+import { execGoalArgs, ledgerLines, ofKind, type Project, project } from "../helpers/project.js";
 
 let p: Project;
 afterEach(async () => {
@@ -102,23 +102,10 @@ for (const f of readdirSync(".").filter((f) => f.endsWith(".check.mjs"))) await 
           ],
         }),
       );
-      const r = await p.omk(
-        [
-          "goal",
-          "run",
-          "--json",
-          "--plan",
-          plan,
-          "--agent",
-          "exec",
-          "--agent-bin",
-          agent,
-          "--sandbox",
-          sandbox,
-          "g",
-        ],
-        { env: { HOME: h }, timeoutMs: 120_000 },
-      );
+      const r = await p.omk(execGoalArgs(plan, agent, "--sandbox", sandbox, "g"), {
+        env: { HOME: h },
+        timeoutMs: 120_000,
+      });
       const doc = r.json<{ status: string; goalId: string }>();
       expect(doc.status, r.stderr).toBe("ready");
       const projects = join(p.sb.dir, "state", "omk", "projects");
