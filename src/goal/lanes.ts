@@ -3,6 +3,7 @@ import { lstat, mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { readGitDirs } from "../git/dirs.js";
 import { resetLaneWorktree } from "../git/goal.js";
+import { gitCommonDir } from "../git/repo.js";
 import { addDetachedWorktree } from "../git/worktree.js";
 import { removeWorktreeDir } from "../project/throwaway.js";
 import type { GoalTask } from "./proposals.js";
@@ -12,13 +13,13 @@ import type { GoalTask } from "./proposals.js";
  * own `worktrees/` that points back at it. An agent that ran in the lane could have pointed `.git`
  * at a git dir of its own (its config and hooks); git is then not run there again.
  */
-function laneIsIntact(root: string, dir: string): boolean {
+async function laneIsIntact(root: string, dir: string): Promise<boolean> {
   const lane = readGitDirs(dir);
-  const repo = readGitDirs(root);
-  if (lane === null || repo === null) return false;
+  if (lane === null) return false;
   try {
-    if (realpathSync(lane.commonDir) !== realpathSync(repo.commonDir)) return false;
-    if (realpathSync(dirname(lane.gitDir)) !== realpathSync(join(repo.commonDir, "worktrees"))) return false;
+    const common = await gitCommonDir(root);
+    if (realpathSync(lane.commonDir) !== realpathSync(common)) return false;
+    if (realpathSync(dirname(lane.gitDir)) !== realpathSync(join(common, "worktrees"))) return false;
     const back = readFileSync(join(lane.gitDir, "gitdir"), "utf8").trim();
     return resolve(lane.gitDir, back) === join(dir, ".git");
   } catch {
@@ -33,7 +34,7 @@ function laneIsIntact(root: string, dir: string): boolean {
  */
 export async function prepareLane(root: string, dir: string, commit: string): Promise<"created" | "reset"> {
   if ((await lstat(dir).catch(() => null)) !== null) {
-    if (laneIsIntact(root, dir)) {
+    if (await laneIsIntact(root, dir)) {
       await resetLaneWorktree(dir, commit);
       return "reset";
     }
