@@ -86,7 +86,8 @@ export async function cleanupRuns(project: ProjectLocation, opts: CleanupOptions
     }
     let action: CleanupItem["action"] = "removed";
     if (!s.finished) {
-      await reapOrphans(loc.dir, [loc.worktree, ...(await gateWorkspaceDirs(project.root))]);
+      // Where the run worked: its own worktree, or the goal lane it recorded (never removed here).
+      await reapOrphans(loc.dir, [s.worktree, ...(await gateWorkspaceDirs(project.root))]);
       // Open (which recovers a torn tail and a stale lock) and record why the run ends here.
       const journal = await RunJournal.open(loc.dir, id);
       try {
@@ -98,8 +99,9 @@ export async function cleanupRuns(project: ProjectLocation, opts: CleanupOptions
       await rm(join(loc.dir, LIVE_FILE), { force: true });
       action = "recovered";
     }
-    if (hasWorktree) {
-      await removeWorktreeDir(project.root, loc.worktree);
+    if (hasWorktree) await removeWorktreeDir(project.root, loc.worktree);
+    // A run closed just now is reported even when it has no worktree of its own (a goal's task).
+    if (hasWorktree || (action === "recovered" && !s.interrupted)) {
       items.push({
         runId: id,
         action,

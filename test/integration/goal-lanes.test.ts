@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { execGoalArgs, type Project, project, waitFor } from "../helpers/project.js";
+import { alive, execGoalArgs, type Project, project, waitFor } from "../helpers/project.js";
 
 const task = (id: string) => ({
   id,
@@ -150,6 +150,42 @@ writeFileSync(id + ".txt", "ok\\n");
     const again = await goal(["c"], 1);
     expect(again.json<{ status: string }>().status, again.stderr).toBe("ready");
     expect(calls().find((c) => c.id === "c")?.cwd).toBe(laneDir(0));
+  });
+
+  it("cleanup --all stops what a SIGKILLed goal's task left running in its lane, and keeps the lane", async () => {
+    const pidFile = join(p.sb.dir, "agent.pid");
+    const hanger = p.script(
+      "hanger",
+      `import { writeFileSync } from "node:fs";
+writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+await new Promise((r) => setTimeout(r, 120_000));
+`,
+    );
+    const plan = join(p.sb.dir, "plan-hang.json");
+    writeFileSync(plan, JSON.stringify({ tasks: [task("a")] }));
+    let omkPid = 0;
+    const running = p.omk(execGoalArgs(plan, hanger, "--lanes", "1", "g"), {
+      onSpawn: (pid) => (omkPid = pid),
+      timeoutMs: 60_000,
+    });
+    const agentPid = Number(
+      await waitFor("the agent", () => existsSync(pidFile) && readFileSync(pidFile, "utf8")),
+    );
+    try {
+      process.kill(omkPid, "SIGKILL");
+      await running;
+      // A SIGKILLed omk cannot stop its children: the agent works on in the lane.
+      expect(alive(agentPid)).toBe(true);
+      const r = await p.omk(["cleanup", "--all", "--json"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json<{ items: { action: string }[] }>().items).toEqual([
+        expect.objectContaining({ action: "recovered" }),
+      ]);
+      await waitFor("the agent's end", () => !alive(agentPid), 10_000);
+      expect(existsSync(join(laneDir(0), ".git"))).toBe(true);
+    } finally {
+      if (alive(agentPid)) process.kill(agentPid, "SIGKILL");
+    }
   });
 
   it("two goals running at once in one project hold different lanes", async () => {
