@@ -3,7 +3,7 @@ import { OmkError } from "../core/errors.js";
 import { resolveRunId } from "../project/locate.js";
 import type { Project } from "../project/open.js";
 import { type Proof, ProofSchema } from "./schema.js";
-import { type ProofVerifyResult, verifyProof } from "./verify.js";
+import { type GateConfinement, type ProofVerifyResult, verifyProof } from "./verify.js";
 
 export async function loadProof(project: Project, id: string): Promise<Proof> {
   const loc = await resolveRunId(project, id);
@@ -36,6 +36,7 @@ export async function verifyRunProof(
     rerunGates: boolean;
     signal?: AbortSignal | undefined;
     onGateResult?: (name: string, status: string, recorded: string | null) => void;
+    confine?: GateConfinement | undefined;
   },
 ): Promise<ProofVerifyResult> {
   const loc = await resolveRunId(project, id);
@@ -45,5 +46,6 @@ export async function verifyRunProof(
     rerunGates: opts.rerunGates,
     signal: opts.signal,
     onGateResult: opts.onGateResult,
+    confine: opts.confine,
   });
 }

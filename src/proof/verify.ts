@@ -9,6 +9,7 @@ import type { TypedEvent } from "../journal/events.js";
 import { finishedRunProblems } from "../journal/integrity.js";
 import { type ReadRunJournal, readRunJournal } from "../journal/run-journal.js";
 import { projectRun } from "../journal/state.js";
+import type { Spawner } from "../proc/context.js";
 import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
@@ -36,12 +37,20 @@ export interface ProofVerifyResult {
  * recorded gate argv re-run on that tree in a gate workspace. Every check runs even after one fails,
  * so the report is complete.
  */
+/**
+ * Who runs the re-run gates and their `[workspace] setup` in gate workspace `dir`, and how that is
+ * confined, in words for the report ("confined", "unconfined: …"). The caller decides (the sandbox is
+ * planned above this layer); without one, both run unconfined.
+ */
+export type GateConfinement = (dir: string) => Promise<{ setup: Spawner; gates: Spawner; how: string }>;
+
 export async function verifyProof(opts: {
   project: Project;
   loc: RunLocation;
   rerunGates: boolean;
   signal?: AbortSignal | undefined;
   onGateResult?: ((name: string, status: string, recorded: string | null) => void) | undefined;
+  confine?: GateConfinement | undefined;
 }): Promise<ProofVerifyResult> {
   const { loc, project } = opts;
   const journal = await readRunJournal(loc.dir);
@@ -226,15 +235,21 @@ async function rerunGates(opts: Parameters<typeof verifyProof>[0], proof: Proof)
   const gw = await acquireGateWorkspace(project);
   try {
     const commit = proof.headCommit as string;
+    // The run's code (its lockfile's install scripts, its tests) runs here, on the verifier's machine.
+    const confined = await opts.confine?.(gw.dir);
+    const how = ` (${confined?.how ?? "unconfined"})`;
     const setup = await gw.prepare(await treeOf(project.root, commit), project.config.workspace, {
       parentEnv: project.env,
       signal: opts.signal,
+      proc: confined?.setup,
     });
-    if (!setup.ok) return { name: "gates", ok: false, detail: `workspace setup failed: ${setup.detail}` };
+    if (!setup.ok)
+      return { name: "gates", ok: false, detail: `workspace setup failed: ${setup.detail}${how}` };
     const result = await runGates(specs, {
       root: gw.dir,
       parentEnv: project.env,
       signal: opts.signal,
+      ...(confined === undefined ? {} : { proc: confined.gates }),
       onGateResult: (e) =>
         opts.onGateResult?.(e.name, e.status, proof.gates.find((r) => r.name === e.name)?.status ?? null),
     });
@@ -248,7 +263,7 @@ async function rerunGates(opts: Parameters<typeof verifyProof>[0], proof: Proof)
     return {
       name: "gates",
       ok: parts.length === 0,
-      detail: `${parts.join("; ") || `${result.gates.length} gate(s) re-run with the recorded argv agree with the proof`}${note}`,
+      detail: `${parts.join("; ") || `${result.gates.length} gate(s) re-run with the recorded argv agree with the proof`}${how}${note}`,
     };
   } finally {
     await gw.release();

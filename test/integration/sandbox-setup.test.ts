@@ -121,3 +121,35 @@ for (const f of readdirSync(".").filter((f) => f.endsWith(".check.mjs"))) await 
     });
   }
 });
+
+describe("proof verify's gate re-run", () => {
+  for (const sandbox of ["required", "off"] as const) {
+    it(`${sandbox === "required" ? "confined" : "unconfined (control)"}: the run's own test ${sandbox === "required" ? "cannot" : "can"} write the verifier's HOME`, async () => {
+      p = await project(
+        {
+          "README.md": "base\n",
+          "checks.mjs": `import { readdirSync } from "node:fs";
+for (const f of readdirSync(".").filter((f) => f.endsWith(".check.mjs"))) await import("./" + f);
+`,
+        },
+        { gates: [{ name: "checks", args: ["checks.mjs"] }] },
+      );
+      const agent = p.writerAgent("adds-a-check", { "a.check.mjs": attack("pwned") });
+      // The run itself is not what is tested here: its own gates write into a HOME nobody looks at.
+      const runHome = join(p.sb.dir, "run-home");
+      mkdirSync(runHome);
+      const { doc } = await p.execRun(agent, { args: ["--sandbox", "off"], env: { HOME: runHome } });
+      expect(doc.status).toBe("ready");
+      const h = home();
+      const r = await p.omk(["proof", "verify", doc.runId, "--json", "--sandbox", sandbox], {
+        env: { HOME: h },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const gates = r
+        .json<{ checks: { name: string; detail: string }[] }>()
+        .checks.find((c) => c.name === "gates");
+      expect(gates?.detail).toContain(sandbox === "required" ? "(confined)" : "(unconfined: --sandbox off)");
+      expect(planted(h, "pwned")).toHaveLength(sandbox === "required" ? 0 : 1);
+    });
+  }
+});

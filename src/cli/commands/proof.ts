@@ -37,6 +37,12 @@ export function registerProof(program: Command): void {
         "state is read. Exit 0 iff everything agrees.",
     )
     .option("--no-gates", "skip re-running the gates")
+    .addOption(
+      new Option(
+        "--sandbox <mode>",
+        "confine the re-run gates (network as [gates] network) and their [workspace] setup (host network, package caches) with bubblewrap, since they run the run's code: auto (when it works here), required, off (default: OMK_SANDBOX, else [sandbox] mode in .omk/config.toml, else auto)",
+      ).choices(["auto", "required", "off"]),
+    )
     .option("--bundle <file>", "verify this receipt (proof.intoto.json) instead of a run")
     .option("--key <file>", "with --bundle: the signer's public key (PEM, as `omk key show` prints it)")
     .option("--repo <path>", "with --bundle: a clone of the repository (default: the current directory)")
@@ -57,6 +63,7 @@ export function registerProof(program: Command): void {
 
 interface VerifyFlags {
   gates: boolean;
+  sandbox?: "auto" | "required" | "off";
   bundle?: string;
   key?: string;
   repo?: string;
@@ -72,10 +79,12 @@ async function verifyRun(id: string | undefined, flags: VerifyFlags, cmd: Comman
     });
   const out = outputFor(cmd);
   const project = await openProject(process.cwd(), process.env);
+  const confine = flags.gates ? await gateConfinement(project, flags.sandbox) : undefined;
   const intr = interruptController(out);
   try {
     const r = await verifyRunProof(project, id, {
       rerunGates: flags.gates,
+      confine,
       signal: intr.signal,
       onGateResult: (name, status, recorded) =>
         out.debug(`  re-ran ${name}: ${status} (recorded ${recorded ?? "—"})`),
@@ -91,6 +100,29 @@ async function verifyRun(id: string | undefined, flags: VerifyFlags, cmd: Comman
   } finally {
     intr.dispose();
   }
+}
+
+/** The re-run gates are confined as a run's are: `--sandbox`, else OMK_SANDBOX, else the config. */
+async function gateConfinement(
+  project: Awaited<ReturnType<typeof import("../../project/open.js").openProject>>,
+  mode: "auto" | "required" | "off" | undefined,
+): Promise<import("../../proof/verify.js").GateConfinement> {
+  const { sandboxFlags } = await import("./run.js");
+  const { gateSpawner, planSandbox, setupSpawner } = await import("../../run/confinement.js");
+  const { defaultSpawner } = await import("../../proc/context.js");
+  const plan = await planSandbox({
+    mode: sandboxFlags(mode === undefined ? {} : { sandbox: mode }).sandbox,
+    config: project.config,
+    needs: { network: project.config.gates.network, home: [] },
+    env: project.env,
+    dirs: project.dirs,
+  });
+  const how = plan.bwrap === null ? `unconfined: ${plan.reason ?? "no sandbox"}` : "confined";
+  return async (dir) => ({
+    setup: await setupSpawner(plan, defaultSpawner, project.root, dir),
+    gates: await gateSpawner(plan, defaultSpawner, project.root, dir),
+    how,
+  });
 }
 
 /** Third-party verification: reads only the bundle, the key and the repository — never omk's state. */
