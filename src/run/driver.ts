@@ -7,7 +7,7 @@ import type { GateSpec } from "../gates/schema.js";
 import { identityArgs } from "../git/identity.js";
 import { commitTree, seedSnapshotIndex, setBranch, treeOf } from "../git/snapshot.js";
 import type { RunJournal } from "../journal/run-journal.js";
-import type { RunState } from "../journal/state.js";
+import { type RunState, ranInGoalLane } from "../journal/state.js";
 import type { AskFn } from "../policy/approval.js";
 import type { ProcessContext } from "../proc/context.js";
 import { killProcessesIn } from "../proc/orphans.js";
@@ -97,18 +97,19 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         // agent's own edits; what is judged is still exactly what is committed.
         if (how === "created" || (how === "existing" && o.worktreeJustReset && s.attempts.length === 0))
           await seedSnapshotIndex(s.worktree, snapshotIndex(o.loc)).catch(() => {});
+        // The agent's files, whose setup (install scripts) is theirs to steer: a worktree rebuilt
+        // after attempts, or a goal's lane at an integration head that earlier tasks' agents wrote.
+        const agentsTree = s.attempts.length > 0 || ranInGoalLane(s);
         // Setup commands are the user's (husky sets core.hooksPath, say): the agent's turn is compared
         // with the repository as they left it.
         if (o.config.workspace.setup.length > 0) {
           fingerprint = null;
-          // A worktree rebuilt after attempts holds the agent's files: its setup is theirs to steer.
-          if (s.attempts.length > 0 && !sandboxed) noteUnconfinedSetup();
+          if (agentsTree && !sandboxed) noteUnconfinedSetup();
         }
-        const agentsTree = s.attempts.length > 0 && o.sandbox !== undefined;
         const setup = await prepareWorkspace(s.root, s.worktree, o.config.workspace, {
           parentEnv: o.parentEnv,
           signal: o.signal,
-          proc: agentsTree ? await setupSpawner(o.sandbox!, o.proc, s.root, s.worktree) : o.proc,
+          proc: agentsTree && o.sandbox ? await setupSpawner(o.sandbox, o.proc, s.root, s.worktree) : o.proc,
           onStep: (step) => {
             pending.add(journal.append("WorkspaceSetup", { step, ok: step.ok, detail: step.detail }));
           },

@@ -153,3 +153,47 @@ for (const f of readdirSync(".").filter((f) => f.endsWith(".check.mjs"))) await 
     });
   }
 });
+
+describe("[workspace] setup in a goal's lane", () => {
+  for (const sandbox of ["required", "off"] as const) {
+    it(`${sandbox === "required" ? "confined" : "unconfined (control)"}: an install step an earlier task rewrote ${sandbox === "required" ? "cannot" : "can"} write HOME when a later task's lane is set up`, async () => {
+      p = await project({
+        "README.md": "base\n",
+        // The attack's own marker (ran-pwned, where it runs) is no task's change.
+        ".gitignore": ".omk/worktrees/\nran-*\n",
+        "install.mjs": "process.exit(0);\n",
+        ".omk/config.toml": '[workspace]\nsetup = [["node", "install.mjs"]]\n',
+      });
+      // Task a rewrites the install step (its write set allows it); b, after a, starts from the
+      // integration head that holds it, and its lane's worktree is set up there.
+      const agent = p.script(
+        "tasks",
+        `import { writeFileSync } from "node:fs";
+if (process.env.OMK_GOAL_TASK === "a") writeFileSync("install.mjs", ${JSON.stringify(attack("pwned"))});
+else writeFileSync("b.txt", "ok\\n");
+`,
+      );
+      const plan = join(p.sb.dir, "plan.json");
+      const t = (id: string, deps: string[], writeSet: string[]) => ({
+        id,
+        title: id,
+        prompt: id,
+        deps,
+        read_set: [],
+        write_set: writeSet,
+      });
+      writeFileSync(plan, JSON.stringify({ tasks: [t("a", [], ["install.mjs"]), t("b", ["a"], ["b.txt"])] }));
+      const h = home();
+      const r = await p.omk(execGoalArgs(plan, agent, "--lanes", "1", "--sandbox", sandbox, "g"), {
+        env: { HOME: h },
+        timeoutMs: 120_000,
+      });
+      expect(r.json<{ status: string }>().status, r.stderr).toBe("ready");
+      // Unconfined: a's gate workspace setup, the integration gates' setup after a, b's lane
+      // setup, b's gate workspace setup (its lockfile unchanged, but its setup key is per tree) …
+      // at least the lane's; confined: none.
+      if (sandbox === "required") expect(planted(h, "pwned")).toEqual([]);
+      else expect(planted(h, "pwned").length).toBeGreaterThan(0);
+    });
+  }
+});
