@@ -9,7 +9,7 @@ import { defaultSpawner } from "../proc/context.js";
 import { killProcessesIn } from "../proc/orphans.js";
 import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { Project } from "../project/open.js";
-import { gateSpawner, planSandbox, type RunSandbox, setupSpawner } from "../run/confinement.js";
+import { planGateSandbox, type RunSandbox, workspaceSpawners } from "../run/confinement.js";
 import { setMatcher } from "./globs.js";
 import type { GoalJournal } from "./journal.js";
 import type { GoalState } from "./state.js";
@@ -129,13 +129,13 @@ async function isOmkMerge(root: string, merge: string, head: string, commit: str
 
 /**
  * The project's gates on exactly `commit`, in a gate workspace. The commit holds the tasks' code (and
- * their tests): with a sandbox, setup and gates are confined as a run's are.
+ * their tests): setup and gates are confined by `sandbox` as a run's are.
  */
 export async function gatesOn(
   project: Project,
   commit: string,
   signal: AbortSignal,
-  sandbox: RunSandbox | null = null,
+  sandbox: RunSandbox,
 ): Promise<{
   ok: boolean;
   failing: string[];
@@ -143,20 +143,18 @@ export async function gatesOn(
 }> {
   const gw = await acquireGateWorkspace(project);
   try {
-    const confine = async (spawner: typeof gateSpawner) =>
-      sandbox === null ? undefined : await spawner(sandbox, defaultSpawner, project.root, gw.dir);
+    const spawners = await workspaceSpawners(sandbox, defaultSpawner, project.root, gw.dir);
     const setup = await gw.prepare(await treeOf(project.root, commit), project.config.workspace, {
       parentEnv: project.env,
       signal,
-      proc: await confine(setupSpawner),
+      proc: spawners.setup,
     });
     if (!setup.ok) return { ok: false, failing: [`workspace setup: ${setup.detail}`], gates: [] };
-    const proc = await confine(gateSpawner);
     const result = await runGates(project.gates.gates, {
       root: gw.dir,
       parentEnv: project.env,
       signal,
-      ...(proc === undefined ? {} : { proc }),
+      proc: spawners.gates,
     });
     return {
       ok: result.ok,
@@ -171,13 +169,7 @@ export async function gatesOn(
 
 /** How a goal's own gate runs (integration, accept) are confined: by the goal's `--sandbox`, as its lanes. */
 export function goalGatesSandbox(s: GoalState, project: Project): Promise<RunSandbox> {
-  return planSandbox({
-    mode: s.sandbox ?? undefined,
-    config: project.config,
-    needs: { network: project.config.gates.network, home: [] },
-    env: project.env,
-    dirs: project.dirs,
-  });
+  return planGateSandbox(project, s.sandbox ?? undefined);
 }
 
 /**

@@ -41,6 +41,12 @@ export interface GateWorkspace {
   release(): Promise<void>;
 }
 
+/** Who runs a workspace's `[workspace] setup` and its gates (run/confinement.ts confines them). */
+export interface WorkspaceSpawners {
+  setup: Spawner;
+  gates: Spawner;
+}
+
 export interface PrepareOptions {
   parentEnv: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;

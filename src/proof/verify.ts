@@ -9,8 +9,7 @@ import type { TypedEvent } from "../journal/events.js";
 import { finishedRunProblems } from "../journal/integrity.js";
 import { type ReadRunJournal, readRunJournal } from "../journal/run-journal.js";
 import { projectRun } from "../journal/state.js";
-import type { Spawner } from "../proc/context.js";
-import { acquireGateWorkspace } from "../project/gate-workspace.js";
+import { acquireGateWorkspace, type WorkspaceSpawners } from "../project/gate-workspace.js";
 import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
 import { buildProof } from "./build.js";
@@ -42,7 +41,7 @@ export interface ProofVerifyResult {
  * confined, in words for the report ("confined", "unconfined: …"). The caller decides (the sandbox is
  * planned above this layer); without one, both run unconfined.
  */
-export type GateConfinement = (dir: string) => Promise<{ setup: Spawner; gates: Spawner; how: string }>;
+export type GateConfinement = (dir: string) => Promise<WorkspaceSpawners & { how: string }>;
 
 export async function verifyProof(opts: {
   project: Project;

@@ -16,6 +16,8 @@ import {
 } from "../proc/sandbox.js";
 import { probeSandbox } from "../proc/sandbox-probe.js";
 import type { ProjectConfig } from "../project/config-schema.js";
+import type { WorkspaceSpawners } from "../project/gate-workspace.js";
+import type { Project } from "../project/open.js";
 import type { OmkDirs } from "../store/paths.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -153,40 +155,53 @@ const SETUP_HOME: readonly { path: string; writable: boolean }[] = [
 ];
 
 /**
- * `[workspace] setup`'s spawner where it runs on a tree the agent wrote (the gate workspace; a
- * worktree rebuilt after attempts): it installs from the agent's lockfile and package manifest, so
- * install scripts are the agent's code. Confined like the gates, with two differences an install
- * needs: the host's network (registries), and the package managers' caches and config in HOME.
+ * Who runs `[workspace] setup` and the gates in `dir` (a gate workspace, or a worktree whose setup runs
+ * on a tree an agent wrote), from one look-up of its git paths. Both have `dir` and its own git dir
+ * writable and the repository read-only. The gates get `[gates] network` and nothing of HOME. Setup
+ * installs the agent's lockfile and manifest, so its install scripts are the agent's code; it gets
+ * what an install needs besides: the host's network (registries), and the package managers' caches
+ * and config in HOME.
  */
-export function setupSpawner(sb: RunSandbox, base: Spawner, root: string, dir: string): Promise<Spawner> {
-  return workspaceSpawner(sb, base, root, dir, "host", SETUP_HOME);
-}
-
-/** The gates' spawner: the gate workspace (and its own git dir) writable, nothing of HOME. */
-export function gateSpawner(sb: RunSandbox, base: Spawner, root: string, dir: string): Promise<Spawner> {
-  return workspaceSpawner(sb, base, root, dir, sb.gatesNetwork, []);
-}
-
-/** `dir` and its own git dir writable, the repository read-only, HOME holding only `keep`. */
-async function workspaceSpawner(
+export async function workspaceSpawners(
   sb: RunSandbox,
   base: Spawner,
   root: string,
   dir: string,
-  network: SandboxNetwork,
-  keep: readonly { path: string; writable: boolean }[],
-): Promise<Spawner> {
-  if (sb.bwrap === null) return base;
+): Promise<WorkspaceSpawners> {
+  const bwrap = sb.bwrap;
+  if (bwrap === null) return { setup: base, gates: base };
   const git = await gitPaths(root, dir);
-  return confinedSpawner(base, sb.bwrap, {
-    network,
-    writable: existingReal([dir, ...(git.worktreeDir ? [git.worktreeDir] : [])]),
-    readOnly: existingReal([root, git.common, ...sb.pathDirs]),
-    hidden: sb.hidden,
-    home:
-      sb.home === null
-        ? null
-        : { dir: sb.home, keep: keep.map((k) => ({ ...k, path: join(sb.home!, k.path) })) },
+  const writable = existingReal([dir, ...(git.worktreeDir ? [git.worktreeDir] : [])]);
+  const readOnly = existingReal([root, git.common, ...sb.pathDirs]);
+  const confined = (network: SandboxNetwork, keep: readonly { path: string; writable: boolean }[]) =>
+    confinedSpawner(base, bwrap, {
+      network,
+      writable,
+      readOnly,
+      hidden: sb.hidden,
+      home:
+        sb.home === null
+          ? null
+          : { dir: sb.home, keep: keep.map((k) => ({ ...k, path: join(sb.home!, k.path) })) },
+    });
+  return { setup: confined("host", SETUP_HOME), gates: confined(sb.gatesNetwork, []) };
+}
+
+/**
+ * The sandbox of gates omk runs outside a run — `land`'s and `proof verify`'s re-gates, a goal's
+ * integration and accept gates — by `mode` (the caller's `--sandbox` or OMK_SANDBOX; unset: the
+ * config), with a run's gate profile, since they run a run's code.
+ */
+export function planGateSandbox(
+  project: Pick<Project, "config" | "env" | "dirs">,
+  mode: SandboxMode | undefined,
+): Promise<RunSandbox> {
+  return planSandbox({
+    mode,
+    config: project.config,
+    needs: { network: project.config.gates.network, home: [] },
+    env: project.env,
+    dirs: project.dirs,
   });
 }
 

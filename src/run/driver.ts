@@ -19,7 +19,7 @@ import { noteUnconfinedSetup, unconfinedSetupRan } from "../project/unconfined-s
 import { ensureWorktree, prepareWorkspace } from "../project/workspace.js";
 import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
 import { runAgentTurn, type TurnOutcome } from "./agent-turn.js";
-import { gateSpawner, type RunSandbox, setupSpawner } from "./confinement.js";
+import { type RunSandbox, workspaceSpawners } from "./confinement.js";
 import { decideAttemptOutcome, decideStatus } from "./decide.js";
 import { type Evaluation, evaluateAttempt } from "./evaluate.js";
 import { buildFeedback, promptWithFeedback } from "./feedback.js";
@@ -109,7 +109,10 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         const setup = await prepareWorkspace(s.root, s.worktree, o.config.workspace, {
           parentEnv: o.parentEnv,
           signal: o.signal,
-          proc: agentsTree && o.sandbox ? await setupSpawner(o.sandbox, o.proc, s.root, s.worktree) : o.proc,
+          proc:
+            agentsTree && o.sandbox
+              ? (await workspaceSpawners(o.sandbox, o.proc, s.root, s.worktree)).setup
+              : o.proc,
           onStep: (step) => {
             pending.add(journal.append("WorkspaceSetup", { step, ok: step.ok, detail: step.detail }));
           },
@@ -213,12 +216,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
             parentEnv: o.parentEnv,
             signal: o.signal,
             proc: o.proc,
-            // The gates run the agent's code: confined in the gate workspace like the agent.
-            gateProc: (dir) =>
-              o.sandbox ? gateSpawner(o.sandbox, o.proc, s.root, dir) : Promise.resolve(undefined),
-            // Setup installs the agent's lockfile there: confined too, with what an install needs.
-            setupProc: (dir) =>
-              o.sandbox ? setupSpawner(o.sandbox, o.proc, s.root, dir) : Promise.resolve(undefined),
+            // The gates run the agent's code, and setup installs its lockfile: confined like the agent.
+            spawners: o.sandbox ? (dir) => workspaceSpawners(o.sandbox!, o.proc, s.root, dir) : undefined,
             hooks: {
               onSnapshot: async (snap) => {
                 await journal.append("Snapshot", {

@@ -10,7 +10,7 @@ import { treePatchBytes, writePatchBytes, writeTreePatch } from "../git/patch.js
 import { commitsSince, diffTrees, snapshotTree } from "../git/snapshot.js";
 import type { Spawner } from "../proc/context.js";
 import type { WorkspaceConfig } from "../project/config-schema.js";
-import type { GateWorkspace } from "../project/gate-workspace.js";
+import type { GateWorkspace, WorkspaceSpawners } from "../project/gate-workspace.js";
 import { isSafeAgentPath } from "../security/paths.js";
 import { jsonValueAt, protectionRules } from "../security/protected.js";
 import { redactText } from "../security/redact.js";
@@ -71,10 +71,11 @@ export async function evaluateAttempt(opts: {
   parentEnv: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;
   proc?: Spawner | undefined;
-  /** Who starts the gates in the gate workspace `dir` (a confined spawner); default `proc`. */
-  gateProc?: ((dir: string) => Promise<Spawner | undefined>) | undefined;
-  /** Who runs `[workspace] setup` in the gate workspace (default `proc`): it installs the agent's lockfile. */
-  setupProc?: ((dir: string) => Promise<Spawner | undefined>) | undefined;
+  /**
+   * Who runs `[workspace] setup` (it installs the agent's lockfile) and the gates in the gate
+   * workspace `dir` (confined spawners); default `proc` for both.
+   */
+  spawners?: ((dir: string) => Promise<WorkspaceSpawners>) | undefined;
   hooks: EvaluateHooks;
 }): Promise<Evaluation> {
   const { worktree, base, hooks } = opts;
@@ -156,10 +157,11 @@ export async function evaluateAttempt(opts: {
     interrupted: false,
   };
   if (violations.length > 0 || scan.findings.length > 0 || !changed) return judged;
+  const spawners = await opts.spawners?.(gw.dir);
   const prepared = await gw.setup(opts.workspace, {
     parentEnv: opts.parentEnv,
     signal: opts.signal,
-    proc: (await opts.setupProc?.(gw.dir)) ?? opts.proc,
+    proc: spawners?.setup ?? opts.proc,
   });
   await hooks.onGateWorkspace?.({ dir: gw.dir, ...prepared });
   if (!prepared.ok)
@@ -168,7 +170,7 @@ export async function evaluateAttempt(opts: {
     root: gw.dir,
     parentEnv: opts.parentEnv,
     signal: opts.signal,
-    proc: (await opts.gateProc?.(gw.dir)) ?? opts.proc,
+    proc: spawners?.gates ?? opts.proc,
     ...(hooks.onGateStart ? { onGateStart: hooks.onGateStart } : {}),
     ...(hooks.onGateResult ? { onGateResult: hooks.onGateResult } : {}),
   });

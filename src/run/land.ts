@@ -14,7 +14,7 @@ import { acquireGateWorkspace } from "../project/gate-workspace.js";
 import type { RunLocation } from "../project/locate.js";
 import type { Project } from "../project/open.js";
 import { withThrowawayWorktree } from "../project/throwaway.js";
-import { gateSpawner, planSandbox, setupSpawner } from "./confinement.js";
+import { planGateSandbox, workspaceSpawners } from "./confinement.js";
 import { receiptTrust } from "./land-receipt.js";
 import { acceptOutsideCommand, moreAttemptsCommand } from "./reopen.js";
 
@@ -193,31 +193,25 @@ async function regate(
   try {
     // Setup and gates run the run's code (its lockfile's install scripts, its tests): confined as a
     // run's are, when bwrap is here.
-    const sandbox = await planSandbox({
-      mode: o.sandbox,
-      config: project.config,
-      needs: { network: project.config.gates.network, home: [] },
-      env: project.env,
-      dirs: project.dirs,
-    });
+    const sandbox = await planGateSandbox(project, o.sandbox);
+    const spawners = await workspaceSpawners(sandbox, defaultSpawner, project.root, gw.dir);
     const setup = await gw.prepare(await treeOf(project.root, commit), project.config.workspace, {
       parentEnv: project.env,
       signal: o.signal,
-      proc: await setupSpawner(sandbox, defaultSpawner, project.root, gw.dir),
+      proc: spawners.setup,
     });
     if (!setup.ok)
       refuse(
         `workspace setup failed on ${what}: ${setup.detail}`,
         "fix [workspace] setup in .omk/config.toml",
       );
-    const proc = await gateSpawner(sandbox, defaultSpawner, project.root, gw.dir);
     if (sandbox.bwrap === null && sandbox.requested !== "off")
       o.onProgress?.(`  the gates run unconfined: ${sandbox.reason ?? "no sandbox"}`);
     const result = await runGates(project.gates.gates, {
       root: gw.dir,
       parentEnv: project.env,
       signal: o.signal,
-      proc,
+      proc: spawners.gates,
       onGateResult: (e) => o.onProgress?.(`  ${e.status} ${e.name}`),
     });
     if (!result.ok) {

@@ -108,21 +108,14 @@ async function gateConfinement(
   mode: "auto" | "required" | "off" | undefined,
 ): Promise<import("../../proof/verify.js").GateConfinement> {
   const { sandboxFlags } = await import("./run.js");
-  const { gateSpawner, planSandbox, setupSpawner } = await import("../../run/confinement.js");
+  const { planGateSandbox, workspaceSpawners } = await import("../../run/confinement.js");
   const { defaultSpawner } = await import("../../proc/context.js");
-  const plan = await planSandbox({
-    mode: sandboxFlags(mode === undefined ? {} : { sandbox: mode }).sandbox,
-    config: project.config,
-    needs: { network: project.config.gates.network, home: [] },
-    env: project.env,
-    dirs: project.dirs,
-  });
+  const plan = await planGateSandbox(
+    project,
+    sandboxFlags(mode === undefined ? {} : { sandbox: mode }).sandbox,
+  );
   const how = plan.bwrap === null ? `unconfined: ${plan.reason ?? "no sandbox"}` : "confined";
-  return async (dir) => ({
-    setup: await setupSpawner(plan, defaultSpawner, project.root, dir),
-    gates: await gateSpawner(plan, defaultSpawner, project.root, dir),
-    how,
-  });
+  return async (dir) => ({ ...(await workspaceSpawners(plan, defaultSpawner, project.root, dir)), how });
 }
 
 /** Third-party verification: reads only the bundle, the key and the repository — never omk's state. */
