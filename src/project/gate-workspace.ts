@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstat, mkdir, readdir, readFile } from "node:fs/promises";
+import { lstat, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checkoutTreeClean } from "../git/snapshot.js";
 import { addDetachedWorktree, pruneWorktrees } from "../git/worktree.js";
@@ -8,13 +8,17 @@ import type { LedgerLock } from "../store/ledger/lock.js";
 import { writePrivateFile } from "../store/private-fs.js";
 import type { WorkspaceConfig } from "./config-schema.js";
 import type { ProjectLocation } from "./locate.js";
-import { acquireSlot, removeIdleSlots, type SlotRemoval } from "./slots.js";
-import { removeWorktreeDir } from "./throwaway.js";
+import { acquirePoolSlot, poolDirs, removeIdlePool, type SlotRemoval, type WorktreePool } from "./slots.js";
 import { prepareWorkspace, type SetupStep } from "./workspace.js";
 import { cacheDirsFor, LOCKFILES } from "./workspace-propose.js";
 
-/** How many gate workspaces one project may have at once (one per concurrent run). */
-const MAX_SLOTS = 16;
+/** The project's gate workspaces; up to 16 at once (one per concurrent run). */
+const GATE_WORKSPACES: WorktreePool = {
+  prefix: "gates",
+  state: "gate-workspaces",
+  max: 16,
+  what: "gate workspaces",
+};
 
 /**
  * A gate workspace: a detached checkout the gates run in, never the agent's worktree. Each evaluation
@@ -54,13 +58,10 @@ export interface PrepareOptions {
   onStep?: ((s: SetupStep) => void) | undefined;
 }
 
-const slotsState = (project: ProjectLocation) => join(project.runsDir, "..", "gate-workspaces");
-const slotDir = (root: string, n: number) => join(root, ".omk", "worktrees", `gates-${n}`);
-
 export async function acquireGateWorkspace(project: ProjectLocation): Promise<GateWorkspace> {
-  const slot = await acquireSlot(slotsState(project), MAX_SLOTS, "gate workspaces");
+  const slot = await acquirePoolSlot(project, GATE_WORKSPACES);
   try {
-    return await openSlot(project, slot.n, slot.state, slot.lock);
+    return await openSlot(project, slot.dir, slot.state, slot.lock);
   } catch (err) {
     await slot.lock.release().catch(() => {});
     throw err;
@@ -69,11 +70,10 @@ export async function acquireGateWorkspace(project: ProjectLocation): Promise<Ga
 
 async function openSlot(
   project: ProjectLocation,
-  n: number,
+  dir: string,
   slotState: string,
   lock: LedgerLock,
 ): Promise<GateWorkspace> {
-  const dir = slotDir(project.root, n);
   const keyFile = join(slotState, "setup.key");
   if ((await lstat(join(dir, ".git")).catch(() => null)) === null) {
     await mkdir(join(project.root, ".omk", "worktrees"), { recursive: true });
@@ -120,10 +120,8 @@ async function setupKey(dir: string, ws: WorkspaceConfig): Promise<string> {
 }
 
 /** Every gate workspace of the project, in use or not (crash recovery looks for leftovers there). */
-export async function gateWorkspaceDirs(root: string): Promise<string[]> {
-  const base = join(root, ".omk", "worktrees");
-  const names = await readdir(base).catch(() => [] as string[]);
-  return names.filter((n) => /^gates-\d+$/.test(n)).map((n) => join(base, n));
+export function gateWorkspaceDirs(root: string): Promise<string[]> {
+  return poolDirs(root, GATE_WORKSPACES);
 }
 
 /**
@@ -131,9 +129,5 @@ export async function gateWorkspaceDirs(root: string): Promise<string[]> {
  * run checks one out again and runs `[workspace] setup` on it (its key is reset with the checkout).
  */
 export function removeIdleGateWorkspaces(project: ProjectLocation): Promise<SlotRemoval[]> {
-  return removeIdleSlots(
-    slotsState(project),
-    (n) => slotDir(project.root, n),
-    (dir) => removeWorktreeDir(project.root, dir),
-  );
+  return removeIdlePool(project, GATE_WORKSPACES);
 }

@@ -3,6 +3,54 @@ import { join } from "node:path";
 import { isOmkError, OmkError } from "../core/errors.js";
 import { acquireLedgerLock, type LedgerLock } from "../store/ledger/lock.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
+import type { ProjectLocation } from "./locate.js";
+import { removeWorktreeDir } from "./throwaway.js";
+
+/**
+ * A per-project pool of worktrees kept between holders (gate workspaces, goal lanes): slot n's
+ * worktree is `.omk/worktrees/<prefix>-<n>`, its lock and kept state `<project state>/<state>/<n>`.
+ */
+export interface WorktreePool {
+  prefix: string;
+  state: string;
+  max: number;
+  /** What the slots are, in an error ("gate workspaces"). */
+  what: string;
+}
+
+export function poolStateRoot(project: ProjectLocation, pool: WorktreePool): string {
+  return join(project.runsDir, "..", pool.state);
+}
+
+export function poolDir(root: string, pool: WorktreePool, n: number): string {
+  return join(root, ".omk", "worktrees", `${pool.prefix}-${n}`);
+}
+
+/** Every worktree of the pool, held or not (crash recovery looks for leftovers there). */
+export async function poolDirs(root: string, pool: WorktreePool): Promise<string[]> {
+  const base = join(root, ".omk", "worktrees");
+  const names = await readdir(base).catch(() => [] as string[]);
+  const mine = new RegExp(`^${pool.prefix}-\\d+$`);
+  return names.filter((n) => mine.test(n)).map((n) => join(base, n));
+}
+
+/** The first free slot of `pool` (see acquireSlot), with its worktree's directory. */
+export async function acquirePoolSlot(
+  project: ProjectLocation,
+  pool: WorktreePool,
+): Promise<Slot & { dir: string }> {
+  const slot = await acquireSlot(poolStateRoot(project, pool), pool.max, pool.what);
+  return { ...slot, dir: poolDir(project.root, pool, slot.n) };
+}
+
+/** `omk cleanup --workspaces`: removes the pool's worktrees no one holds (created again on demand). */
+export function removeIdlePool(project: ProjectLocation, pool: WorktreePool): Promise<SlotRemoval[]> {
+  return removeIdleSlots(
+    poolStateRoot(project, pool),
+    (n) => poolDir(project.root, pool, n),
+    (dir) => removeWorktreeDir(project.root, dir),
+  );
+}
 
 /** A numbered slot of a per-project pool, held under its lock until released. */
 export interface Slot {
@@ -17,7 +65,7 @@ export interface Slot {
  * without waiting, so each concurrent holder gets its own slot, and a slot whose holder died (a
  * SIGKILLed omk) is free again once its lock went stale.
  */
-export async function acquireSlot(stateRoot: string, max: number, what: string): Promise<Slot> {
+async function acquireSlot(stateRoot: string, max: number, what: string): Promise<Slot> {
   await ensurePrivateDir(stateRoot);
   for (let n = 0; n < max; n++) {
     const state = join(stateRoot, String(n));
@@ -46,7 +94,7 @@ export interface SlotRemoval {
  * gets `dirOf(n)`), each under its lock so a holder arriving meanwhile waits for a fresh one. A slot
  * held right now is kept. The slots themselves stay: the next holder creates its directory again.
  */
-export async function removeIdleSlots(
+async function removeIdleSlots(
   stateRoot: string,
   dirOf: (n: number) => string,
   remove: (dir: string) => Promise<void>,
