@@ -20,7 +20,8 @@ describe("concurrent omk runs on one repo", () => {
     const results = await Promise.all(agents.map((a, i) => p.execRun(a, { task: `write out-${i}.txt` })));
     const docs = results.map((x) => x.doc);
 
-    for (const d of docs) expect(d.status, d.reasons.join("; ")).toBe("ready");
+    for (const [i, d] of docs.entries())
+      expect(d.status, `${JSON.stringify(d)} ${results[i]!.r.stderr}`).toBe("ready");
     const ids = docs.map((d) => d.runId);
     expect(new Set(ids).size).toBe(N);
     expect(new Set(docs.map((d) => d.branch)).size).toBe(N);
