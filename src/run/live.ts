@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { RunJournalEvent } from "../journal/events.js";
 import { pidIsAlive } from "../proc/process-group.js";
+import { InPlaceRecord } from "../store/in-place-record.js";
 import { writePrivateJson } from "../store/private-fs.js";
 
 /**
@@ -15,6 +16,8 @@ export const LIVE_FILE = "live.json";
 export const HEARTBEAT_MS = 2_000;
 /** A heartbeat older than this means the process is gone or hung (its pid may have been reused). */
 export const STALE_MS = 20_000;
+/** live.json is rewritten in place (store/in-place-record.ts), as a record of this many bytes. */
+const LIVE_RECORD_BYTES = 512;
 
 const LiveSchema = z.object({
   pid: z.number().int().positive(),
@@ -52,16 +55,31 @@ export async function startHeartbeat(
   const file = join(dir, LIVE_FILE);
   let stopped = false;
   let writing: Promise<void> = Promise.resolve();
+  // Made atomically once, then overwritten in place: a run rewrites it at every phase change.
+  rec.heartbeatAt = now().toISOString();
+  await writePrivateJson(file, rec, { cache: true }).catch(() => {});
+  let record: InPlaceRecord | null = null;
+  try {
+    record = InPlaceRecord.open(file, LIVE_RECORD_BYTES);
+    record.write(JSON.stringify(rec));
+  } catch {
+    // A cache: a run whose heartbeat cannot be written reads as crashed, and still runs.
+  }
   const beat = () => {
-    if (stopped) return writing;
+    if (stopped || record === null) return writing;
     rec.heartbeatAt = now().toISOString();
-    const snapshot = { ...rec };
-    writing = writing.then(() =>
-      stopped ? undefined : writePrivateJson(file, snapshot, { cache: true }).catch(() => {}),
-    );
+    const text = JSON.stringify(rec);
+    const r = record;
+    writing = writing.then(() => {
+      if (stopped) return;
+      try {
+        r.write(text);
+      } catch {
+        // as above
+      }
+    });
     return writing;
   };
-  await beat();
   const timer = setInterval(beat, o.intervalMs ?? HEARTBEAT_MS);
   timer.unref();
   return {
@@ -77,6 +95,7 @@ export async function startHeartbeat(
       clearInterval(timer);
       stopped = true; // no new beat starts; one already writing finishes before the file goes
       await writing;
+      record?.close();
       await rm(file, { force: true });
     },
   };
@@ -119,11 +138,25 @@ export function phaseAfter(e: RunJournalEvent): { phase: string; attempt?: numbe
 }
 
 export async function readLive(dir: string): Promise<LiveRecord | null> {
+  // Overwritten in place: a read that races a write can see a mix of two records; read once more.
+  let read = await readLiveOnce(dir);
+  if (read === "unreadable") read = await readLiveOnce(dir);
+  return read === "unreadable" ? null : read;
+}
+
+/** null: there is none; "unreadable": it does not parse as a live record. */
+async function readLiveOnce(dir: string): Promise<LiveRecord | null | "unreadable"> {
+  let text: string;
   try {
-    const parsed = LiveSchema.safeParse(JSON.parse(await readFile(join(dir, LIVE_FILE), "utf8")));
-    return parsed.success ? parsed.data : null;
+    text = await readFile(join(dir, LIVE_FILE), "utf8");
   } catch {
     return null;
+  }
+  try {
+    const parsed = LiveSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : "unreadable";
+  } catch {
+    return "unreadable";
   }
 }
 

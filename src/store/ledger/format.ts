@@ -137,8 +137,19 @@ export function encodeEvents(events: readonly LedgerEvent[]): string {
   return out;
 }
 
+/**
+ * Bytes of an events.head record as the writer rewrites it in place after each batch (see
+ * store/in-place-record.ts): the JSON, blanks, a newline. JSON readers skip the blanks.
+ */
+export const HEAD_RECORD_BYTES = 256;
+
+/** The head's JSON, on one line. */
+export function headJson(head: LedgerHead): string {
+  return canonicalJson(head);
+}
+
 export function serializeHead(head: LedgerHead): string {
-  return `${canonicalJson(head)}\n`;
+  return `${headJson(head)}\n`;
 }
 
 export interface ChainTip {

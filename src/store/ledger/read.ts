@@ -40,8 +40,20 @@ export interface LedgerSnapshot {
   head: LedgerHead | null | undefined;
 }
 
-/** Reads events.jsonl and events.head and verifies them together. No lock: a reader never blocks a writer. */
+/**
+ * Reads events.jsonl and events.head and verifies them together. No lock: a reader never blocks a writer.
+ * The writer overwrites the head in place, so a read that races it can see a mix of two records: a
+ * head that disagrees with the file is read once more before it counts as a problem.
+ */
 export async function scanLedgerDir(dir: string): Promise<LedgerSnapshot> {
+  const first = await scanOnce(dir);
+  const headDisagrees = first.scan.verify.problems.some(
+    (p) => p.kind === "head_mismatch" || p.kind === "truncated",
+  );
+  return headDisagrees ? await scanOnce(dir) : first;
+}
+
+async function scanOnce(dir: string): Promise<LedgerSnapshot> {
   const file = path.join(dir, EVENTS_FILE);
   // Head before events: a writer appends first and moves the head second, so this order never sees a head
   // ahead of the file it reads next.

@@ -1,9 +1,10 @@
-import { closeSync, fchmodSync, fdatasyncSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import { fsyncSync, writeSync } from "node:fs";
 import { type FileHandle, open, readdir, rm } from "node:fs/promises";
 import * as path from "node:path";
 import { type Clock, systemClock } from "../../core/clock.js";
 import { OmkError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
+import { InPlaceRecord } from "../in-place-record.js";
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFile } from "../private-fs.js";
 import {
   type ChainTip,
@@ -13,6 +14,8 @@ import {
   encodeEvents,
   GENESIS_HASH,
   HEAD_FILE,
+  HEAD_RECORD_BYTES,
+  headJson,
   type LedgerEvent,
   serializeHead,
   toPlainData,
@@ -80,6 +83,8 @@ export class Ledger {
 
   readonly #handle: FileHandle;
   readonly #lock: LedgerLock;
+  /** events.head, overwritten in place after each batch. */
+  readonly #head: InPlaceRecord;
   readonly #clock: Clock;
   readonly #redact: Redactor;
   #tip: ChainTip;
@@ -95,6 +100,7 @@ export class Ledger {
     runId: string;
     handle: FileHandle;
     lock: LedgerLock;
+    head: InPlaceRecord;
     clock: Clock;
     redact: Redactor;
     tip: ChainTip;
@@ -105,6 +111,7 @@ export class Ledger {
     this.runId = init.runId;
     this.#handle = init.handle;
     this.#lock = init.lock;
+    this.#head = init.head;
     this.#clock = init.clock;
     this.#redact = init.redact;
     this.#tip = init.tip;
@@ -123,6 +130,7 @@ export class Ledger {
     await ensurePrivateDir(dir);
     const lock = await acquireLedgerLock(dir, { waitMs: opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS });
     let handle: FileHandle | null = null;
+    let head: InPlaceRecord | null = null;
     try {
       const eventsPath = path.join(dir, EVENTS_FILE);
       handle = await open(eventsPath, "a", PRIVATE_FILE_MODE);
@@ -143,8 +151,11 @@ export class Ledger {
       const last = scan.events.at(-1);
       const tip = last === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: last.seq, hash: last.hash };
       // Always (re)write the head: it may lag one batch behind after a crash, and a new ledger needs one.
-      await writePrivateFile(path.join(dir, HEAD_FILE), serializeHead({ ...tip, size: scan.completeBytes }));
-      // A writer killed mid head-write leaves its temp file; we hold the lock, so none is in use.
+      // Replaced atomically here (whatever was there, a symlink included, is gone), then held open.
+      const headPath = path.join(dir, HEAD_FILE);
+      await writePrivateFile(headPath, serializeHead({ ...tip, size: scan.completeBytes }));
+      head = InPlaceRecord.open(headPath, HEAD_RECORD_BYTES);
+      // Earlier versions wrote the head through a temp file, which a kill could leave; we hold the lock.
       for (const name of await readdir(dir)) {
         if (name.startsWith(`${HEAD_FILE}.tmp-`)) await rm(path.join(dir, name), { force: true });
       }
@@ -154,6 +165,7 @@ export class Ledger {
         runId: opts.runId,
         handle,
         lock,
+        head,
         clock,
         redact: opts.redact ?? ((v) => v),
         tip,
@@ -162,6 +174,7 @@ export class Ledger {
       });
     } catch (err) {
       await handle?.close().catch(() => undefined);
+      head?.close();
       await lock.release().catch(() => undefined);
       throw err;
     }
@@ -200,6 +213,7 @@ export class Ledger {
     this.#closed = true;
     await this.#drained;
     await this.#handle.close().catch(() => undefined);
+    this.#head.close();
     await this.#lock.release();
   }
 
@@ -278,14 +292,16 @@ export class Ledger {
     const bytes = Buffer.from(encodeEvents(events), "utf8");
     const last = events.at(-1)!;
     const size = this.#size + bytes.length;
-    // Synchronous syscalls: a batch is one append, one fsync and the head's few calls. As thread-pool
+    // Synchronous syscalls: a batch is one append, one fsync and the head's one write. As thread-pool
     // round trips they cost a run's main thread ~4 ms per batch on the benchmark VM, where the fsyncs
     // themselves take ~0.2 ms; a run appends a few dozen batches, one after the other.
     writeAllSync(this.#handle.fd, bytes);
     fsyncSync(this.#handle.fd);
     this.stats.fsyncs += 1;
     // Acknowledge only once the head covers the batch, so truncating acknowledged events is detectable.
-    writeHeadSync(path.join(this.dir, HEAD_FILE), serializeHead({ seq: last.seq, hash: last.hash, size }));
+    // Not flushed: written after the batch's fsync, whatever of it reaches the disk covers durable
+    // events only, and a head left behind by a power loss is accepted by verify.
+    this.#head.write(headJson({ seq: last.seq, hash: last.hash, size }));
     return { events, size };
   }
 }
@@ -293,23 +309,4 @@ export class Ledger {
 function writeAllSync(fd: number, bytes: Uint8Array): void {
   let offset = 0;
   while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-}
-
-/**
- * The head write on the append path: temp file (0600, fchmod so no umask can loosen or tighten it),
- * write, fdatasync, rename. It skips what writePrivateFile does for arbitrary paths (mkdir, ownership
- * checks): the directory exists and is private since open(). A crash before the rename leaves the old
- * head, which is merely behind the file and accepted by verify.
- */
-function writeHeadSync(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w", PRIVATE_FILE_MODE);
-  try {
-    fchmodSync(fd, PRIVATE_FILE_MODE);
-    writeAllSync(fd, Buffer.from(text, "utf8"));
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -34,6 +34,13 @@ describe("live.json: who drives a run", () => {
       phase: "gate test",
     });
     expect(JSON.parse(readFileSync(join(dir, LIVE_FILE), "utf8")).pid).toBe(process.pid);
+    // One file, rewritten in place at every beat (no temp files beside it).
+    const inode = statSync(join(dir, LIVE_FILE)).ino;
+    hb.observe(ev("GateResult", { attempt: 2, name: "test" }));
+    await new Promise((r) => setTimeout(r, 40));
+    expect(await readLive(dir)).toMatchObject({ phase: "gates" });
+    expect(statSync(join(dir, LIVE_FILE)).ino).toBe(inode);
+    expect(readdirSync(dir)).toEqual([LIVE_FILE]);
     await hb.stop();
     expect(existsSync(join(dir, LIVE_FILE))).toBe(false);
     await new Promise((r) => setTimeout(r, 60));

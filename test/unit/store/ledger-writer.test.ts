@@ -1,8 +1,14 @@
-import { appendFile, chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { appendFile, chmod, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../../src/core/clock.js";
-import { chainEvents, GENESIS_HASH, HEAD_FILE, serializeEvent } from "../../../src/store/ledger/format.js";
+import {
+  chainEvents,
+  GENESIS_HASH,
+  HEAD_FILE,
+  HEAD_RECORD_BYTES,
+  serializeEvent,
+} from "../../../src/store/ledger/format.js";
 import { readLedger, verifyLedger } from "../../../src/store/ledger/read.js";
 import { Ledger } from "../../../src/store/ledger/writer.js";
 import { tempDir, withUmask0 } from "./tmp-dir.js";
@@ -248,6 +254,45 @@ describe("Ledger torn tail", () => {
     const reopened = await Ledger.open(dir, { runId: RUN });
     await reopened.close();
     expect(JSON.parse(await readFile(headFile, "utf8"))).toMatchObject({ seq: 2, hash: b.hash });
+  });
+});
+
+describe("Ledger head, overwritten in place", () => {
+  it("keeps one fixed-size head file (same inode, no temp files) that always matches the tip", async () => {
+    const dir = await tempDir();
+    const headFile = path.join(dir, HEAD_FILE);
+    const ledger = await Ledger.open(dir, { runId: RUN });
+    const inode = (await stat(headFile)).ino;
+    let last = await ledger.append({ kind: "A" });
+    for (let i = 0; i < 20; i++) {
+      last = await ledger.append({ kind: "B", data: { i, pad: "x".repeat(i * 50) } });
+      const text = await readFile(headFile, "utf8");
+      expect(text.length).toBe(HEAD_RECORD_BYTES);
+      expect(JSON.parse(text)).toEqual({
+        seq: last.seq,
+        hash: last.hash,
+        size: (await stat(path.join(dir, "events.jsonl"))).size,
+      });
+    }
+    expect((await stat(headFile)).ino).toBe(inode);
+    await ledger.close();
+    expect((await readdir(dir)).filter((n) => n.startsWith(`${HEAD_FILE}.`))).toEqual([]);
+    expect((await verifyLedger(dir)).ok).toBe(true);
+  });
+
+  it("never writes through a symlink swapped in for the head after open", async () => {
+    const dir = await tempDir();
+    const outside = path.join(await tempDir(), "victim.txt");
+    await writeFile(outside, "precious\n");
+    const ledger = await Ledger.open(dir, { runId: RUN });
+    await ledger.append({ kind: "A" });
+    await rm(path.join(dir, HEAD_FILE));
+    await symlink(outside, path.join(dir, HEAD_FILE));
+    await ledger.append({ kind: "B" });
+    await ledger.close();
+    expect(await readFile(outside, "utf8")).toBe("precious\n");
+    // What was swapped in is not a head of this ledger: readers say so.
+    expect((await verifyLedger(dir)).problems.map((p) => p.kind)).toEqual(["head_mismatch"]);
   });
 });
 
