@@ -17,6 +17,7 @@ import type { GoalLocation } from "./locate.js";
 import { writeGoalProof } from "./proof.js";
 import { recoverGoal } from "./recover.js";
 import { Scheduler } from "./scheduler.js";
+import { SettleQueue } from "./settle-queue.js";
 
 /** A task whose merge conflicts is re-run on the new integration head this many times, then blocked. */
 export const MAX_CONFLICT_RETRIES = 1;
@@ -142,24 +143,43 @@ export async function driveGoal(
         inflight.set(lane, runOnLane(journal, o, stop.signal, lane, laneOf(lane), id, leases));
       }
     };
+    // What a finished lane means for the goal (its merge above all) is settled one lane at a time, in
+    // the order the lanes finished, but off the loop: a lane that finishes while another is being
+    // merged takes its next task at once instead of after every merge queued before it.
+    const settling = new SettleQueue();
+    const enqueue = (work: () => Promise<string | null>) =>
+      settling.push(async () => {
+        // As before the queue: nothing is settled once the goal stops (recovery records what finished).
+        if (halted !== null || stop.signal.aborted) return;
+        halted = await work();
+        if (halted !== null) stop.abort();
+        fill();
+      });
     while (halted === null && !stop.signal.aborted) {
       fill();
-      if (inflight.size === 0) break;
-      const r = await Promise.race(inflight.values());
+      if (inflight.size === 0 && settling.idle) break;
+      const r = await Promise.race([...inflight.values(), settling.next()]);
+      settling.rethrow();
+      if (r === null) continue;
       inflight.delete(r.lane);
       free.push(r.lane);
       free.sort((a, b) => a - b);
       if (stop.signal.aborted) continue;
       if (r.leaseExpired) {
-        await leaseExpired(journal, sched, r);
+        enqueue(async () => {
+          await leaseExpired(journal, sched, r);
+          return null;
+        });
         continue;
       }
       if (r.interrupted) continue;
       // The freed lane takes work that does not wait for this task before the (serial) merge: the
       // finished task still counts as running for the scheduler, so nothing touching its files starts.
       fill();
-      halted = await settle(journal, o, sched, r, false);
+      enqueue(() => settle(journal, o, sched, r, false));
     }
+    await settling.drained();
+    settling.rethrow();
     if (halted !== null) stop.abort();
     // Whatever still runs was interrupted: let each run record it before the goal does.
     await Promise.all(inflight.values());

@@ -64,7 +64,10 @@ export async function integrateTask(
   if (found !== head) return { kind: "moved", found };
   let next: string;
   let fastForward: boolean;
-  if (base === head || (await isAncestor(root, head, commit))) {
+  // A run's commit descends from the head its run started from, and only from there: when the head
+  // has moved on since (by omk's own merges, checked above), it cannot be an ancestor of the commit.
+  const fastForwards = base !== null ? base === head : await isAncestor(root, head, commit);
+  if (fastForwards) {
     next = commit;
     fastForward = true;
   } else {
