@@ -139,8 +139,13 @@ export interface Anchor {
    * at least two long, so it must end in one of these pairs.
    */
   readonly pairs: Uint8Array;
-  /** Other triggers (`-----BEGIN`, `://`), probed at their fixed offset. */
-  readonly fixed: readonly { readonly offset: number; readonly table: Table }[];
+  /**
+   * 1 at `a * ASCII + b` for the first two characters of every word lead: the probe at the start of
+   * the run is called only when one of them is there (most runs ending at `_` are `foo_`, not `ghp_`).
+   */
+  readonly wordStarts: Uint8Array;
+  /** Other triggers (`-----BEGIN`, `://`), probed at their fixed offset; `starts` as wordStarts. */
+  readonly fixed: readonly { readonly offset: number; readonly table: Table; readonly starts: Uint8Array }[];
 }
 
 export const ASCII = 128;
@@ -168,6 +173,13 @@ function addLead(building: Building, lead: string, evaluate: Evaluator): void {
   const same = list.findIndex((c) => c.evaluate === evaluate);
   if (same === -1) list.push({ leads: [lead], evaluate });
   else list[same] = { leads: [...(list[same]?.leads ?? []), lead], evaluate };
+}
+
+/** 1 at `first * ASCII + second` of every lead in `buildings`. */
+function startsOf(buildings: Iterable<Building>): Uint8Array {
+  const starts = new Uint8Array(ASCII * ASCII);
+  for (const building of buildings) for (const key of building.keys()) starts[key] = 1;
+  return starts;
 }
 
 function toTable(building: Building): Table {
@@ -252,7 +264,12 @@ export function buildAnchors(): Anchor[] {
         const building = words.get(i);
         return building === undefined ? undefined : toTable(building);
       }),
-      fixed: [...fixed].map(([offset, building]) => ({ offset, table: toTable(building) })),
+      wordStarts: startsOf(words.values()),
+      fixed: [...fixed].map(([offset, building]) => ({
+        offset,
+        table: toTable(building),
+        starts: startsOf([building]),
+      })),
     };
   });
 }

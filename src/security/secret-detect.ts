@@ -64,6 +64,14 @@ export const MAX_TRIGGER_LENGTH = Math.max(
 /** Most characters any verdict except a PEM block reads after its trigger. */
 export const MAX_SPAN = Math.max(ASSIGNMENT_MAX_SPAN, PEM_HEADER_MAX, ...SHAPE_RULES.map((r) => r.maxSpan));
 
+/** The two characters at p start some lead of `starts`: flat-table reads instead of a probe call. */
+function startsAt(text: string, starts: Uint8Array, p: number): boolean {
+  if (p + 1 >= text.length) return false;
+  const first = text.charCodeAt(p);
+  const second = text.charCodeAt(p + 1);
+  return first < ASCII && second < ASCII && starts[first * ASCII + second] === 1;
+}
+
 /** Length of the lead found at p, 0 if none. */
 function leadAt(text: string, p: number, leads: readonly string[]): number {
   for (const lead of leads) if (text.startsWith(lead, p)) return lead.length;
@@ -107,7 +115,7 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Detect
     return true;
   };
 
-  for (const { literal, maxOffset, direct, operator, words, before, pairs, fixed } of ANCHORS) {
+  for (const { literal, maxOffset, direct, operator, words, before, pairs, wordStarts, fixed } of ANCHORS) {
     const maxWord = words.length - 1;
     scan: for (let hit = text.indexOf(literal, from); hit !== -1; hit = text.indexOf(literal, hit + 1)) {
       if (hit - maxOffset >= limit) break;
@@ -127,11 +135,19 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Detect
         const stop = Math.max(0, hit - maxWord - 1);
         while (p > stop && ALNUM[text.charCodeAt(p - 1)] === 1) p--;
         const table = hit - p <= maxWord ? words[hit - p] : undefined;
-        if (table !== undefined && p >= from && p < limit && !probe(table, p)) break;
+        if (
+          table !== undefined &&
+          p >= from &&
+          p < limit &&
+          startsAt(text, wordStarts, p) &&
+          !probe(table, p)
+        ) {
+          break;
+        }
       }
-      for (const { offset, table } of fixed) {
+      for (const { offset, table, starts } of fixed) {
         const p = hit - offset;
-        if (p >= from && p < limit && !probe(table, p)) break scan;
+        if (p >= from && p < limit && startsAt(text, starts, p) && !probe(table, p)) break scan;
       }
     }
   }
