@@ -78,8 +78,29 @@ function leadAt(text: string, p: number, leads: readonly string[]): number {
   return 0;
 }
 
+/**
+ * Texts up to this long are copied before they are judged (see sequential): every window a scan
+ * judges, paths, previews and the redactor's re-judged slices. Longer texts come from decoding or
+ * joining, already flat, and copying them would cost a large-object allocation each.
+ */
+const COPY_MAX = 64 * 1024;
+
+/**
+ * `text` as a sequential string. V8 gives cons (`a + b`), sliced (`s.slice(…)`) and thin strings
+ * hidden classes of their own; once the detector's string reads have seen more than a few of them
+ * they go megamorphic, and a whole scan ran 20-30% slower once a few paths and previews had been
+ * judged. Joining two non-empty parts always allocates a fresh flat string.
+ */
+function sequential(text: string): string {
+  return text.length < 2 || text.length > COPY_MAX ? text : [text.slice(0, 1), text.slice(1)].join("");
+}
+
 /** Judge every trigger in [from, to). Synchronous and non-reentrant (the sticky patterns are shared). */
 export function detectSecrets(text: string, options: DetectOptions = {}): DetectResult {
+  return detectIn(sequential(text), options);
+}
+
+function detectIn(text: string, options: DetectOptions): DetectResult {
   const from = options.from ?? 0;
   const atEnd = options.atEnd ?? true;
   // While more text may follow, the last few characters could still become a trigger.
