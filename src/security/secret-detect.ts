@@ -36,6 +36,11 @@ export interface DetectOptions {
   to?: number;
   /** False while more text may follow: verdicts that could change with it are left open. */
   atEnd?: boolean;
+  /**
+   * The caller built `text` itself by decoding or joining, so it is already a flat string: skips
+   * the copy that keeps the detector's string reads monomorphic (see sequential).
+   */
+  flat?: boolean;
 }
 
 export interface DetectResult {
@@ -97,7 +102,7 @@ function sequential(text: string): string {
 
 /** Judge every trigger in [from, to). Synchronous and non-reentrant (the sticky patterns are shared). */
 export function detectSecrets(text: string, options: DetectOptions = {}): DetectResult {
-  return detectIn(sequential(text), options);
+  return detectIn(options.flat === true ? text : sequential(text), options);
 }
 
 function detectIn(text: string, options: DetectOptions): DetectResult {

@@ -87,7 +87,7 @@ class ContentScanner {
     this.#where = where;
     this.#channels = decoders.map((decoder) => ({
       decoder,
-      scanner: new TextScanner({ window: SCAN_WINDOW }),
+      scanner: new TextScanner({ window: SCAN_WINDOW, flatChunks: true }),
     }));
   }
 
