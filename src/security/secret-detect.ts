@@ -66,6 +66,9 @@ export const MAX_TRIGGER_LENGTH = Math.max(
   ...ALL_TRIGGERS.flatMap((t) => [t.offset + t.literal.length, ...t.leads.map((lead) => lead.length)]),
 );
 
+/** How far past a trigger its anchor can end: hits beyond limit + this cannot start a trigger before limit. */
+const ANCHOR_REACH = Math.max(...ANCHORS.map((a) => a.maxOffset + a.literal.length));
+
 /** Most characters any verdict except a PEM block reads after its trigger. */
 export const MAX_SPAN = Math.max(ASSIGNMENT_MAX_SPAN, PEM_HEADER_MAX, ...SHAPE_RULES.map((r) => r.maxSpan));
 
@@ -141,9 +144,13 @@ function detectIn(text: string, options: DetectOptions): DetectResult {
     return true;
   };
 
+  // Anchors are searched only up to where a hit can still start a trigger before limit: a rare
+  // anchor's indexOf would otherwise run through the whole lookahead a streamed window carries.
+  const searchEnd = limit + ANCHOR_REACH;
+  const search = searchEnd < text.length ? text.slice(0, searchEnd) : text;
   for (const { literal, maxOffset, direct, operator, words, before, pairs, wordStarts, fixed } of ANCHORS) {
     const maxWord = words.length - 1;
-    scan: for (let hit = text.indexOf(literal, from); hit !== -1; hit = text.indexOf(literal, hit + 1)) {
+    scan: for (let hit = search.indexOf(literal, from); hit !== -1; hit = search.indexOf(literal, hit + 1)) {
       if (hit - maxOffset >= limit) break;
       if (direct.length > 0 && hit < limit && (!operator || mayFollowKey(text, hit))) {
         for (const evaluate of direct) if (!judge(evaluate, hit, 0)) break scan;
@@ -171,7 +178,8 @@ function detectIn(text: string, options: DetectOptions): DetectResult {
           break;
         }
       }
-      for (const { offset, table, starts } of fixed) {
+      for (let f = 0; f < fixed.length; f++) {
+        const { offset, table, starts } = fixed[f] as (typeof fixed)[number];
         const p = hit - offset;
         if (p >= from && p < limit && startsAt(text, starts, p) && !probe(table, p)) break scan;
       }
