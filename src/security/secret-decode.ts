@@ -59,21 +59,30 @@ export interface Decoder {
   end(): string;
 }
 
+/** Shared empties: a scan builds a decoder per file, and most files end on a character boundary. */
+const NO_BYTES = new Uint8Array(0);
+const NO_BUFFER = Buffer.alloc(0);
+
 /** Bytes held back when a chunk ends inside a character; `cut` says where the last whole one ends. */
 class Carry {
-  #left: Uint8Array = new Uint8Array(0);
+  #left: Uint8Array = NO_BYTES;
   constructor(private readonly cut: (bytes: Uint8Array) => number) {}
 
   take(bytes: Uint8Array): Buffer {
     const all = this.#left.length === 0 ? bytes : Buffer.concat([this.#left, bytes]);
     const whole = this.cut(all);
+    if (whole === all.length) {
+      this.#left = NO_BYTES;
+      return Buffer.isBuffer(all) ? all : Buffer.from(all.buffer, all.byteOffset, whole);
+    }
     this.#left = all.slice(whole);
     return Buffer.from(all.buffer, all.byteOffset, whole);
   }
 
   rest(): Buffer {
+    if (this.#left.length === 0) return NO_BUFFER;
     const rest = Buffer.from(this.#left);
-    this.#left = new Uint8Array(0);
+    this.#left = NO_BYTES;
     return rest;
   }
 }
