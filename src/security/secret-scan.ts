@@ -18,6 +18,7 @@ import { isInside } from "./paths.js";
 import { redactText } from "./redact.js";
 import { close, errorCode, mapLimit, openNoFollow, read, readlinkOf, realpathOf } from "./scan-fs.js";
 import { type Decoder, decodersFor } from "./secret-decode.js";
+import { detectSecrets } from "./secret-detect.js";
 import { findSecretsInText, type TextFinding, TextScanner } from "./secret-findings.js";
 import { linkTargetLeavesRoot } from "./symlinks.js";
 
@@ -112,9 +113,15 @@ function finding(shownPath: string, f: TextFinding, where: FindingPlace): Secret
   return { path: shownPath, line: where === "content" ? f.line : 0, rule: f.rule, preview: f.preview, where };
 }
 
-/** Findings in a path string itself (`ghp_….txt`). */
-function pathFindings(rel: string, shownPath: string): SecretFinding[] {
-  return findSecretsInText(rel).map((f) => finding(shownPath, f, "path"));
+/**
+ * The path as shown (redacted) and the findings in the path string itself (`ghp_….txt`). A path
+ * the detector finds nothing in — nearly every one — is shown as it is, with one detection pass
+ * instead of the redactor's and the scanner's.
+ */
+function judgePath(rel: string): { shownPath: string; inPath: SecretFinding[] } {
+  if (detectSecrets(rel).matches.length === 0) return { shownPath: rel, inPath: [] };
+  const shownPath = redactText(rel);
+  return { shownPath, inPath: findSecretsInText(rel).map((f) => finding(shownPath, f, "path")) };
 }
 
 /**
@@ -122,10 +129,10 @@ function pathFindings(rel: string, shownPath: string): SecretFinding[] {
  * and the content, decoded as scanFiles would. Synchronous; never touches the file system.
  */
 export function scanContent(rel: string, bytes: Uint8Array): SecretFinding[] {
-  const shownPath = redactText(rel);
+  const { shownPath, inPath } = judgePath(rel);
   const content = new ContentScanner(bytes);
   content.write(bytes);
-  return [...pathFindings(rel, shownPath), ...content.finish(shownPath)];
+  return [...inPath, ...content.finish(shownPath)];
 }
 
 interface Outcome {
@@ -255,8 +262,7 @@ async function scanSymlink(ctx: Context, linkDir: string, file: string, shownPat
 async function scanOne(ctx: Context, rel: string): Promise<Outcome> {
   if (rel.length === 0) return { findings: [], unscannable: "empty path" };
   if (rel.includes("\0")) return { findings: [], unscannable: "path contains a NUL byte" };
-  const shownPath = redactText(rel);
-  const inPath = pathFindings(rel, shownPath);
+  const { shownPath, inPath } = judgePath(rel);
   const lexical = path.resolve(ctx.realRoot, rel);
   if (!isInside(ctx.realRoot, lexical) || lexical === ctx.realRoot) {
     return { findings: inPath, unscannable: "path leaves the project root" };
