@@ -128,9 +128,10 @@ export interface Anchor {
    */
   readonly words: readonly (Table | undefined)[];
   /**
-   * 1 for each character that can sit right before the anchor in a word lead (`p` of `ghp_`), or
-   * that is not alphanumeric (a lead that starts at the anchor): any other character rules out
-   * every word trigger of this anchor with one read, before the backward walk.
+   * 1 for each character that can sit right before the anchor in a word lead (`p` of `ghp_`), and
+   * when a word lead starts at the anchor (`_auth`), for each that is not alphanumeric: any other
+   * character rules out every word trigger of this anchor with one read, before the backward walk
+   * (`).` and `".` end most of the `.` hits in code, and no `.` lead starts at the anchor).
    */
   readonly before: Uint8Array;
   /**
@@ -241,7 +242,7 @@ export function buildAnchors(): Anchor[] {
   for (let c = 0; c < notAlnum.length; c++) notAlnum[c] = ALNUM[c] === 1 ? 0 : 1;
   return [...byLiteral].map(([literal, { direct, operator, words, fixed }]) => {
     const maxWord = Math.max(-1, ...words.keys());
-    const before = notAlnum.slice();
+    const before = words.has(0) ? notAlnum.slice() : new Uint8Array(notAlnum.length);
     const pairs = new Uint8Array(ASCII * ASCII);
     for (const [offset, building] of words) {
       for (const list of building.values()) {
