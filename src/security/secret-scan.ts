@@ -72,11 +72,12 @@ const CHUNK = 1024 * 1024;
  * Bytes decoded at a time and characters judged at a time. V8 allocates every string of 128 KiB or
  * more on fresh pages of its own (on the benchmark VM ~1 ms per 128 KiB string, against ~15 µs
  * below that; decoding the benchmark corpus whole took ~80 ms, in pieces ~17 ms), so the scan keeps
- * each string it builds — a decoded piece, the scanner's window with its context — well under that,
- * even as UTF-16: 4 Ki + 24 Ki + 8 Ki + 16 Ki characters at most.
+ * each string it builds — a decoded piece, the scanner's window with its context — under that, even
+ * as UTF-16: 4 Ki + 32 Ki + 8 Ki + 16 Ki characters at most. The window is as large as that allows:
+ * each one re-copies and re-searches its context and lookahead.
  */
 const DECODE_CHUNK = 16 * 1024;
-const SCAN_WINDOW = 24 * 1024;
+const SCAN_WINDOW = 32 * 1024;
 const CONCURRENCY = 16;
 /** The texts one file's bytes yield, each judged by its own scanner. */
 class ContentScanner {
