@@ -56,28 +56,14 @@ const GLUED_SUFFIXES: readonly string[] = ["token", "secret", "password", "passw
 /** Keys whose value is a whole header line (`Authorization: Basic …`, `Cookie: a=b; c=d`). */
 const HEADER_NOUNS: ReadonlySet<string> = new Set(["authorization", "cookie", "cookies"]);
 
-/** Lower-case last three letters of every key isSecretLikeKey accepts (see mayBeSecretKey). */
-const SECRET_KEY_TAILS = new Uint8Array(26 * 26 * 26);
+/**
+ * Every word a secret-like key's last word is or ends with (isSecretLikeKey), by its last three
+ * letters: a key that ends in none of them is not secret, whatever comes before.
+ */
+const KEY_WORDS_BY_TAIL: (readonly string[] | undefined)[] = new Array(26 * 26 * 26).fill(undefined);
 
 function tailIndex(a: number, b: number, c: number): number {
-  return (a - 0x61) * 676 + (b - 0x61) * 26 + (c - 0x61);
-}
-
-for (const word of [
-  ...SECRET_NOUNS,
-  ...QUALIFIED_NOUNS,
-  ...GLUED_SUFFIXES,
-  "key",
-  "keys",
-  ...[...KEY_QUALIFIERS].map((q) => `${q}key`),
-]) {
-  SECRET_KEY_TAILS[
-    tailIndex(
-      word.charCodeAt(word.length - 3),
-      word.charCodeAt(word.length - 2),
-      word.charCodeAt(word.length - 1),
-    )
-  ] = 1;
+  return (a - 1) * 676 + (b - 1) * 26 + (c - 1);
 }
 
 /** 1–26 for ASCII letters of either case, 0 for any other UTF-16 code unit: one read per character. */
@@ -87,28 +73,44 @@ for (let i = 0; i < 26; i++) {
   LETTER_INDEX[0x41 + i] = i + 1;
 }
 
+for (const word of new Set([
+  ...SECRET_NOUNS,
+  ...QUALIFIED_NOUNS,
+  ...GLUED_SUFFIXES,
+  "key",
+  "keys",
+  ...[...KEY_QUALIFIERS].map((q) => `${q}key`),
+])) {
+  const n = word.length;
+  const i = tailIndex(
+    LETTER_INDEX[word.charCodeAt(n - 3)] as number,
+    LETTER_INDEX[word.charCodeAt(n - 2)] as number,
+    LETTER_INDEX[word.charCodeAt(n - 1)] as number,
+  );
+  KEY_WORDS_BY_TAIL[i] = [...(KEY_WORDS_BY_TAIL[i] ?? []), word];
+}
+
 /**
- * The three characters before `end` are letters that end a secret noun (`ken` of `accessToken`).
- * mayEndSecretKey's test once no digits or separators trail the key, in three table reads.
+ * The letters before `end` spell, in either case, a word a secret-like key ends with (`token` of
+ * `accessToken`, but not `broken`; `authorization`, but not `location`). mayEndSecretKey's test once
+ * no digits or separators trail the key: three table reads reject most keys, and the few words
+ * sharing their last three letters are compared in place.
  */
 export function hasSecretTail(text: string, end: number): boolean {
   if (end < 3) return false;
   const a = LETTER_INDEX[text.charCodeAt(end - 3)] as number;
   const b = LETTER_INDEX[text.charCodeAt(end - 2)] as number;
   const c = LETTER_INDEX[text.charCodeAt(end - 1)] as number;
-  return a !== 0 && b !== 0 && c !== 0 && SECRET_KEY_TAILS[(a - 1) * 676 + (b - 1) * 26 + (c - 1)] === 1;
-}
-
-/** Lower-case ASCII letter code, or 0 for anything else. */
-function lowerLetter(c: number): number {
-  if (c >= 0x61 && c <= 0x7a) return c;
-  if (c >= 0x41 && c <= 0x5a) return c + 0x20;
-  return 0;
+  if (a === 0 || b === 0 || c === 0) return false;
+  const words = KEY_WORDS_BY_TAIL[tailIndex(a, b, c)];
+  if (words === undefined) return false;
+  for (const word of words) if (end >= word.length && wordIs(text, end - word.length, end, word)) return true;
+  return false;
 }
 
 /**
  * Cheap necessary condition for a secret-like key ending at `end` (exclusive): after up to 16 trailing
- * digits or separators, the key ends in the last three letters of a secret noun. Lets the assignment
+ * digits or separators, the key ends in a word a secret-like key ends with. Lets the assignment
  * detector reject nearly every `=`/`:` in a few character reads, before finding where the key starts.
  */
 export function mayEndSecretKey(text: string, end: number): boolean {
@@ -118,11 +120,7 @@ export function mayEndSecretKey(text: string, end: number): boolean {
     if (!isDigit(c) && c !== 0x5f && c !== 0x2e && c !== 0x2d) break;
     e--;
   }
-  if (e < 3) return false;
-  const a = lowerLetter(text.charCodeAt(e - 3));
-  const b = lowerLetter(text.charCodeAt(e - 2));
-  const c = lowerLetter(text.charCodeAt(e - 1));
-  return a !== 0 && b !== 0 && c !== 0 && SECRET_KEY_TAILS[tailIndex(a, b, c)] === 1;
+  return hasSecretTail(text, e);
 }
 
 function isLower(c: number): boolean {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { mayBeAssignmentAt, mayFollowKey } from "../../../src/security/secret-assign.js";
-import { isHeaderSecretKey, isSecretLikeKey } from "../../../src/security/secret-keys.js";
+import { isHeaderSecretKey, isSecretLikeKey, mayEndSecretKey } from "../../../src/security/secret-keys.js";
 import { ALNUM, chars } from "./secret-arbitraries.js";
 
 /** Key words, quotes, escapes, blanks and operators glued in any order around `=` and `:`. */
@@ -72,6 +72,50 @@ describe("key words read in place", () => {
         expect(isHeaderSecretKey(t, start, end)).toBe(isHeaderSecretKey(key));
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe("mayEndSecretKey", () => {
+  /** Keys of key characters only, as parseAssignmentAt reads them. */
+  const keyPiece = fc.oneof(
+    fc.constantFrom(
+      "token",
+      "Token",
+      "TOKEN",
+      "accesstoken",
+      "authorization",
+      "Authorization",
+      "location",
+      "password",
+      "keyword",
+      "passphrase",
+      "cookies",
+      "properties",
+      "class",
+      "pass",
+      "Key",
+      "keys",
+      "apiKey",
+      "private",
+      "api",
+      "auth",
+      "creds",
+      "dsn",
+    ),
+    chars(ALNUM, 1, 3),
+    chars("0123456789_.-", 1, 6),
+  );
+  const key = fc.array(keyPiece, { minLength: 1, maxLength: 6 }).map((p) => p.join(""));
+
+  it("holds for every key isSecretLikeKey accepts (parseAssignmentAt rejects the rest before the key walk)", () => {
+    fc.assert(
+      fc.property(key, (k) => {
+        // Past 16 trailing digits and separators mayEndSecretKey gives up by design.
+        if (/[0-9_.-]{16,}$/.test(k)) return;
+        if (isSecretLikeKey(k)) expect(mayEndSecretKey(k, k.length)).toBe(true);
+      }),
+      { numRuns: 5000 },
     );
   });
 });
