@@ -4,7 +4,13 @@
  * ~95 before it (key, its quotes, blanks; see CONTEXT_CHARS / ASSIGNMENT_MAX_SPAN).
  */
 
-import { hasSecretTail, isHeaderSecretKey, isSecretLikeKey, mayEndSecretKey } from "./secret-keys.js";
+import {
+  hasSecretTail,
+  isHeaderSecretKey,
+  isSecretLikeKey,
+  mayEndSecretKey,
+  SECRET_KEY_END_CHARS,
+} from "./secret-keys.js";
 import { REDACTED } from "./secret-rules.js";
 
 const MAX_KEY = 64;
@@ -194,6 +200,14 @@ function keyEndAt(text: string, quoteEnd: number): number {
     keyEnd--;
   return keyEnd;
 }
+
+/**
+ * 1 for the characters that can sit right before an operator mayFollowKey accepts, or right before
+ * its blank: a blank, a character a secret key can end with, its closing quote, or the `]` of
+ * `env["API_KEY"]`. The detector reads it before calling mayFollowKey, which is too large to inline.
+ */
+export const BEFORE_OPERATOR = SECRET_KEY_END_CHARS.slice();
+for (const c of `"'] \t`) BEFORE_OPERATOR[c.charCodeAt(0)] = 1;
 
 function isAsciiLetter(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);

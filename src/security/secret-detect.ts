@@ -17,7 +17,7 @@ import {
   type Table,
   type Unresolved,
 } from "./secret-anchors.js";
-import { mayFollowKey } from "./secret-assign.js";
+import { BEFORE_OPERATOR, mayFollowKey } from "./secret-assign.js";
 import {
   ASSIGNMENT_RULE_ID,
   ASSIGNMENT_TRIGGERS,
@@ -152,12 +152,17 @@ function detectIn(text: string, options: DetectOptions): DetectResult {
     const maxWord = words.length - 1;
     scan: for (let hit = search.indexOf(literal, from); hit !== -1; hit = search.indexOf(literal, hit + 1)) {
       if (hit - maxOffset >= limit) break;
-      if (direct.length > 0 && hit < limit && (!operator || mayFollowKey(text, hit))) {
-        for (const evaluate of direct) if (!judge(evaluate, hit, 0)) break scan;
-      }
       // 0, not NaN, before the text starts: a NaN index makes every table read a slow generic load.
       const c1 = hit > 0 ? text.charCodeAt(hit - 1) : 0;
-      const c2 = hit > 1 ? text.charCodeAt(hit - 2) : 0;
+      if (direct.length > 0 && hit < limit) {
+        // The character before an operator, or before the blank of `key = value`: one read rejects
+        // most operators of code before the call.
+        const c = c1 === 0x20 && hit > 1 ? text.charCodeAt(hit - 2) : c1;
+        if (!operator || (BEFORE_OPERATOR[c] === 1 && mayFollowKey(text, hit))) {
+          for (const evaluate of direct) if (!judge(evaluate, hit, 0)) break scan;
+        }
+      }
+      const c2 = maxWord >= 0 && hit > 1 ? text.charCodeAt(hit - 2) : 0;
       if (
         maxWord >= 0 &&
         before[c1] === 1 &&

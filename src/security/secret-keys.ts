@@ -91,6 +91,20 @@ for (const word of new Set([
 }
 
 /**
+ * 1 for every UTF-16 code unit a key mayEndSecretKey accepts can end with: the last letter of a
+ * secret word (either case), a digit, `_`, `.` or `-`.
+ */
+export const SECRET_KEY_END_CHARS = new Uint8Array(65536);
+for (const words of KEY_WORDS_BY_TAIL) {
+  for (const word of words ?? []) {
+    const last = word.charCodeAt(word.length - 1);
+    SECRET_KEY_END_CHARS[last] = 1;
+    SECRET_KEY_END_CHARS[last - 0x20] = 1;
+  }
+}
+for (const c of "0123456789_.-") SECRET_KEY_END_CHARS[c.charCodeAt(0)] = 1;
+
+/**
  * The letters before `end` spell, in either case, a word a secret-like key ends with (`token` of
  * `accessToken`, but not `broken`; `authorization`, but not `location`). mayEndSecretKey's test once
  * no digits or separators trail the key: three table reads reject most keys, and the few words
