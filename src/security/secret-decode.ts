@@ -6,6 +6,8 @@
  * seen. Decoders take the file in chunks of any size.
  */
 
+import { isAscii, isUtf8, transcode } from "node:buffer";
+
 type TextEncoding = "utf8" | "utf16le" | "utf16be" | "utf32le" | "utf32be";
 type Sniffed = { kind: "text"; encoding: TextEncoding; bom: number } | { kind: "binary" };
 
@@ -102,6 +104,19 @@ function utf8Cut(bytes: Uint8Array): number {
   return n;
 }
 
+/**
+ * Valid UTF-8 has exactly one decoding, so ICU's converter (transcode) and V8's give the same string;
+ * on non-ASCII text ICU's is about twice as fast (the benchmark corpus holds ~9 MB of translated
+ * messages). ASCII, which V8 copies straight, and invalid input, whose replacement characters are
+ * V8's, keep Buffer's decoding. transcode exists only in builds with ICU.
+ */
+function decodeUtf8(bytes: Buffer): string {
+  if (typeof transcode === "function" && !isAscii(bytes) && isUtf8(bytes)) {
+    return transcode(bytes, "utf8", "utf16le").toString("utf16le");
+  }
+  return bytes.toString("utf8");
+}
+
 /** UTF-8 and UTF-16 through Buffer's native decoding (string_decoder is several times slower). */
 class NativeDecoder implements Decoder {
   readonly #carry: Carry;
@@ -109,7 +124,7 @@ class NativeDecoder implements Decoder {
     this.#carry = new Carry(encoding === "utf8" ? utf8Cut : units(2));
   }
   #decode(bytes: Buffer): string {
-    if (this.encoding === "utf8") return bytes.toString("utf8");
+    if (this.encoding === "utf8") return decodeUtf8(bytes);
     return (this.encoding === "utf16be" ? Buffer.from(bytes).swap16() : bytes).toString("utf16le");
   }
   write(bytes: Uint8Array): string {
