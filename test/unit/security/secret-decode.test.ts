@@ -45,14 +45,17 @@ describe("decodersFor", () => {
   });
 
   it("decodes any UTF-8 as Buffer does, replacement characters included, however it is cut", () => {
-    // Non-ASCII chunks that are valid UTF-8 go through ICU, the rest through V8: both must agree
-    // with Buffer#toString on every byte sequence, valid or not.
+    // Non-ASCII chunks of 256 bytes or more that are valid UTF-8 go through ICU, the rest through V8:
+    // both must agree with Buffer#toString on every byte sequence, valid or not.
     const unit = fc.oneof(
       fc.constantFrom("a", "\u00e9", "\u4e00", "\ud83d\ude00", "\ufeff", "\uffff", "\u2028", "\n"),
       fc.integer({ min: 1, max: 255 }).map((b) => String.fromCharCode(b)),
     );
     const bytes = fc
-      .tuple(fc.array(unit, { maxLength: 80 }), fc.array(fc.integer({ min: 1, max: 255 }), { maxLength: 4 }))
+      .tuple(
+        fc.array(unit, { minLength: 100, maxLength: 600 }),
+        fc.array(fc.integer({ min: 1, max: 255 }), { maxLength: 4 }),
+      )
       .map(([units, junk]) => {
         const valid = Buffer.from(units.join(""), "utf8");
         // Stray bytes anywhere make some chunks invalid UTF-8.
