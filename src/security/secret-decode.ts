@@ -104,17 +104,18 @@ function utf8Cut(bytes: Uint8Array): number {
   return n;
 }
 
-/**
- * Valid UTF-8 has exactly one decoding, so ICU's converter (transcode) and V8's give the same string;
- * on non-ASCII text ICU's is about twice as fast (the benchmark corpus holds ~9 MB of translated
- * messages). ASCII, which V8 copies straight, and invalid input, whose replacement characters are
- * V8's, keep Buffer's decoding, and so do short chunks. transcode exists only in builds with ICU.
- */
 /** Below this many bytes ICU's fixed cost per call (~0.6 µs) outweighs its speed. */
 const TRANSCODE_MIN = 256;
 
+/**
+ * Valid UTF-8 has exactly one decoding, so ICU's converter (transcode) and V8's give the same string;
+ * on non-ASCII text ICU's is about twice as fast (the benchmark corpus holds ~9 MB of translated
+ * messages). ASCII decodes as Latin-1, a plain copy; invalid input, whose replacement characters are
+ * V8's, and short chunks keep Buffer's UTF-8 decoding. transcode exists only in builds with ICU.
+ */
 function decodeUtf8(bytes: Buffer): string {
-  if (bytes.length >= TRANSCODE_MIN && typeof transcode === "function" && !isAscii(bytes) && isUtf8(bytes)) {
+  if (isAscii(bytes)) return bytes.toString("latin1");
+  if (bytes.length >= TRANSCODE_MIN && typeof transcode === "function" && isUtf8(bytes)) {
     return transcode(bytes, "utf8", "utf16le").toString("utf16le");
   }
   return bytes.toString("utf8");
