@@ -4,7 +4,13 @@
  * ~95 before it (key, its quotes, blanks; see CONTEXT_CHARS / ASSIGNMENT_MAX_SPAN).
  */
 
-import { isHeaderSecretKey, isSecretLikeKey, mayEndSecretKey, SECRET_KEY_END_CHARS } from "./secret-keys.js";
+import {
+  hasSecretTail,
+  isHeaderSecretKey,
+  isSecretLikeKey,
+  mayEndSecretKey,
+  SECRET_KEY_END_CHARS,
+} from "./secret-keys.js";
 import { REDACTED } from "./secret-rules.js";
 
 const MAX_KEY = 64;
@@ -196,21 +202,37 @@ function keyEndAt(text: string, quoteEnd: number): number {
 }
 
 /**
- * 1 for the characters that can sit right before an assignment operator once blanks are skipped:
- * the end of a secret-like key, its closing quote, or the `]` of `env["API_KEY"]`.
+ * 1 for the characters that can sit right before an operator mayFollowKey accepts, or right before
+ * its blank: a blank, a character a secret key can end with, its closing quote, or the `]` of
+ * `env["API_KEY"]`. The detector reads it before calling mayFollowKey, which is too large to inline.
  */
-const BEFORE_OPERATOR = SECRET_KEY_END_CHARS.slice();
-for (const c of `"']`) BEFORE_OPERATOR[c.charCodeAt(0)] = 1;
+export const BEFORE_OPERATOR = SECRET_KEY_END_CHARS.slice();
+for (const c of `"'] \t`) BEFORE_OPERATOR[c.charCodeAt(0)] = 1;
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
 
 /**
- * Necessary for mayBeAssignmentAt, in one or two reads: past up to MAX_BLANKS blanks before `op`, a
- * character that may end a secret-like key (or its quote, or a `]`). Inlined into the detector's
- * loop over every `=` and `:`, where a call per operator is most of the cost.
+ * Necessary for mayBeAssignmentAt, in a few reads for most operators: past up to MAX_BLANKS blanks
+ * before `op` and a closing quote, a key that mayEndSecretKey accepts — or a `]` or an escaped quote,
+ * left to mayBeAssignmentAt. Runs for every `=` and `:` of code, where judging each one through the
+ * evaluator calls was most of the cost.
  */
 export function mayFollowKey(text: string, op: number): boolean {
   let k = op - 1;
   for (let n = 0; n < MAX_BLANKS && k >= 0 && isBlank(text.charCodeAt(k)); n++) k--;
-  return k >= 0 && BEFORE_OPERATOR[text.charCodeAt(k)] === 1;
+  if (k < 0) return false;
+  let c = text.charCodeAt(k);
+  let end = k + 1;
+  if (c === 0x5d) return true; // `env["API_KEY"] =`
+  if (c === 0x22 || c === 0x27) {
+    end = k;
+    c = text.charCodeAt(k - 1);
+    if (c === 0x5c) return true; // an escaped quote: keyEndAt walks the backslashes
+  }
+  // Most keys end in a letter: three reads. Trailing digits or separators need mayEndSecretKey's walk.
+  return isAsciiLetter(c) ? hasSecretTail(text, end) : mayEndSecretKey(text, end);
 }
 
 /**
@@ -236,6 +258,6 @@ export function parseAssignmentAt(text: string, op: number): AssignedValue | und
   // A quoted key must be closed by the same quote (and escaping) that opened it.
   if (quoteEnd !== keyEnd && keyQuote(text, keyStart) !== text.slice(keyEnd, quoteEnd)) return undefined;
   if (!isSecretLikeKey(text, keyStart, keyEnd)) return undefined;
-  const key = text.slice(keyStart, keyEnd);
-  return parseValue(text, skipBlanks(text, op + opLength), keyStart, keyEnd, isHeaderSecretKey(key), false);
+  const header = isHeaderSecretKey(text, keyStart, keyEnd);
+  return parseValue(text, skipBlanks(text, op + opLength), keyStart, keyEnd, header, false);
 }

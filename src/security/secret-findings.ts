@@ -186,14 +186,20 @@ export class TextScanner {
   #next: number;
   #found: Found[] = [];
   #finished = false;
+  /** Every chunk pushed is a flat string (freshly decoded): see #flatText. */
+  readonly #flatChunks: boolean;
+  /** The string #flatText returned is known flat, so the detector need not copy it. */
+  #textIsFlat = false;
 
   /**
    * `window`: characters judged at a time. Small windows keep every string the scanner builds small
    * (V8 allocates strings over ~128 KiB one by one in large-object space, several times slower than
-   * copying them); tests also use them to exercise the seams.
+   * copying them); tests also use them to exercise the seams. `flatChunks`: the caller pushes only
+   * strings it decoded itself, never a slice or a concatenation.
    */
-  constructor(options: { window?: number } = {}) {
+  constructor(options: { window?: number; flatChunks?: boolean } = {}) {
     this.#window = options.window ?? WINDOW;
+    this.#flatChunks = options.flatChunks ?? false;
     this.#next = this.#window + LOOKAHEAD;
   }
 
@@ -221,7 +227,7 @@ export class TextScanner {
     const to = atEnd ? text.length : text.length - LOOKAHEAD;
     // Every verdict but an open PEM block's reads only text we hold; one that does not is left
     // undecided (resolvedUntil stops at its trigger) and judged again once more text is in.
-    const found = detectSecrets(text, { from: this.#judged - base, to, atEnd });
+    const found = detectSecrets(text, { from: this.#judged - base, to, atEnd, flat: this.#textIsFlat });
     const until = Math.min(found.resolvedUntil, to);
     const { matches } = found;
     const reportable = matches
@@ -255,10 +261,17 @@ export class TextScanner {
     this.#length = this.#text.length;
   }
 
-  /** The held text as one flat string; a text pushed whole (findSecretsInText) is used as it is. */
+  /**
+   * The held text as one string without cons parts; a text pushed whole (findSecretsInText) is used
+   * as it is. Joining two or more non-empty parts allocates a flat string; a single part is flat
+   * only if it is a chunk and chunks are (the held text is a slice of the previous window).
+   */
   #flatText(): string {
     const pieces = this.#pieces;
     this.#pieces = [];
+    let parts = this.#text === "" ? 0 : 1;
+    for (const piece of pieces) if (piece !== "") parts++;
+    this.#textIsFlat = parts >= 2 || (parts === 1 && this.#text === "" && this.#flatChunks);
     if (pieces.length === 0) return this.#text;
     if (this.#text === "" && pieces.length === 1) return pieces[0] as string;
     return [this.#text, ...pieces].join("");

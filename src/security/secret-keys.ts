@@ -56,54 +56,75 @@ const GLUED_SUFFIXES: readonly string[] = ["token", "secret", "password", "passw
 /** Keys whose value is a whole header line (`Authorization: Basic …`, `Cookie: a=b; c=d`). */
 const HEADER_NOUNS: ReadonlySet<string> = new Set(["authorization", "cookie", "cookies"]);
 
-/** Lower-case last three letters of every key isSecretLikeKey accepts (see mayBeSecretKey). */
-const SECRET_KEY_TAILS = new Uint8Array(26 * 26 * 26);
+/**
+ * Every word a secret-like key's last word is or ends with (isSecretLikeKey), by its last three
+ * letters: a key that ends in none of them is not secret, whatever comes before.
+ */
+const KEY_WORDS_BY_TAIL: (readonly string[] | undefined)[] = new Array(26 * 26 * 26).fill(undefined);
 
 function tailIndex(a: number, b: number, c: number): number {
-  return (a - 0x61) * 676 + (b - 0x61) * 26 + (c - 0x61);
+  return (a - 1) * 676 + (b - 1) * 26 + (c - 1);
 }
 
-for (const word of [
+/** 1–26 for ASCII letters of either case, 0 for any other UTF-16 code unit: one read per character. */
+const LETTER_INDEX = new Uint8Array(65536);
+for (let i = 0; i < 26; i++) {
+  LETTER_INDEX[0x61 + i] = i + 1;
+  LETTER_INDEX[0x41 + i] = i + 1;
+}
+
+for (const word of new Set([
   ...SECRET_NOUNS,
   ...QUALIFIED_NOUNS,
   ...GLUED_SUFFIXES,
   "key",
   "keys",
   ...[...KEY_QUALIFIERS].map((q) => `${q}key`),
-]) {
-  SECRET_KEY_TAILS[
-    tailIndex(
-      word.charCodeAt(word.length - 3),
-      word.charCodeAt(word.length - 2),
-      word.charCodeAt(word.length - 1),
-    )
-  ] = 1;
+])) {
+  const n = word.length;
+  const i = tailIndex(
+    LETTER_INDEX[word.charCodeAt(n - 3)] as number,
+    LETTER_INDEX[word.charCodeAt(n - 2)] as number,
+    LETTER_INDEX[word.charCodeAt(n - 1)] as number,
+  );
+  KEY_WORDS_BY_TAIL[i] = [...(KEY_WORDS_BY_TAIL[i] ?? []), word];
 }
 
 /**
- * 1 for every UTF-16 code unit that can end a key mayEndSecretKey accepts: the last letter of a
- * secret noun (either case), a digit, `_`, `.` or `-`. One read rejects most `=` and `:` of code.
+ * 1 for every UTF-16 code unit a key mayEndSecretKey accepts can end with: the last letter of a
+ * secret word (either case), a digit, `_`, `.` or `-`.
  */
 export const SECRET_KEY_END_CHARS = new Uint8Array(65536);
-for (let i = 0; i < SECRET_KEY_TAILS.length; i++) {
-  if (SECRET_KEY_TAILS[i] !== 1) continue;
-  const last = 0x61 + (i % 26);
-  SECRET_KEY_END_CHARS[last] = 1;
-  SECRET_KEY_END_CHARS[last - 0x20] = 1;
+for (const words of KEY_WORDS_BY_TAIL) {
+  for (const word of words ?? []) {
+    const last = word.charCodeAt(word.length - 1);
+    SECRET_KEY_END_CHARS[last] = 1;
+    SECRET_KEY_END_CHARS[last - 0x20] = 1;
+  }
 }
-for (let c = 0x30; c <= 0x39; c++) SECRET_KEY_END_CHARS[c] = 1;
-for (const c of "_.-") SECRET_KEY_END_CHARS[c.charCodeAt(0)] = 1;
+for (const c of "0123456789_.-") SECRET_KEY_END_CHARS[c.charCodeAt(0)] = 1;
 
-/** Lower-case ASCII letter code, or 0 for anything else. */
-function lowerLetter(c: number): number {
-  if (c >= 0x61 && c <= 0x7a) return c;
-  if (c >= 0x41 && c <= 0x5a) return c + 0x20;
-  return 0;
+/**
+ * The letters before `end` spell, in either case, a word a secret-like key ends with (`token` of
+ * `accessToken`, but not `broken`; `authorization`, but not `location`). mayEndSecretKey's test once
+ * no digits or separators trail the key: three table reads reject most keys, and the few words
+ * sharing their last three letters are compared in place.
+ */
+export function hasSecretTail(text: string, end: number): boolean {
+  if (end < 3) return false;
+  const a = LETTER_INDEX[text.charCodeAt(end - 3)] as number;
+  const b = LETTER_INDEX[text.charCodeAt(end - 2)] as number;
+  const c = LETTER_INDEX[text.charCodeAt(end - 1)] as number;
+  if (a === 0 || b === 0 || c === 0) return false;
+  const words = KEY_WORDS_BY_TAIL[tailIndex(a, b, c)];
+  if (words === undefined) return false;
+  for (const word of words) if (end >= word.length && wordIs(text, end - word.length, end, word)) return true;
+  return false;
 }
 
 /**
  * Cheap necessary condition for a secret-like key ending at `end` (exclusive): after up to 16 trailing
- * digits or separators, the key ends in the last three letters of a secret noun. Lets the assignment
+ * digits or separators, the key ends in a word a secret-like key ends with. Lets the assignment
  * detector reject nearly every `=`/`:` in a few character reads, before finding where the key starts.
  */
 export function mayEndSecretKey(text: string, end: number): boolean {
@@ -113,11 +134,7 @@ export function mayEndSecretKey(text: string, end: number): boolean {
     if (!isDigit(c) && c !== 0x5f && c !== 0x2e && c !== 0x2d) break;
     e--;
   }
-  if (e < 3) return false;
-  const a = lowerLetter(text.charCodeAt(e - 3));
-  const b = lowerLetter(text.charCodeAt(e - 2));
-  const c = lowerLetter(text.charCodeAt(e - 1));
-  return a !== 0 && b !== 0 && c !== 0 && SECRET_KEY_TAILS[tailIndex(a, b, c)] === 1;
+  return hasSecretTail(text, e);
 }
 
 function isLower(c: number): boolean {
@@ -140,15 +157,20 @@ function isCamelBoundary(text: string, i: number, end: number): boolean {
 }
 
 /**
- * The last two words of text[start, end): words are ASCII alphanumeric runs split at camelCase
- * boundaries, lower-cased, trailing digits dropped, empty words skipped (`AWS_SECRET_ACCESS_KEY` →
- * access, key; `XApiKey` → api, key; `password_2` → password). Scans backwards without regexes: it
- * runs for every `=`/`:` whose key survives mayBeSecretKey.
+ * Where the last two words of text[start, end) are: [lastStart, lastEnd, prevStart, prevEnd], -1
+ * for a word that is not there. Words are ASCII alphanumeric runs split at camelCase boundaries,
+ * trailing digits dropped, empty words skipped (`AWS_SECRET_ACCESS_KEY` → ACCESS, KEY; `XApiKey` →
+ * Api, Key; `password_2` → password). Positions rather than lower-cased strings: this runs for
+ * every `=`/`:` whose key survives mayEndSecretKey, and slicing and lower-casing two words each
+ * time was most of its cost. One shared buffer: callers read it before the next call.
  */
-function lastKeyWords(text: string, start = 0, end = text.length): [string | undefined, string | undefined] {
-  const words: string[] = [];
+const WORDS = new Int32Array(4);
+
+function lastKeyWords(text: string, start: number, end: number): Int32Array {
+  WORDS.fill(-1);
+  let found = 0;
   let pos = end;
-  while (pos > start && words.length < 2) {
+  while (pos > start && found < 2) {
     while (pos > start && !isAlnum(text.charCodeAt(pos - 1))) pos--;
     if (pos === start) break;
     let wordStart = pos - 1;
@@ -161,29 +183,57 @@ function lastKeyWords(text: string, start = 0, end = text.length): [string | und
     }
     let wordEnd = pos;
     while (wordEnd > wordStart && isDigit(text.charCodeAt(wordEnd - 1))) wordEnd--;
-    if (wordEnd > wordStart) words.push(text.slice(wordStart, wordEnd).toLowerCase());
+    if (wordEnd > wordStart) {
+      WORDS[2 * found] = wordStart;
+      WORDS[2 * found + 1] = wordEnd;
+      found++;
+    }
     pos = wordStart;
   }
-  return [words[0], words[1]];
+  return WORDS;
 }
 
 function isAlnum(c: number): boolean {
   return isLower(c) || isUpper(c) || isDigit(c);
 }
 
-function isKeyNoun(word: string): boolean {
-  return word === "key" || word === "keys";
+/** text[start, end), lower-cased, equals `word` (lower case). Word characters are ASCII alphanumerics. */
+function wordIs(text: string, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) {
+    const c = text.charCodeAt(start + i);
+    if ((isUpper(c) ? c + 0x20 : c) !== word.charCodeAt(i)) return false;
+  }
+  return true;
 }
+
+function wordIn(text: string, start: number, end: number, words: readonly string[]): boolean {
+  for (const word of words) if (wordIs(text, start, end, word)) return true;
+  return false;
+}
+
+const SECRET_NOUN_LIST = [...SECRET_NOUNS];
+const QUALIFIED_NOUN_LIST = [...QUALIFIED_NOUNS];
+const KEY_QUALIFIER_LIST = [...KEY_QUALIFIERS];
+const HEADER_NOUN_LIST = [...HEADER_NOUNS];
 
 /** True when a value stored under `key` (object key, `KEY=value`, `"key": value`, header name) is a secret. */
 export function isSecretLikeKey(key: string, start = 0, end = key.length): boolean {
-  const [last, prev] = lastKeyWords(key, start, end);
-  if (last === undefined) return false;
-  if (SECRET_NOUNS.has(last)) return true;
-  if (QUALIFIED_NOUNS.has(last)) return prev !== undefined;
-  if (isKeyNoun(last)) return prev !== undefined && KEY_QUALIFIERS.has(prev);
-  if (last.endsWith("key") && KEY_QUALIFIERS.has(last.slice(0, -3))) return true;
-  return GLUED_SUFFIXES.some((suffix) => last.length > suffix.length && last.endsWith(suffix));
+  const words = lastKeyWords(key, start, end);
+  const ls = words[0] as number;
+  const le = words[1] as number;
+  if (ls === -1) return false;
+  const hasPrev = words[2] !== -1;
+  if (wordIn(key, ls, le, SECRET_NOUN_LIST)) return true;
+  if (wordIn(key, ls, le, QUALIFIED_NOUN_LIST)) return hasPrev;
+  if (wordIs(key, ls, le, "key") || wordIs(key, ls, le, "keys")) {
+    return hasPrev && wordIn(key, words[2] as number, words[3] as number, KEY_QUALIFIER_LIST);
+  }
+  if (le - ls > 3 && wordIs(key, le - 3, le, "key") && wordIn(key, ls, le - 3, KEY_QUALIFIER_LIST))
+    return true;
+  return GLUED_SUFFIXES.some(
+    (suffix) => le - ls > suffix.length && wordIs(key, le - suffix.length, le, suffix),
+  );
 }
 
 /**
@@ -191,12 +241,12 @@ export function isSecretLikeKey(key: string, start = 0, end = key.length): boole
  * record (`{ status, how }`) as an object, whose own fields are then judged one by one.
  */
 export function isWeakSecretKey(key: string): boolean {
-  const [last, prev] = lastKeyWords(key);
-  return last === "auth" && prev === undefined;
+  const words = lastKeyWords(key, 0, key.length);
+  return wordIs(key, words[0] as number, words[1] as number, "auth") && words[2] === -1;
 }
 
 /** Header-like keys whose unquoted value runs to the end of the line (`Authorization: Basic dXNl…`). */
-export function isHeaderSecretKey(key: string): boolean {
-  const [last] = lastKeyWords(key);
-  return last !== undefined && HEADER_NOUNS.has(last);
+export function isHeaderSecretKey(key: string, start = 0, end = key.length): boolean {
+  const words = lastKeyWords(key, start, end);
+  return words[0] !== -1 && wordIn(key, words[0] as number, words[1] as number, HEADER_NOUN_LIST);
 }

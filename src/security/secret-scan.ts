@@ -18,6 +18,7 @@ import { isInside } from "./paths.js";
 import { redactText } from "./redact.js";
 import { close, errorCode, mapLimit, openNoFollow, read, readlinkOf, realpathOf } from "./scan-fs.js";
 import { type Decoder, decodersFor } from "./secret-decode.js";
+import { detectSecrets } from "./secret-detect.js";
 import { findSecretsInText, type TextFinding, TextScanner } from "./secret-findings.js";
 import { linkTargetLeavesRoot } from "./symlinks.js";
 
@@ -71,11 +72,12 @@ const CHUNK = 1024 * 1024;
  * Bytes decoded at a time and characters judged at a time. V8 allocates every string of 128 KiB or
  * more on fresh pages of its own (on the benchmark VM ~1 ms per 128 KiB string, against ~15 µs
  * below that; decoding the benchmark corpus whole took ~80 ms, in pieces ~17 ms), so the scan keeps
- * each string it builds — a decoded piece, the scanner's window with its context — well under that,
- * even as UTF-16: 4 Ki + 24 Ki + 8 Ki + 16 Ki characters at most.
+ * each string it builds — a decoded piece, the scanner's window with its context — under that, even
+ * as UTF-16: 4 Ki + 32 Ki + 8 Ki + 16 Ki characters at most. The window is as large as that allows:
+ * each one re-copies and re-searches its context and lookahead.
  */
 const DECODE_CHUNK = 16 * 1024;
-const SCAN_WINDOW = 24 * 1024;
+const SCAN_WINDOW = 32 * 1024;
 const CONCURRENCY = 16;
 /** The texts one file's bytes yield, each judged by its own scanner. */
 class ContentScanner {
@@ -87,7 +89,7 @@ class ContentScanner {
     this.#where = where;
     this.#channels = decoders.map((decoder) => ({
       decoder,
-      scanner: new TextScanner({ window: SCAN_WINDOW }),
+      scanner: new TextScanner({ window: SCAN_WINDOW, flatChunks: true }),
     }));
   }
 
@@ -112,9 +114,15 @@ function finding(shownPath: string, f: TextFinding, where: FindingPlace): Secret
   return { path: shownPath, line: where === "content" ? f.line : 0, rule: f.rule, preview: f.preview, where };
 }
 
-/** Findings in a path string itself (`ghp_….txt`). */
-function pathFindings(rel: string, shownPath: string): SecretFinding[] {
-  return findSecretsInText(rel).map((f) => finding(shownPath, f, "path"));
+/**
+ * The path as shown (redacted) and the findings in the path string itself (`ghp_….txt`). A path
+ * the detector finds nothing in — nearly every one — is shown as it is, with one detection pass
+ * instead of the redactor's and the scanner's.
+ */
+function judgePath(rel: string): { shownPath: string; inPath: SecretFinding[] } {
+  if (detectSecrets(rel).matches.length === 0) return { shownPath: rel, inPath: [] };
+  const shownPath = redactText(rel);
+  return { shownPath, inPath: findSecretsInText(rel).map((f) => finding(shownPath, f, "path")) };
 }
 
 /**
@@ -122,10 +130,10 @@ function pathFindings(rel: string, shownPath: string): SecretFinding[] {
  * and the content, decoded as scanFiles would. Synchronous; never touches the file system.
  */
 export function scanContent(rel: string, bytes: Uint8Array): SecretFinding[] {
-  const shownPath = redactText(rel);
+  const { shownPath, inPath } = judgePath(rel);
   const content = new ContentScanner(bytes);
   content.write(bytes);
-  return [...pathFindings(rel, shownPath), ...content.finish(shownPath)];
+  return [...inPath, ...content.finish(shownPath)];
 }
 
 interface Outcome {
@@ -255,8 +263,7 @@ async function scanSymlink(ctx: Context, linkDir: string, file: string, shownPat
 async function scanOne(ctx: Context, rel: string): Promise<Outcome> {
   if (rel.length === 0) return { findings: [], unscannable: "empty path" };
   if (rel.includes("\0")) return { findings: [], unscannable: "path contains a NUL byte" };
-  const shownPath = redactText(rel);
-  const inPath = pathFindings(rel, shownPath);
+  const { shownPath, inPath } = judgePath(rel);
   const lexical = path.resolve(ctx.realRoot, rel);
   if (!isInside(ctx.realRoot, lexical) || lexical === ctx.realRoot) {
     return { findings: inPath, unscannable: "path leaves the project root" };

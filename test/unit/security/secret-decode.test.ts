@@ -44,6 +44,33 @@ describe("decodersFor", () => {
     );
   });
 
+  it("decodes any UTF-8 as Buffer does, replacement characters included, however it is cut", () => {
+    // Non-ASCII chunks of 256 bytes or more that are valid UTF-8 go through ICU, the rest through V8:
+    // both must agree with Buffer#toString on every byte sequence, valid or not.
+    const unit = fc.oneof(
+      fc.constantFrom("a", "\u00e9", "\u4e00", "\ud83d\ude00", "\ufeff", "\uffff", "\u2028", "\n"),
+      fc.integer({ min: 1, max: 255 }).map((b) => String.fromCharCode(b)),
+    );
+    const bytes = fc
+      .tuple(
+        fc.array(unit, { minLength: 100, maxLength: 600 }),
+        fc.array(fc.integer({ min: 1, max: 255 }), { maxLength: 4 }),
+      )
+      .map(([units, junk]) => {
+        const valid = Buffer.from(units.join(""), "utf8");
+        // Stray bytes anywhere make some chunks invalid UTF-8.
+        for (const b of junk) valid[b % Math.max(1, valid.length)] = b;
+        return valid;
+      })
+      .filter((b) => b.indexOf(0) === -1 && !(b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf));
+    fc.assert(
+      fc.property(bytes, cuts, (b, c) => {
+        expect(decode(b, c)).toEqual({ where: "content", texts: [b.toString("utf8")] });
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
   it.each(["utf16le", "utf16be", "utf32le", "utf32be"] as const)(
     "decodes %s with a BOM cut anywhere",
     (enc) => {

@@ -1,0 +1,121 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { mayBeAssignmentAt, mayFollowKey } from "../../../src/security/secret-assign.js";
+import { isHeaderSecretKey, isSecretLikeKey, mayEndSecretKey } from "../../../src/security/secret-keys.js";
+import { ALNUM, chars } from "./secret-arbitraries.js";
+
+/** Key words, quotes, escapes, blanks and operators glued in any order around `=` and `:`. */
+const piece = fc.oneof(
+  fc.constantFrom(
+    "token",
+    "Token",
+    "TOKEN",
+    "password",
+    "apiKey",
+    "api_key",
+    "secret2",
+    "db_pass",
+    "auth",
+    "Authorization",
+    "cookies",
+    "key",
+    "keys",
+    "pwd",
+    "x",
+    '"',
+    "'",
+    '\\"',
+    "\\\\",
+    "]",
+    "[",
+    " ",
+    "\t",
+    "         ",
+    "=",
+    ":",
+    "::",
+    "=>",
+    "==",
+    "_",
+    ".",
+    "-",
+    "\u00e9",
+    "\u4e00",
+  ),
+  chars(ALNUM, 1, 4),
+  chars("0123456789_.-", 1, 18),
+);
+const text = fc.array(piece, { minLength: 1, maxLength: 16 }).map((p) => p.join(""));
+
+describe("mayFollowKey", () => {
+  it("holds wherever mayBeAssignmentAt does (the detector skips every operator it rejects)", () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        for (let op = 0; op < t.length; op++) {
+          const c = t.charCodeAt(op);
+          if ((c === 0x3d || c === 0x3a) && mayBeAssignmentAt(t, op)) expect(mayFollowKey(t, op)).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("key words read in place", () => {
+  it("judge text[start, end) exactly as the same key sliced out", () => {
+    fc.assert(
+      fc.property(text, fc.nat(), fc.nat(), (t, a, b) => {
+        const start = a % (t.length + 1);
+        const end = start + (b % (t.length - start + 1));
+        const key = t.slice(start, end);
+        expect(isSecretLikeKey(t, start, end)).toBe(isSecretLikeKey(key));
+        expect(isHeaderSecretKey(t, start, end)).toBe(isHeaderSecretKey(key));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("mayEndSecretKey", () => {
+  /** Keys of key characters only, as parseAssignmentAt reads them. */
+  const keyPiece = fc.oneof(
+    fc.constantFrom(
+      "token",
+      "Token",
+      "TOKEN",
+      "accesstoken",
+      "authorization",
+      "Authorization",
+      "location",
+      "password",
+      "keyword",
+      "passphrase",
+      "cookies",
+      "properties",
+      "class",
+      "pass",
+      "Key",
+      "keys",
+      "apiKey",
+      "private",
+      "api",
+      "auth",
+      "creds",
+      "dsn",
+    ),
+    chars(ALNUM, 1, 3),
+    chars("0123456789_.-", 1, 6),
+  );
+  const key = fc.array(keyPiece, { minLength: 1, maxLength: 6 }).map((p) => p.join(""));
+
+  it("holds for every key isSecretLikeKey accepts (parseAssignmentAt rejects the rest before the key walk)", () => {
+    fc.assert(
+      fc.property(key, (k) => {
+        // Past 16 trailing digits and separators mayEndSecretKey gives up by design.
+        if (/[0-9_.-]{16,}$/.test(k)) return;
+        if (isSecretLikeKey(k)) expect(mayEndSecretKey(k, k.length)).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
