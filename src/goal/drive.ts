@@ -107,7 +107,20 @@ export async function driveGoal(
     for (const id of s0.order) if (s0.tasks.get(id)!.status === "blocked") sched.drop(id);
 
     const free = Array.from({ length: o.lanes }, (_, i) => i);
-    const inflight = new Map<number, Promise<LaneResult>>();
+    // Runs not yet handled, by task: a lane is free again as soon as its run is done with the
+    // worktree (its proof may still be being written), so a task's run can outlive its lane's hold.
+    const inflight = new Map<string, Promise<LaneResult>>();
+    const freed: number[] = [];
+    let laneFreed: (() => void) | null = null;
+    const freeLane = (lane: number) => {
+      freed.push(lane);
+      laneFreed?.();
+    };
+    const nextFreed = () =>
+      new Promise<null>((resolve) => {
+        laneFreed = () => resolve(null);
+        if (freed.length > 0) resolve(null);
+      });
     let halted: string | null = null;
 
     // A task that finished before a crash but was not integrated: integrate it now, without a re-run.
@@ -138,9 +151,11 @@ export async function driveGoal(
     }
 
     const fill = () => {
+      for (const lane of freed.splice(0)) free.push(lane);
+      free.sort((a, b) => a - b);
       for (const id of paused ? [] : sched.pick(free.length)) {
         const lane = free.shift()!;
-        inflight.set(lane, runOnLane(journal, o, stop.signal, lane, laneOf(lane), id, leases));
+        inflight.set(id, runOnLane(journal, o, stop.signal, lane, laneOf(lane), id, leases, freeLane));
       }
     };
     // What a finished lane means for the goal (its merge above all) is settled one lane at a time, in
@@ -158,12 +173,10 @@ export async function driveGoal(
     while (halted === null && !stop.signal.aborted) {
       fill();
       if (inflight.size === 0 && settling.idle) break;
-      const r = await Promise.race([...inflight.values(), settling.next()]);
+      const r = await Promise.race([...inflight.values(), settling.next(), nextFreed()]);
       settling.rethrow();
       if (r === null) continue;
-      inflight.delete(r.lane);
-      free.push(r.lane);
-      free.sort((a, b) => a - b);
+      inflight.delete(r.taskId);
       if (stop.signal.aborted) continue;
       if (r.leaseExpired) {
         enqueue(async () => {
@@ -221,7 +234,15 @@ async function runOnLane(
   worktree: Promise<LaneWorktree>,
   taskId: string,
   leases: Leases,
+  /** Gives the lane back, once: when the run is done with the worktree, or when this returns. */
+  freeLane: (lane: number) => void,
 ): Promise<LaneResult> {
+  let laneHeld = true;
+  const release = () => {
+    if (!laneHeld) return;
+    laneHeld = false;
+    freeLane(lane);
+  };
   const s = journal.state;
   const t = s.tasks.get(taskId)!;
   const base = s.head;
@@ -266,6 +287,7 @@ async function runOnLane(
       worktree: dir,
       worktreeJustReset: true,
       project: o.project,
+      onWorktreeDone: release,
       onRunId: (loc) => {
         result.runId = loc.runId;
         started = journal.append("TaskRunStarted", { taskId, runId: loc.runId, lane });
@@ -286,6 +308,7 @@ async function runOnLane(
   } finally {
     result.leaseExpired = lease.expired;
     lease.release();
+    release();
   }
   return result;
 }

@@ -65,6 +65,12 @@ export interface StartRunOptions extends RunCommonOptions {
   project?: Project | undefined;
   /** `base` is a full commit id the caller resolved itself (a goal's integration head). */
   baseResolved?: boolean | undefined;
+  /**
+   * Called once nothing of the run works in its worktree any more: the drive ended (its agent session
+   * closed, its processes stopped); the proof may still be being written. A goal's lane takes its
+   * next task from here.
+   */
+  onWorktreeDone?: (() => void) | undefined;
   /** Told which agent `--agent authority | primary | omk` resolved to, before the run starts. */
   onNote?: ((message: string) => void) | undefined;
 }
@@ -183,6 +189,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       plan: sandbox,
       fingerprint,
       worktreeJustReset: o.worktreeJustReset,
+      onWorktreeDone: o.onWorktreeDone,
     });
     return { ...r, project, loc };
   } finally {
@@ -322,6 +329,7 @@ async function drive(journal: RunJournal, o: DriveContext): Promise<DriveResult>
     fingerprint: o.fingerprint,
     worktreeJustReset: o.worktreeJustReset,
   });
+  o.onWorktreeDone?.();
   return receipted(journal, o.project, o.loc, await finish(journal, o.loc, r), o.gates.committed);
 }
 
@@ -336,6 +344,7 @@ type DriveContext = RunCommonOptions & {
   /** A fresh run's preflight fingerprint of the repository; a resume takes a new one. */
   fingerprint?: RepoFingerprint | undefined;
   worktreeJustReset?: boolean | undefined;
+  onWorktreeDone?: (() => void) | undefined;
 };
 
 /** A finished run always ends with its proof, whoever started it. */
