@@ -1,17 +1,15 @@
 import { OmkError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
-import type { RunJournalEvent } from "../journal/events.js";
 import type { AgentChoice } from "../journal/goal-events.js";
 import { gatesAtCommit } from "../project/gates.js";
 import { acquireLane, type LaneWorktree } from "../project/lane-pool.js";
-import type { Project } from "../project/open.js";
-import { startRun } from "../run/start.js";
 import { KNOBS, readIntKnob } from "../security/bounded-env.js";
 import { clearControl, watchControl } from "./control.js";
 import { estimateWeight, TaskDag } from "./dag.js";
-import { integrateTask, outsideWriteSet, runIntegrationGates, touchedPaths } from "./integrate.js";
+import { FreeLanes } from "./free-lanes.js";
+import { integrateTask, outsideWriteSet, runIntegrationGates } from "./integrate.js";
 import type { GoalJournal } from "./journal.js";
-import { laneEnv, prepareLane, taskPrompt } from "./lanes.js";
+import { type LaneResult, type LaneRunOptions, runOnLane } from "./lane-run.js";
 import { Leases } from "./leases.js";
 import type { GoalLocation } from "./locate.js";
 import { writeGoalProof } from "./proof.js";
@@ -24,39 +22,12 @@ export const MAX_CONFLICT_RETRIES = 1;
 /** A task whose agent's lease expired runs again this many times, then is blocked. */
 export const MAX_LEASE_RETRIES = 1;
 
-export interface DriveGoalOptions {
-  project: Project;
+export interface DriveGoalOptions extends LaneRunOptions {
   loc: GoalLocation;
-  cwd: string;
-  parentEnv: Readonly<Record<string, string | undefined>>;
   signal: AbortSignal;
   lanes: number;
   agent: AgentChoice;
-  maxAttempts?: number | undefined;
-  portBase: number;
-  portSpan: number;
   seed?: number | undefined;
-  /** Each lane's run events as they happen (the live lanes view). */
-  onRunEvent?: ((lane: number, taskId: string, e: RunJournalEvent) => void) | undefined;
-}
-
-interface LaneResult {
-  lane: number;
-  taskId: string;
-  base: string;
-  runId: string | null;
-  status: string | null;
-  commit: string | null;
-  /**
-   * The paths the run's commit changed against `base` (both sides of a rename), as its last attempt's
-   * diff recorded them for exactly the committed tree; null when that is not known, and git is asked.
-   */
-  touched: string[] | null;
-  reasons: string[];
-  interrupted: boolean;
-  /** The agent went silent past its lease: the run was interrupted for it. */
-  leaseExpired: boolean;
-  error: string | null;
 }
 
 /**
@@ -106,21 +77,10 @@ export async function driveGoal(
     for (const id of s0.integrated) sched.integrated(id);
     for (const id of s0.order) if (s0.tasks.get(id)!.status === "blocked") sched.drop(id);
 
-    const free = Array.from({ length: o.lanes }, (_, i) => i);
+    const free = new FreeLanes(o.lanes);
     // Runs not yet handled, by task: a lane is free again as soon as its run is done with the
     // worktree (its proof may still be being written), so a task's run can outlive its lane's hold.
     const inflight = new Map<string, Promise<LaneResult>>();
-    const freed: number[] = [];
-    let laneFreed: (() => void) | null = null;
-    const freeLane = (lane: number) => {
-      freed.push(lane);
-      laneFreed?.();
-    };
-    const nextFreed = () =>
-      new Promise<null>((resolve) => {
-        laneFreed = () => resolve(null);
-        if (freed.length > 0) resolve(null);
-      });
     let halted: string | null = null;
 
     // A task that finished before a crash but was not integrated: integrate it now, without a re-run.
@@ -151,11 +111,10 @@ export async function driveGoal(
     }
 
     const fill = () => {
-      for (const lane of freed.splice(0)) free.push(lane);
-      free.sort((a, b) => a - b);
-      for (const id of paused ? [] : sched.pick(free.length)) {
-        const lane = free.shift()!;
-        inflight.set(id, runOnLane(journal, o, stop.signal, lane, laneOf(lane), id, leases, freeLane));
+      for (const id of paused ? [] : sched.pick(free.count)) {
+        const lane = free.take();
+        const give = () => free.give(lane);
+        inflight.set(id, runOnLane(journal, o, stop.signal, lane, laneOf(lane), id, leases, give));
       }
     };
     // What a finished lane means for the goal (its merge above all) is settled one lane at a time, in
@@ -173,7 +132,7 @@ export async function driveGoal(
     while (halted === null && !stop.signal.aborted) {
       fill();
       if (inflight.size === 0 && settling.idle) break;
-      const r = await Promise.race([...inflight.values(), settling.next(), nextFreed()]);
+      const r = await Promise.race([...inflight.values(), settling.next(), free.next()]);
       settling.rethrow();
       if (r === null) continue;
       inflight.delete(r.taskId);
@@ -224,93 +183,6 @@ export async function driveGoal(
     // The lanes stay for the project's next goal (reset, not checked out again); only the hold ends.
     for (const w of held.values()) await w.then((l) => l.release()).catch(() => {});
   }
-}
-
-async function runOnLane(
-  journal: GoalJournal,
-  o: DriveGoalOptions,
-  signal: AbortSignal,
-  lane: number,
-  worktree: Promise<LaneWorktree>,
-  taskId: string,
-  leases: Leases,
-  /** Gives the lane back, once: when the run is done with the worktree, or when this returns. */
-  freeLane: (lane: number) => void,
-): Promise<LaneResult> {
-  let laneHeld = true;
-  const release = () => {
-    if (!laneHeld) return;
-    laneHeld = false;
-    freeLane(lane);
-  };
-  const s = journal.state;
-  const t = s.tasks.get(taskId)!;
-  const base = s.head;
-  const result: LaneResult = {
-    lane,
-    taskId,
-    base,
-    runId: null,
-    status: null,
-    commit: null,
-    touched: null,
-    reasons: [],
-    interrupted: false,
-    leaseExpired: false,
-    error: null,
-  };
-  const lease = leases.hold(taskId, lane, signal);
-  try {
-    const dir = (await worktree).dir;
-    await prepareLane(o.project.root, dir, base);
-    await journal.append("TaskClaimed", { taskId, lane, base, claim: t.claims + 1 });
-    let started: Promise<unknown> = Promise.resolve();
-    const outcome = await startRun({
-      cwd: o.cwd,
-      parentEnv: laneEnv(o.parentEnv, lane, o.portBase, o.portSpan, s.goalId, taskId),
-      signal: lease.signal,
-      onEvent: (e) => {
-        lease.onRunEvent(e);
-        o.onRunEvent?.(lane, taskId, e);
-      },
-      ask: null,
-      task: taskPrompt(t.task),
-      agent: s.agent.name,
-      agentBin: s.agent.bin ?? undefined,
-      agentArgs: s.agent.args,
-      model: s.agent.model ?? undefined,
-      maxAttempts: o.maxAttempts,
-      sandbox: s.sandbox ?? undefined,
-      network: s.network ?? undefined,
-      base,
-      baseResolved: true,
-      worktree: dir,
-      worktreeJustReset: true,
-      project: o.project,
-      onWorktreeDone: release,
-      onRunId: (loc) => {
-        result.runId = loc.runId;
-        started = journal.append("TaskRunStarted", { taskId, runId: loc.runId, lane });
-      },
-    });
-    await started;
-    result.interrupted = outcome.interrupted;
-    const fin = outcome.state.finished;
-    result.status = fin?.status ?? null;
-    result.commit = fin?.headCommit ?? null;
-    result.reasons = fin?.reasons ?? [];
-    const last = outcome.state.attempts.at(-1);
-    const committed = outcome.state.committed;
-    if (committed?.tree && committed.parent === base && last?.diff && last.tree === committed.tree)
-      result.touched = touchedPaths(last.diff.files);
-  } catch (err) {
-    result.error = err instanceof Error ? err.message : String(err);
-  } finally {
-    result.leaseExpired = lease.expired;
-    lease.release();
-    release();
-  }
-  return result;
 }
 
 /** A hung agent's task runs again (bounded), else it is blocked with what depends on it. */
