@@ -61,7 +61,6 @@ export async function startHeartbeat(
   let record: InPlaceRecord | null = null;
   try {
     record = InPlaceRecord.open(file, LIVE_RECORD_BYTES);
-    record.write(JSON.stringify(rec));
   } catch {
     // A cache: a run whose heartbeat cannot be written reads as crashed, and still runs.
   }

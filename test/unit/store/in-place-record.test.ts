@@ -1,22 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InPlaceRecord, padRecord } from "../../../src/store/in-place-record.js";
-
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "omk-record-"));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+import { tempDir } from "./tmp-dir.js";
 
 describe("InPlaceRecord", () => {
-  it("overwrites one file (same inode) with records padded to a fixed size that JSON readers parse", () => {
-    const file = join(tmp(), "r.json");
+  it("overwrites one file (same inode) with records padded to a fixed size that JSON readers parse", async () => {
+    const file = join(await tempDir(), "r.json");
     writeFileSync(file, '{"n":0}\n');
     const inode = statSync(file).ino;
     const r = InPlaceRecord.open(file, 64);
@@ -31,8 +21,8 @@ describe("InPlaceRecord", () => {
     expect(statSync(file).ino).toBe(inode);
   });
 
-  it("keeps a record longer than the size whole, and leaves no tail of it behind the next one", () => {
-    const file = join(tmp(), "r.json");
+  it("keeps a record longer than the size whole, and leaves no tail of it behind the next one", async () => {
+    const file = join(await tempDir(), "r.json");
     writeFileSync(file, "");
     const r = InPlaceRecord.open(file, 32);
     r.write(JSON.stringify({ long: "x".repeat(100) }));
@@ -44,8 +34,8 @@ describe("InPlaceRecord", () => {
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ short: 1 });
   });
 
-  it("refuses to open through a symlink, so writes never land in the file it points to", () => {
-    const dir = tmp();
+  it("refuses to open through a symlink, so writes never land in the file it points to", async () => {
+    const dir = await tempDir();
     const victim = join(dir, "victim");
     writeFileSync(victim, "precious\n");
     symlinkSync(victim, join(dir, "r.json"));
