@@ -21,3 +21,11 @@ export function newId(prefix: string, now: Date = new Date()): string {
   poolAt += 8;
   return `${prefix}-${ts}-${tail}`;
 }
+
+/** When an id of `newId` was made (ms since the epoch); null for anything else. */
+export function idTime(id: string): number | null {
+  const m = /^[a-z]+-([0-9a-z]{9})-[0-9a-z]{8}$/.exec(id);
+  if (m === null) return null;
+  const ms = Number.parseInt(m[1]!, 36);
+  return Number.isFinite(ms) ? ms : null;
+}

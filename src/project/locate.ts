@@ -29,9 +29,14 @@ export function runLocation(p: ProjectLocation, runId: string) {
     dir: runDir(p.dirs, p.projectId, safe),
     artifacts: join(runDir(p.dirs, p.projectId, safe), "artifacts"),
     proofFile: join(runDir(p.dirs, p.projectId, safe), "proof.json"),
-    worktree: join(p.root, ".omk", "worktrees", safe),
-    branch: `omk/run/${safe}`,
+    ...runCheckout(p.root, safe),
   };
+}
+
+/** A run's worktree and branch: all of its location that needs nothing but the repository's top level. */
+export function runCheckout(root: string, runId: string): { worktree: string; branch: string } {
+  const safe = sanitizeName(runId);
+  return { worktree: join(root, ".omk", "worktrees", safe), branch: `omk/run/${safe}` };
 }
 
 export type RunLocation = ReturnType<typeof runLocation>;

@@ -1,12 +1,13 @@
 import { lstat, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { idTime } from "../core/ids.js";
 import { branchExists, deleteBranch } from "../git/refs.js";
 import { pruneWorktrees } from "../git/worktree.js";
 import { RunJournal, readRunJournal } from "../journal/run-journal.js";
 import type { RunState } from "../journal/state.js";
 import { gateWorkspaceDirs, removeIdleGateWorkspaces } from "../project/gate-workspace.js";
 import { removeIdleLanes } from "../project/lane-pool.js";
-import { listRunIds, type ProjectLocation, runLocation } from "../project/locate.js";
+import { listRunIds, type ProjectLocation, runCheckout, runLocation } from "../project/locate.js";
 import type { SlotRemoval } from "../project/slots.js";
 import { removeWorktreeDir, THROWAWAY_PREFIXES } from "../project/throwaway.js";
 import { EVENTS_FILE } from "../store/ledger/format.js";
@@ -115,13 +116,36 @@ export async function cleanupRuns(project: ProjectLocation, opts: CleanupOptions
   }
   // Throwaway worktrees of an interrupted `proof verify` or `land`.
   const wtRoot = join(project.root, ".omk", "worktrees");
+  const runIds = new Set(await listRunIds(project));
   for (const name of await readdir(wtRoot).catch(() => [] as string[])) {
     if (THROWAWAY_PREFIXES.some((p) => name.startsWith(`${p}-`)) || name.endsWith(".replay.patch")) {
       await removeWorktreeDir(project.root, join(wtRoot, name));
+    } else if (opts.all && !runIds.has(name) && isStaleEarlyWorktree(name)) {
+      items.push(await removeEarlyWorktree(project.root, join(wtRoot, name), name));
     }
   }
   await pruneWorktrees(project.root);
   return { items, branches };
+}
+
+/**
+ * A run's worktree checked out before its run existed (`omk run` does that while it loads) whose omk
+ * was killed before the run's record was made: nobody can resume it. Only once it is a minute old,
+ * so that an `omk run` starting right now keeps its own.
+ */
+const EARLY_WORKTREE_GRACE_MS = 60_000;
+
+function isStaleEarlyWorktree(name: string): boolean {
+  if (!name.startsWith("run-")) return false;
+  const made = idTime(name);
+  return made !== null && Date.now() - made > EARLY_WORKTREE_GRACE_MS;
+}
+
+async function removeEarlyWorktree(root: string, dir: string, runId: string): Promise<CleanupItem> {
+  await removeWorktreeDir(root, dir);
+  const { branch } = runCheckout(root, runId);
+  if (await branchExists(root, branch)) await deleteBranch(root, branch, { force: true }).catch(() => {});
+  return { runId, action: "removed", reason: "the worktree of a run that never started (omk was stopped)" };
 }
 
 /**

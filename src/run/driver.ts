@@ -51,6 +51,11 @@ export interface DriveOptions {
   fingerprint?: RepoFingerprint | undefined;
   /** The existing worktree was just reset to the base by omk (a goal's lane): its index is omk's. */
   worktreeJustReset?: boolean | undefined;
+  /**
+   * The run's worktree, being checked out since before the run started (a fresh run from HEAD): the
+   * workspace step waits for it instead of checking one out.
+   */
+  earlyWorktree?: Promise<"created" | "reattached"> | undefined;
 }
 
 export interface DriveResult {
@@ -74,6 +79,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
   // judged against it — one status and one ref listing fewer per attempt, and a change made in
   // between by a process the previous turn left behind still counts. Null: take a new one.
   let fingerprint: RepoFingerprint | null = o.fingerprint ?? null;
+  let earlyWorktree = o.earlyWorktree;
   // The agent's turns and the gates this process runs are in a sandbox (see checkRepository), and
   // nothing the agent steered has run outside one so far (unconfinedSetupRan).
   const sandboxed = (o.sandbox?.bwrap ?? null) !== null;
@@ -91,7 +97,9 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
       if (o.signal.aborted) return await interrupted(point.kind, "attempt" in point ? point.attempt : null);
 
       if (point.kind === "workspace") {
-        const how = await ensureWorktree(s.root, s.worktree, s.branch, s.base);
+        const early = earlyWorktree;
+        earlyWorktree = undefined;
+        const how = await (early ?? ensureWorktree(s.root, s.worktree, s.branch, s.base));
         // Only a worktree omk just checked out (made, or a lane reset for this run): an existing
         // one's index is the agent's to forge. A forged one could only make the snapshot miss the
         // agent's own edits; what is judged is still exactly what is committed.
@@ -344,6 +352,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
     }
   } finally {
     if (session) await session.close().catch(() => {});
+    // An interrupt before the workspace step: git still finishes the checkout the run now records.
+    await earlyWorktree?.catch(() => {});
   }
 }
 

@@ -21,7 +21,12 @@ import { reapOrphans, runProcessContext } from "./children.js";
 import { planSandbox, type RunSandbox } from "./confinement.js";
 import { type DriveResult, driveRun } from "./driver.js";
 import { startHeartbeat } from "./live.js";
-import { preflightFingerprint } from "./prefetch.js";
+import {
+  discardEarlyWorktree,
+  type EarlyWorktree,
+  preflightFingerprint,
+  takeEarlyWorktree,
+} from "./prefetch.js";
 import { assertHasCommits } from "./preflight.js";
 import { ensureReceipt } from "./receipt.js";
 import { type ReopenRequest, reopenRun } from "./reopen.js";
@@ -84,6 +89,27 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
   if (o.task.trim() === "")
     throw new OmkError("USAGE", "the task is empty", { hint: 'omk run "describe the change you want"' });
   const project = o.project ? { ...o.project, env: o.parentEnv } : await openProject(o.cwd, o.parentEnv);
+  // A worktree the CLI began to check out at HEAD while this code loaded: the run takes it over when
+  // it starts from that commit, else (or when it is refused before its ledger exists) it goes again.
+  const early =
+    o.worktree === undefined && o.base === undefined ? takeEarlyWorktree(project.root) : undefined;
+  let adopted: EarlyWorktree | undefined;
+  try {
+    const r = await startNewRun(o, project, early, (e) => {
+      adopted = e;
+    });
+    return r;
+  } finally {
+    if (early !== undefined && adopted === undefined) await discardEarlyWorktree(early);
+  }
+}
+
+async function startNewRun(
+  o: StartRunOptions,
+  project: Project,
+  early: EarlyWorktree | undefined,
+  adopt: (e: EarlyWorktree) => void,
+): Promise<RunOutcome> {
   const { root, config } = project;
   // Independent reads of the repository, in parallel: each is a git process. The base's gates are
   // read as soon as the base is known; their errors still surface in order, after the checks below.
@@ -118,7 +144,8 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     );
   }
   const baseBranch = fingerprint.head.branch;
-  const fresh = runLocation(project, newId("run"));
+  const takeOver = early !== undefined && early.base === base ? early : undefined;
+  const fresh = runLocation(project, takeOver?.runId ?? newId("run"));
   const loc = o.worktree === undefined ? fresh : { ...fresh, worktree: o.worktree };
   const chosen = await choosePolicyAgent(o.agent ?? config.run.agent, {
     config,
@@ -176,6 +203,8 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     },
     o.onEvent ? [o.onEvent] : [],
   );
+  // The run's record names the worktree from here on: it is the run's, whatever happens next.
+  if (takeOver !== undefined) adopt(takeOver);
   try {
     // After the ledger (and its lock) exists: a run dir without a ledger is a leftover `cleanup --all` removes.
     await ensurePrivateDir(loc.artifacts);
@@ -189,6 +218,7 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
       plan: sandbox,
       fingerprint,
       worktreeJustReset: o.worktreeJustReset,
+      earlyWorktree: takeOver?.ready,
       onWorktreeDone: o.onWorktreeDone,
     });
     return { ...r, project, loc };
@@ -328,6 +358,7 @@ async function drive(journal: RunJournal, o: DriveContext): Promise<DriveResult>
     sandbox: o.plan,
     fingerprint: o.fingerprint,
     worktreeJustReset: o.worktreeJustReset,
+    earlyWorktree: o.earlyWorktree,
   });
   o.onWorktreeDone?.();
   return receipted(journal, o.project, o.loc, await finish(journal, o.loc, r), o.gates.committed);
@@ -344,6 +375,8 @@ type DriveContext = RunCommonOptions & {
   /** A fresh run's preflight fingerprint of the repository; a resume takes a new one. */
   fingerprint?: RepoFingerprint | undefined;
   worktreeJustReset?: boolean | undefined;
+  /** The worktree being checked out for this fresh run before it started (see takeEarlyWorktree). */
+  earlyWorktree?: Promise<"created" | "reattached"> | undefined;
   onWorktreeDone?: (() => void) | undefined;
 };
 

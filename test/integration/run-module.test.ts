@@ -1,7 +1,9 @@
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { idTime } from "../../src/core/ids.js";
 import type { RunJournalEvent } from "../../src/journal/events.js";
+import { prefetchRun, preflightFingerprint } from "../../src/run/prefetch.js";
 import { type RunOutcome, startRun } from "../../src/run/start.js";
 import { Ledger } from "../../src/store/ledger/writer.js";
 import { omk, sandbox } from "../helpers/cli.js";
@@ -80,6 +82,35 @@ describe("runs started through the run module", () => {
     const verify = await omk(["proof", "verify", r.loc.runId, "--json"], { cwd: repo.root, env: sb.env });
     expect(verify.code, verify.stderr).toBe(0);
     expect(verify.json<{ ok: boolean }>().ok).toBe(true);
+  });
+
+  it("takes over the worktree prefetchRun began to check out at HEAD, and removes one from another commit", async () => {
+    await prefetchRun(repo.root, { worktree: true });
+    await new Promise((r) => setTimeout(r, 20));
+    const startedAt = Date.now();
+    const taken = await start([]);
+    expect(taken.state.finished?.status).toBe("ready");
+    // Its id was made when the checkout began, before startRun was called.
+    expect(idTime(taken.loc.runId)).toBeLessThan(startedAt);
+    expect(taken.state.worktree).toBe(join(repo.root, ".omk", "worktrees", taken.loc.runId));
+
+    // HEAD moves between the prefetch and the run: that checkout is not the run's base. (The
+    // prefetched fingerprint is dropped: the run would rightly count the move against its agent.)
+    await prefetchRun(repo.root, { worktree: true });
+    await preflightFingerprint(repo.root);
+    repo.git(["commit", "-q", "--allow-empty", "-m", "moved"]);
+    const later = Date.now();
+    const fresh = await start([]);
+    expect(fresh.state.finished?.status).toBe("ready");
+    expect(idTime(fresh.loc.runId)).toBeGreaterThanOrEqual(later);
+    const runWorktrees = readdirSync(join(repo.root, ".omk", "worktrees")).filter((n) =>
+      n.startsWith("run-"),
+    );
+    expect(runWorktrees.sort()).toEqual([taken.loc.runId, fresh.loc.runId].sort());
+    const runBranches = repo
+      .git(["for-each-ref", "--format=%(refname:short)", "refs/heads/omk/run/"])
+      .split("\n");
+    expect(runBranches.sort()).toEqual([taken.loc.branch, fresh.loc.branch].sort());
   });
 
   it("two runs at once in one process each record only their own process groups", async () => {

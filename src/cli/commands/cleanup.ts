@@ -7,13 +7,13 @@ export function registerCleanup(program: Command): void {
     .description(
       "Remove the worktrees of finished runs and prune git's worktree list. Ledgers, proofs and run branches are kept. " +
         "Unfinished runs are kept for `omk run resume` unless --all, which closes them as interrupted (recovering a crashed run's ledger) and removes their worktrees too, " +
-        "and removes run directories with no ledger (left by older versions when the agent did not resolve). " +
+        "and removes run directories with no ledger (left by older versions when the agent did not resolve) and, once a minute old, run worktrees with no run (an omk killed while it started a run). " +
         "A run that is running is never touched. To remove one run entirely, use `omk run rm`. " +
         "Gate workspaces and goal lanes are pooled checkouts kept for the next run or goal; --workspaces removes the idle ones.",
     )
     .option(
       "--all",
-      "also close and clean unfinished (interrupted or crashed) runs, and remove run directories that have no ledger",
+      "also close and clean unfinished (interrupted or crashed) runs, and remove run directories that have no ledger and run worktrees that have no run",
     )
     .option(
       "--branches",

@@ -248,10 +248,7 @@ function commandNames(run: Command): string[] {
 }
 
 async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Command): Promise<void> {
-  // git starts on the repository while the run's code loads.
-  const { prefetchRun } = await import("../../run/prefetch.js");
-  prefetchRun(process.cwd());
-  const { startRun } = await import("../../run/start.js");
+  const { prefetchRun, discardEarlyWorktrees } = await import("../../run/prefetch.js");
   const out = outputFor(cmd);
   const maxAttempts = flags.maxAttempts === undefined ? undefined : parseMaxAttempts(flags.maxAttempts);
   // A policy (authority, primary, omk) is resolved with the project's config, inside startRun.
@@ -259,6 +256,23 @@ async function startFromFlags(words: readonly string[], flags: RunFlags, cmd: Co
     checkAgentFlags(parseAgentSpec(flags.agent, process.cwd()).descriptor, { agentBin: flags.agentBin });
   }
   const task = await readTask(words, flags.taskFile);
+  // git starts on the repository while the run's code loads; for a run from HEAD it checks out the
+  // run's worktree too (startRun takes it over, or removes it when it refuses the run).
+  prefetchRun(process.cwd(), { worktree: flags.base === undefined && task.trim() !== "" });
+  try {
+    await startWith(out, task, maxAttempts, flags);
+  } finally {
+    await discardEarlyWorktrees();
+  }
+}
+
+async function startWith(
+  out: ReturnType<typeof outputFor>,
+  task: string,
+  maxAttempts: number | undefined,
+  flags: RunFlags,
+): Promise<void> {
+  const { startRun } = await import("../../run/start.js");
   await withRun(out, (common) =>
     startRun({
       ...common,
