@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { readRegularFileSync } from "../core/fs.js";
 import type { RefEntry, StatusV2Entry } from "../git/parse.js";
 import { listRefs } from "../git/refs.js";
@@ -89,6 +90,21 @@ export async function fingerprintRepo(
     head: { branch: status.head, commit: status.oid },
     checkout: checkoutRecord(root, status.entries),
   };
+}
+
+/**
+ * Whether the files of the common git dir that `fingerprintRepo` records (config, hooks, info/, object
+ * alternates, packed-refs) are still as in `before`: read in process, without git. What makes git run
+ * a program or hide a file is there; the rest of the fingerprint (refs, the main checkout) needs git.
+ */
+export async function gitDirFilesUnchanged(
+  root: string,
+  before: RepoFingerprint,
+  opts: { excludeRefPrefixes: readonly string[] },
+): Promise<boolean> {
+  const excluded = (name: string) => opts.excludeRefPrefixes.some((p) => name.startsWith(p));
+  const now = readGitFiles(await commonDirOf(root), excluded);
+  return isDeepStrictEqual(now, before.gitFiles);
 }
 
 /**

@@ -21,6 +21,7 @@ import { PRIVATE_FILE_MODE } from "../store/private-fs.js";
 import { runAgentTurn, type TurnOutcome } from "./agent-turn.js";
 import { type RunSandbox, workspaceSpawners } from "./confinement.js";
 import { decideAttemptOutcome, decideStatus } from "./decide.js";
+import { type EarlySnapshot, startEarlySnapshot } from "./early-snapshot.js";
 import { type Evaluation, evaluateAttempt } from "./evaluate.js";
 import { buildFeedback, promptWithFeedback } from "./feedback.js";
 import { checkRepository, repoFingerprint } from "./repo-check.js";
@@ -80,6 +81,8 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
   // between by a process the previous turn left behind still counts. Null: take a new one.
   let fingerprint: RepoFingerprint | null = o.fingerprint ?? null;
   let earlyWorktree = o.earlyWorktree;
+  // The snapshot of an attempt's worktree, begun while the repository is checked after the turn.
+  let earlySnapshot: EarlySnapshot | undefined;
   // The agent's turns and the gates this process runs are in a sandbox (see checkRepository), and
   // nothing the agent steered has run outside one so far (unconfinedSetupRan).
   const sandboxed = (o.sandbox?.bwrap ?? null) !== null;
@@ -180,6 +183,10 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         // of the check is queued behind it, so the ledger keeps the order.
         const stopped = journal.append("AgentStopped", { attempt: n, killed });
         stopped.catch(() => {});
+        // The snapshot runs beside the rest of the check once the git dir is as it was (see there).
+        if (!turn.infra && turn.result.status !== "cancelled" && fingerprint !== null) {
+          earlySnapshot = await startEarlySnapshot(s, n, fingerprint, snapshotIndex(o.loc));
+        }
         fingerprint = await checkRepository(o.journal, o.project.root, n, fingerprint, confined());
         await stopped;
         await journal.append("AgentFinished", {
@@ -198,7 +205,11 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
 
       if (point.kind === "evaluate") {
         const n = point.attempt;
+        const snapshot = earlySnapshot?.attempt === n ? earlySnapshot.tree : undefined;
+        earlySnapshot = undefined;
         if ((state().attempts.find((a) => a.n === n)?.tampered.length ?? 0) > 0) {
+          // Its snapshot stops writing the private index before the run goes on (finalize removes it).
+          await snapshot?.catch(() => {});
           // Nothing of the agent's runs once it reached outside its worktree: not even the snapshot.
           await journal.append("AttemptFinished", { attempt: n, outcome: "blocked" });
           continue;
@@ -215,6 +226,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
             base: s.base,
             attempt: n,
             snapshotIndex: snapshotIndex(o.loc),
+            snapshot,
             artifactsDir: o.loc.artifacts,
             gates: o.gates,
             protect: o.protect,
@@ -354,6 +366,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
     if (session) await session.close().catch(() => {});
     // An interrupt before the workspace step: git still finishes the checkout the run now records.
     await earlyWorktree?.catch(() => {});
+    await earlySnapshot?.tree.catch(() => {});
   }
 }
 

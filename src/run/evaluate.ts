@@ -60,6 +60,8 @@ export async function evaluateAttempt(opts: {
   attempt: number;
   /** omk's private index for snapshots (kept between attempts as a stat cache). */
   snapshotIndex: string;
+  /** The worktree's snapshot when the caller has begun it already (a `snapshotTree` into snapshotIndex). */
+  snapshot?: Promise<string> | undefined;
   artifactsDir: string;
   gates: readonly GateSpec[];
   /** gates.toml `protect` of the run's base, and the run's `--allow-path` globs. */
@@ -79,10 +81,12 @@ export async function evaluateAttempt(opts: {
   hooks: EvaluateHooks;
 }): Promise<Evaluation> {
   const { worktree, base, hooks } = opts;
-  const tree = await snapshotTree(worktree, base, opts.snapshotIndex).catch((err: unknown) => {
-    if (isOmkError(err) && err.code === "GIT_FAILED") return unsnapshottable(err);
-    throw err;
-  });
+  const tree = await (opts.snapshot ?? snapshotTree(worktree, base, opts.snapshotIndex)).catch(
+    (err: unknown) => {
+      if (isOmkError(err) && err.code === "GIT_FAILED") return unsnapshottable(err);
+      throw err;
+    },
+  );
   if (typeof tree !== "string") {
     // Nothing can be judged, so nothing may land: a blocking finding, and the attempt ends like any
     // other blocked one (a resume finds it finished instead of failing on the same files again).

@@ -3,6 +3,7 @@ import {
   changeRunsCode,
   diffFingerprints,
   fingerprintRepo,
+  gitDirFilesUnchanged,
   type RepoFingerprint,
 } from "../project/fingerprint.js";
 
@@ -45,4 +46,12 @@ export async function checkRepository(
 /** The repository as the run must leave it: everything but the runs' own branches. */
 export function repoFingerprint(root: string): Promise<RepoFingerprint> {
   return fingerprintRepo(root, { excludeRefPrefixes: [RUN_BRANCHES, GOAL_BRANCHES] });
+}
+
+/**
+ * Nothing in the git dir that could make git run a program or hide a file changed since `before`: git
+ * may work in the run's worktree (the snapshot) while the rest of the repository is still being checked.
+ */
+export function gitDirUnchanged(root: string, before: RepoFingerprint): Promise<boolean> {
+  return gitDirFilesUnchanged(root, before, { excludeRefPrefixes: [RUN_BRANCHES, GOAL_BRANCHES] });
 }

@@ -75,6 +75,26 @@ execFileSync("git", ["config", "core.fsmonitor", join(common, "fsmon.sh")]);
     expect(existsSync(marker)).toBe(false);
   });
 
+  it("a clean filter planted in the shared config mid-turn never runs, and the tampering blocks", async () => {
+    p = await setup();
+    const marker = join(p.sb.dir, "filter-ran");
+    // Added during the turn, after the guard's first read of the config: the guard reads a changed
+    // config again, and the snapshot (git in the worktree) waits for the git dir's check besides.
+    const agent = agentWith(`
+writeFileSync(join(common, "evil.sh"), "#!/bin/sh\\necho ran >> ${marker}\\ncat\\n");
+chmodSync(join(common, "evil.sh"), 0o755);
+execFileSync("git", ["config", "filter.evil.clean", join(common, "evil.sh")]);
+writeFileSync(".gitattributes", "* filter=evil\\n");
+`);
+    const { doc } = await p.execRun(agent, { args: ["--max-attempts", "1"] });
+    expect(doc.status).toBe("blocked");
+    expect(ofKind(p.ledger(doc.runId), "RepoTampered").flatMap((e) => e.data["changes"] as string[])).toEqual(
+      expect.arrayContaining([expect.stringMatching(/config/)]),
+    );
+    expect(ofKind(p.ledger(doc.runId), "Snapshot")).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it("a moved main blocks the run", async () => {
     p = await setup();
     const agent = agentWith(`execFileSync("git", ["update-ref", "refs/heads/main", "HEAD~0"]);

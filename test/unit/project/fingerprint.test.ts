@@ -6,6 +6,7 @@ import {
   changeRunsCode,
   diffFingerprints,
   fingerprintRepo,
+  gitDirFilesUnchanged,
   type RepoFingerprint,
 } from "../../../src/project/fingerprint.js";
 import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
@@ -203,5 +204,27 @@ describe("fingerprintRepo / diffFingerprints", () => {
     expect(yours.some((l) => l.startsWith("main checkout: "))).toBe(true);
     expect(yours.some((l) => l.startsWith("refs/"))).toBe(true);
     for (const line of yours) expect(changeRunsCode(line), line).toBe(false);
+  });
+});
+
+describe("gitDirFilesUnchanged (the part of the check a snapshot waits for)", () => {
+  it("holds while only refs, the main checkout or excluded run branches change; not after config, hooks or info/", async () => {
+    const r = await repo();
+    const before = await fp(r);
+    writeFileSync(join(r.root, "a.txt"), "edited\n");
+    r.git(["branch", "omk/run/x"]);
+    r.git(["branch", "other"]);
+    expect(await gitDirFilesUnchanged(r.root, before, OPTS)).toBe(true);
+
+    const common = join(r.root, ".git");
+    r.git(["config", "filter.evil.clean", "cat"]);
+    expect(await gitDirFilesUnchanged(r.root, before, OPTS)).toBe(false);
+    const afterConfig = await fp(r);
+    writeFileSync(join(common, "hooks", "post-index-change"), "#!/bin/sh\n");
+    expect(await gitDirFilesUnchanged(r.root, afterConfig, OPTS)).toBe(false);
+    const afterHook = await fp(r);
+    mkdirSync(join(common, "info"), { recursive: true });
+    writeFileSync(join(common, "info", "attributes"), "* filter=evil\n");
+    expect(await gitDirFilesUnchanged(r.root, afterHook, OPTS)).toBe(false);
   });
 });
