@@ -355,6 +355,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
       await setBranch(s.root, s.branch, head, `omk: run ${s.runId}`);
       // The snapshot cache names every path of the tree, secret-shaped names included: it goes with the run.
       await rm(snapshotIndex(o.loc), { force: true });
+      await rm(`${snapshotIndex(o.loc)}.tree`, { force: true });
       await journal.append("RunFinished", {
         status: verdict.status,
         reasons: verdict.reasons,
