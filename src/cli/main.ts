@@ -3,6 +3,7 @@ import * as nodeModule from "node:module";
 import * as path from "node:path";
 import { ExitCode } from "../core/exit-codes.js";
 import { omkDirs } from "../store/paths.js";
+import { startsRunFromHead } from "./early-run.js";
 import { ignoreClosedPipes } from "./output.js";
 
 /**
@@ -30,6 +31,28 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return ExitCode.ok;
   }
+  // `omk run <task>` from HEAD: git starts on the repository and the run's worktree before the CLI
+  // loads (awaited: loaded beside the CLI, the prefetch's modules would wait for the CLI's).
+  const early = startsRunFromHead(args) ? await startEarlyRun() : undefined;
+  try {
+    return await runProgram(argv);
+  } finally {
+    // What an early start checked out and no run took over (the command failed before a run began).
+    await early?.discardEarlyWorktrees();
+  }
+}
+
+function startEarlyRun(): Promise<typeof import("../run/prefetch.js") | undefined> {
+  return import("../run/prefetch.js").then(
+    (m) => {
+      m.prefetchRun(process.cwd(), { worktree: true });
+      return m;
+    },
+    () => undefined,
+  );
+}
+
+async function runProgram(argv: readonly string[]): Promise<number> {
   const [{ CommanderError }, { handleError }, { Output }, { buildProgram }] = await Promise.all([
     import("commander"),
     import("./handle-error.js"),

@@ -51,10 +51,14 @@ export function prefetchRun(cwd: string, opts: PrefetchOptions = {}): Promise<Re
     return undefined;
   }
   if (root === undefined) return undefined;
-  warmGitGuard(root);
-  const fingerprint = repoFingerprint(root);
-  fingerprint.catch(() => {});
-  prefetched.set(root, fingerprint);
+  // Prefetched already (by `omk`'s entry, before the CLI loaded) and not yet taken: that one stands.
+  let fingerprint = prefetched.get(root);
+  if (fingerprint === undefined) {
+    warmGitGuard(root);
+    fingerprint = repoFingerprint(root);
+    fingerprint.catch(() => {});
+    prefetched.set(root, fingerprint);
+  }
   if (opts.worktree === true && !earlyWorktrees.has(root)) startEarlyWorktree(root);
   return fingerprint;
 }

@@ -69,6 +69,22 @@ describe("the worktree a run from HEAD checks out before it starts (built CLI)",
     expect(worktrees()).toEqual([doc.runId]);
   });
 
+  it("goes again when the command fails before any run starts: a flag commander rejects, a bad budget", async () => {
+    const agent = p.writerAgent("w", { "a.txt": "x\n" });
+    const bad = [
+      ["run", "--execution", "bogus", "--agent", "exec", "--agent-bin", agent, "fix it"],
+      ["run", "--max-attempts", "99", "--agent", "exec", "--agent-bin", agent, "fix it"],
+      ["run", "--agent", "exec", "--agent-bin", agent, "--no-such-flag", "fix it"],
+    ];
+    for (const args of bad) {
+      const r = await p.omk(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(existsSync(join(p.repo.root, ".omk", "worktrees")), args.join(" ")).toBe(false);
+      expect(branches()).toEqual([]);
+    }
+    expect(gitWorktrees()).toHaveLength(1);
+  });
+
   it("is not made for a run from another commit (--base): that run checks out its own", async () => {
     const { doc } = await p.execRun(p.writerAgent("ok", { "a.txt": "ok\n" }), { args: ["--base", p.base] });
     expect(doc.status).toBe("ready");
