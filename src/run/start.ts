@@ -11,16 +11,15 @@ import type { ExecutionMode } from "../policy/execution-mode.js";
 import type { SandboxMode, SandboxNetwork } from "../proc/sandbox.js";
 import { dirtyEntries, type RepoFingerprint } from "../project/fingerprint.js";
 import { gateWorkspaceDirs } from "../project/gate-workspace.js";
-import { gatesAtCommit, type TreeGates } from "../project/gates.js";
+import { gatesAtCommit } from "../project/gates.js";
 import { type RunLocation, resolveRunId, runLocation } from "../project/locate.js";
 import { openProject, type Project } from "../project/open.js";
-import { writeProof } from "../proof/write.js";
 import { ensurePrivateDir } from "../store/private-fs.js";
 import { choosePolicyAgent, describeResolution, type ResolvedAgent, resolveAgent } from "./adapters.js";
-import { reapOrphans, runProcessContext } from "./children.js";
+import { reapOrphans } from "./children.js";
 import { planSandbox, type RunSandbox } from "./confinement.js";
-import { type DriveResult, driveRun } from "./driver.js";
-import { startHeartbeat } from "./live.js";
+import { driveAndFinish, proofAndReceipt } from "./drive-and-finish.js";
+import type { DriveResult } from "./driver.js";
 import {
   discardEarlyWorktree,
   type EarlyWorktree,
@@ -28,7 +27,6 @@ import {
   takeEarlyWorktree,
 } from "./prefetch.js";
 import { assertHasCommits } from "./preflight.js";
-import { ensureReceipt } from "./receipt.js";
 import { type ReopenRequest, reopenRun } from "./reopen.js";
 
 /** What a fresh run and a resumed one share: where, the environment, the interrupt, the policy's ask. */
@@ -280,12 +278,7 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
       await reapOrphans(loc.dir, [before.worktree, ...(await gateWorkspaceDirs(project.root))]);
     } else {
       if (before.finished) {
-        const r = await receipted(
-          journal,
-          project,
-          loc,
-          await finish(journal, loc, { state: before, interrupted: false }),
-        );
+        const r = await proofAndReceipt(journal, project, loc, { state: before, interrupted: false });
         return { ...r, project, loc };
       }
       agent = await resolveAgent(before.agent.name, {
@@ -321,81 +314,4 @@ export async function resumeRun(o: ResumeRunOptions): Promise<RunOutcome> {
   } finally {
     await journal.close();
   }
-}
-
-/** The loop in the run's own process context, then — when it finished — the proof. */
-async function driveAndFinish(journal: RunJournal, o: DriveContext): Promise<DriveResult> {
-  // Who is driving the run right now (live.json, outside the ledger): `run list` tells running from crashed.
-  const before = journal.state;
-  const live = await startHeartbeat(o.loc.dir, {
-    pid: process.pid,
-    attempt: before.attempts.at(-1)?.n ?? null,
-    phase: "starting",
-  });
-  const unsubscribe = journal.subscribe((e) => live.observe(e));
-  try {
-    return await drive(journal, o);
-  } finally {
-    unsubscribe();
-    await live.stop();
-  }
-}
-
-async function drive(journal: RunJournal, o: DriveContext): Promise<DriveResult> {
-  const r = await driveRun({
-    journal,
-    project: o.project,
-    loc: o.loc,
-    config: o.project.config,
-    gates: o.gates.gates,
-    protect: o.gates.protect,
-    adapter: o.adapter,
-    parentEnv: o.parentEnv,
-    cwd: o.cwd,
-    proc: runProcessContext(o.loc.dir),
-    signal: o.signal,
-    ask: o.ask,
-    sandbox: o.plan,
-    fingerprint: o.fingerprint,
-    worktreeJustReset: o.worktreeJustReset,
-    earlyWorktree: o.earlyWorktree,
-  });
-  o.onWorktreeDone?.();
-  return receipted(journal, o.project, o.loc, await finish(journal, o.loc, r), o.gates.committed);
-}
-
-type RunOutcomeAdapter = Parameters<typeof driveRun>[0]["adapter"];
-
-type DriveContext = RunCommonOptions & {
-  project: Project;
-  loc: RunLocation;
-  gates: TreeGates;
-  adapter: RunOutcomeAdapter;
-  plan: RunSandbox;
-  /** A fresh run's preflight fingerprint of the repository; a resume takes a new one. */
-  fingerprint?: RepoFingerprint | undefined;
-  worktreeJustReset?: boolean | undefined;
-  /** The worktree being checked out for this fresh run before it started (see takeEarlyWorktree). */
-  earlyWorktree?: Promise<"created" | "reattached"> | undefined;
-  onWorktreeDone?: (() => void) | undefined;
-};
-
-/** A finished run always ends with its proof, whoever started it. */
-async function finish(journal: RunJournal, loc: RunLocation, r: DriveResult): Promise<DriveResult> {
-  if (r.interrupted || !r.state.finished || r.state.proofWritten) return r;
-  await writeProof(journal, loc.proofFile, VERSION);
-  return { ...r, state: journal.state };
-}
-
-/** …and its signed receipt (also when a crash came between the proof and the receipt). */
-async function receipted(
-  journal: RunJournal,
-  project: Project,
-  loc: RunLocation,
-  r: DriveResult,
-  gatesRead?: TreeGates["committed"],
-) {
-  if (!r.interrupted && r.state.finished && r.state.proofWritten)
-    await ensureReceipt(journal, project, loc, gatesRead);
-  return r;
 }
