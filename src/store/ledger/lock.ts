@@ -31,7 +31,7 @@ const OwnerSchema = z.object({
   /** ino + birth time of the lock dir this owner created; tells a current owner file from a left-over one. */
   lock: z.string(),
 });
-type Owner = z.infer<typeof OwnerSchema>;
+export type Owner = z.infer<typeof OwnerSchema>;
 
 // mkdir's mode only narrows through the umask, so 0700 can never come out wider.
 const lockFs = {
@@ -75,6 +75,27 @@ function pidAlive(pid: number): boolean {
 }
 
 /**
+ * Whether the holder of the lock dir `identity` is provably gone. An owner file names the lock it was
+ * written for: its pid decides, on this host. Without a current owner file, the lock must be older
+ * than the grace an owner needs to write one. Where the filesystem keeps no birth time the identity
+ * is the inode alone, which a later lock dir can reuse: a dead owner's left-over file could then
+ * pass for the current one in the moment between a new holder's mkdir and its owner file, so such a
+ * lock also needs that grace.
+ */
+export function holderGone(o: {
+  owner: Owner | null;
+  identity: string;
+  lockAgeMs: number;
+  host: string;
+  alive: (pid: number) => boolean;
+}): boolean {
+  const aged = o.lockAgeMs > OWNERLESS_GRACE_MS;
+  if (o.owner === null || o.owner.lock !== o.identity) return aged;
+  const weak = o.identity.endsWith(":0");
+  return o.owner.host === o.host && !o.alive(o.owner.pid) && (aged || !weak);
+}
+
+/**
  * Removes the lock if its holder is provably gone: a dead pid on this host, or no owner file long after
  * mkdir. Returns true when the caller should retry at once. Claims the dir by renaming it and checks the
  * renamed dir is the one judged dead, so two reapers cannot both remove a fresh lock.
@@ -84,15 +105,10 @@ async function reapIfDead(dir: string): Promise<boolean> {
   const identity = await lockIdentity(lockPath);
   if (identity === null) return true;
   const owner = await readOwner(path.join(dir, OWNER_FILE));
-  let dead: boolean;
-  if (owner !== null && owner.lock === identity) {
-    dead = owner.host === hostname() && !pidAlive(owner.pid);
-  } else {
-    const st = await stat(lockPath).catch(() => null);
-    if (st === null) return true;
-    dead = Date.now() - st.mtimeMs > OWNERLESS_GRACE_MS;
-  }
-  if (!dead) return false;
+  const st = await stat(lockPath).catch(() => null);
+  if (st === null) return true;
+  if (!holderGone({ owner, identity, lockAgeMs: Date.now() - st.mtimeMs, host: hostname(), alive: pidAlive }))
+    return false;
 
   const grave = `${lockPath}.reap-${randomBytes(6).toString("hex")}`;
   try {

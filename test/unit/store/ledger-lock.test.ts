@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, stat, utimes, writeFile } from "node:fs/promis
 import { hostname } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { acquireLedgerLock, LOCK_DIR, OWNER_FILE } from "../../../src/store/ledger/lock.js";
+import { acquireLedgerLock, holderGone, LOCK_DIR, OWNER_FILE } from "../../../src/store/ledger/lock.js";
 import { readLedger } from "../../../src/store/ledger/read.js";
 import { Ledger } from "../../../src/store/ledger/writer.js";
 import { tempDir } from "./tmp-dir.js";
@@ -133,5 +133,51 @@ describe("ledger single-writer lock", () => {
     await utimes(lockPath, old, old);
     const ledger = await Ledger.open(dir, { runId: RUN, lockWaitMs: 0 });
     await ledger.close();
+  });
+});
+
+describe("holderGone (when a lock may be reaped)", () => {
+  const dead = () => false;
+  const alive = () => true;
+  const owner = (lock: string, host = "here") => ({ pid: 4242, host, lock });
+
+  it("a current owner file decides by its pid on this host, at once when the identity has a birth time", () => {
+    const id = "123:1700000000000000000";
+    expect(holderGone({ owner: owner(id), identity: id, lockAgeMs: 0, host: "here", alive: dead })).toBe(
+      true,
+    );
+    expect(holderGone({ owner: owner(id), identity: id, lockAgeMs: 0, host: "here", alive })).toBe(false);
+    expect(
+      holderGone({
+        owner: owner(id, "elsewhere"),
+        identity: id,
+        lockAgeMs: 60_000,
+        host: "here",
+        alive: dead,
+      }),
+    ).toBe(false);
+  });
+
+  it("without a current owner file, only a lock older than the owner's grace", () => {
+    expect(holderGone({ owner: null, identity: "1:2", lockAgeMs: 100, host: "here", alive: dead })).toBe(
+      false,
+    );
+    expect(holderGone({ owner: null, identity: "1:2", lockAgeMs: 5_000, host: "here", alive: dead })).toBe(
+      true,
+    );
+    expect(
+      holderGone({ owner: owner("9:9"), identity: "1:2", lockAgeMs: 100, host: "here", alive: dead }),
+    ).toBe(false);
+  });
+
+  it("no birth time: a dead owner's left-over file naming a reused inode cannot reap a fresh lock", () => {
+    // A filesystem without birth times: the identity is the inode alone, and the new lock dir got it again.
+    const reused = "123:0";
+    expect(
+      holderGone({ owner: owner(reused), identity: reused, lockAgeMs: 5, host: "here", alive: dead }),
+    ).toBe(false);
+    expect(
+      holderGone({ owner: owner(reused), identity: reused, lockAgeMs: 5_000, host: "here", alive: dead }),
+    ).toBe(true);
   });
 });
