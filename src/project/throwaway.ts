@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { deleteBranch } from "../git/refs.js";
 import { addDetachedWorktree, pruneWorktrees, removeWorktree } from "../git/worktree.js";
 
 /** Prefixes of throwaway worktrees; `cleanup` removes any a killed omk left behind. */
@@ -30,4 +31,10 @@ export async function removeWorktreeDir(root: string, dir: string): Promise<void
   await removeWorktree(root, dir, { force: true }).catch(() => {});
   await rm(dir, { recursive: true, force: true });
   await pruneWorktrees(root).catch(() => {});
+}
+
+/** Best effort, as removeWorktreeDir: a worktree and the branch it was made on (whether or not it still exists). */
+export async function removeWorktreeAndBranch(root: string, dir: string, branch: string): Promise<void> {
+  await removeWorktreeDir(root, dir);
+  await deleteBranch(root, branch, { force: true }).catch(() => {});
 }

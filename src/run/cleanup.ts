@@ -9,7 +9,7 @@ import { gateWorkspaceDirs, removeIdleGateWorkspaces } from "../project/gate-wor
 import { removeIdleLanes } from "../project/lane-pool.js";
 import { listRunIds, type ProjectLocation, runCheckout, runLocation } from "../project/locate.js";
 import type { SlotRemoval } from "../project/slots.js";
-import { removeWorktreeDir, THROWAWAY_PREFIXES } from "../project/throwaway.js";
+import { removeWorktreeAndBranch, removeWorktreeDir, THROWAWAY_PREFIXES } from "../project/throwaway.js";
 import { EVENTS_FILE } from "../store/ledger/format.js";
 import { acquireLedgerLock, type LedgerLock } from "../store/ledger/lock.js";
 import { reapOrphans } from "./children.js";
@@ -142,9 +142,7 @@ function isStaleEarlyWorktree(name: string): boolean {
 }
 
 async function removeEarlyWorktree(root: string, dir: string, runId: string): Promise<CleanupItem> {
-  await removeWorktreeDir(root, dir);
-  const { branch } = runCheckout(root, runId);
-  if (await branchExists(root, branch)) await deleteBranch(root, branch, { force: true }).catch(() => {});
+  await removeWorktreeAndBranch(root, dir, runCheckout(root, runId).branch);
   return { runId, action: "removed", reason: "the worktree of a run that never started (omk was stopped)" };
 }
 

@@ -3,13 +3,12 @@ import { mkdir, rmdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { newId } from "../core/ids.js";
 import { findTopLevel } from "../git/dirs.js";
-import { deleteBranch } from "../git/refs.js";
 import { headCommitFromFiles } from "../git/refs-files.js";
 import { warmGitGuard } from "../git/runner.js";
 import { addWorktree } from "../git/worktree.js";
 import type { RepoFingerprint } from "../project/fingerprint.js";
 import { runCheckout } from "../project/locate.js";
-import { removeWorktreeDir } from "../project/throwaway.js";
+import { removeWorktreeAndBranch } from "../project/throwaway.js";
 import { repoFingerprint } from "./repo-check.js";
 
 /**
@@ -97,8 +96,7 @@ export function takeEarlyWorktree(root: string): EarlyWorktree | undefined {
 /** Removes an early worktree nobody adopted: its checkout, git's record of it, and its branch. */
 export async function discardEarlyWorktree(early: EarlyWorktree): Promise<void> {
   await early.ready.catch(() => {});
-  await removeWorktreeDir(early.root, early.worktree);
-  await deleteBranch(early.root, early.branch, { force: true }).catch(() => {});
+  await removeWorktreeAndBranch(early.root, early.worktree, early.branch);
   // The worktrees dir too when nothing else is in it: a refused run leaves the repository as it was.
   await rmdir(dirname(early.worktree)).catch(() => {});
 }
