@@ -77,7 +77,7 @@ export async function fingerprintRepo(
   root: string,
   opts: { excludeRefPrefixes: readonly string[] },
 ): Promise<RepoFingerprint> {
-  const excluded = (name: string) => opts.excludeRefPrefixes.some((p) => name.startsWith(p));
+  const excluded = excludedBy(opts.excludeRefPrefixes);
   const statusP = statusPorcelain(root);
   statusP.catch(() => {});
   const dir = await commonDirOf(root);
@@ -92,6 +92,11 @@ export async function fingerprintRepo(
   };
 }
 
+const excludedBy =
+  (prefixes: readonly string[]) =>
+  (name: string): boolean =>
+    prefixes.some((p) => name.startsWith(p));
+
 /**
  * Whether the files of the common git dir that `fingerprintRepo` records (config, hooks, info/, object
  * alternates, packed-refs) are still as in `before`: read in process, without git. What makes git run
@@ -102,8 +107,7 @@ export async function gitDirFilesUnchanged(
   before: RepoFingerprint,
   opts: { excludeRefPrefixes: readonly string[] },
 ): Promise<boolean> {
-  const excluded = (name: string) => opts.excludeRefPrefixes.some((p) => name.startsWith(p));
-  const now = readGitFiles(await commonDirOf(root), excluded);
+  const now = readGitFiles(await commonDirOf(root), excludedBy(opts.excludeRefPrefixes));
   return isDeepStrictEqual(now, before.gitFiles);
 }
 

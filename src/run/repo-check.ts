@@ -14,6 +14,7 @@ import {
  */
 const RUN_BRANCHES = "refs/heads/omk/run/";
 const GOAL_BRANCHES = "refs/heads/omk/goal/";
+const OTHERS_BRANCHES = { excludeRefPrefixes: [RUN_BRANCHES, GOAL_BRANCHES] } as const;
 
 /**
  * Compares the repository outside the run's worktree with `before`; a change is a RepoTampered
@@ -45,7 +46,7 @@ export async function checkRepository(
 
 /** The repository as the run must leave it: everything but the runs' own branches. */
 export function repoFingerprint(root: string): Promise<RepoFingerprint> {
-  return fingerprintRepo(root, { excludeRefPrefixes: [RUN_BRANCHES, GOAL_BRANCHES] });
+  return fingerprintRepo(root, OTHERS_BRANCHES);
 }
 
 /**
@@ -53,5 +54,5 @@ export function repoFingerprint(root: string): Promise<RepoFingerprint> {
  * may work in the run's worktree (the snapshot) while the rest of the repository is still being checked.
  */
 export function gitDirUnchanged(root: string, before: RepoFingerprint): Promise<boolean> {
-  return gitDirFilesUnchanged(root, before, { excludeRefPrefixes: [RUN_BRANCHES, GOAL_BRANCHES] });
+  return gitDirFilesUnchanged(root, before, OTHERS_BRANCHES);
 }

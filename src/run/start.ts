@@ -93,10 +93,9 @@ export async function startRun(o: StartRunOptions): Promise<RunOutcome> {
     o.worktree === undefined && o.base === undefined ? takeEarlyWorktree(project.root) : undefined;
   let adopted: EarlyWorktree | undefined;
   try {
-    const r = await startNewRun(o, project, early, (e) => {
+    return await startNewRun(o, project, early, (e) => {
       adopted = e;
     });
-    return r;
   } finally {
     if (early !== undefined && adopted === undefined) await discardEarlyWorktree(early);
   }
