@@ -4,9 +4,25 @@ import { mayBeAssignmentAt, mayFollowKey } from "../../../src/security/secret-as
 import { isHeaderSecretKey, isSecretLikeKey, mayEndSecretKey } from "../../../src/security/secret-keys.js";
 import { ALNUM, chars } from "./secret-arbitraries.js";
 
+/**
+ * Strings glued from 1–`pieces` pieces in any order: the given `words`, runs of up to `alnum` letters
+ * and digits, and runs of up to `separators` digits and separators.
+ */
+function glued(
+  words: readonly string[],
+  sizes: { alnum: number; separators: number; pieces: number },
+): fc.Arbitrary<string> {
+  const piece = fc.oneof(
+    fc.constantFrom(...words),
+    chars(ALNUM, 1, sizes.alnum),
+    chars("0123456789_.-", 1, sizes.separators),
+  );
+  return fc.array(piece, { minLength: 1, maxLength: sizes.pieces }).map((p) => p.join(""));
+}
+
 /** Key words, quotes, escapes, blanks and operators glued in any order around `=` and `:`. */
-const piece = fc.oneof(
-  fc.constantFrom(
+const text = glued(
+  [
     "token",
     "Token",
     "TOKEN",
@@ -41,11 +57,9 @@ const piece = fc.oneof(
     "-",
     "\u00e9",
     "\u4e00",
-  ),
-  chars(ALNUM, 1, 4),
-  chars("0123456789_.-", 1, 18),
+  ],
+  { alnum: 4, separators: 18, pieces: 16 },
 );
-const text = fc.array(piece, { minLength: 1, maxLength: 16 }).map((p) => p.join(""));
 
 describe("mayFollowKey", () => {
   it("holds wherever mayBeAssignmentAt does (the detector skips every operator it rejects)", () => {
@@ -78,8 +92,8 @@ describe("key words read in place", () => {
 
 describe("mayEndSecretKey", () => {
   /** Keys of key characters only, as parseAssignmentAt reads them. */
-  const keyPiece = fc.oneof(
-    fc.constantFrom(
+  const key = glued(
+    [
       "token",
       "Token",
       "TOKEN",
@@ -102,11 +116,9 @@ describe("mayEndSecretKey", () => {
       "auth",
       "creds",
       "dsn",
-    ),
-    chars(ALNUM, 1, 3),
-    chars("0123456789_.-", 1, 6),
+    ],
+    { alnum: 3, separators: 6, pieces: 6 },
   );
-  const key = fc.array(keyPiece, { minLength: 1, maxLength: 6 }).map((p) => p.join(""));
 
   it("holds for every key isSecretLikeKey accepts (parseAssignmentAt rejects the rest before the key walk)", () => {
     fc.assert(
