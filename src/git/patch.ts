@@ -3,9 +3,12 @@ import { createReadStream } from "node:fs";
 import { chmod, mkdir, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { OmkError } from "../core/errors.js";
+import { redactText } from "../security/redact.js";
 import { writePrivateFile } from "../store/private-fs.js";
 import { PINNED_DIFF_ARGS } from "./diff.js";
+import { parseDiffSummary } from "./parse.js";
 import { checkRevArg, git } from "./runner.js";
+import { diffTrees, type TreeDiff } from "./snapshot.js";
 
 async function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash("sha256");
@@ -59,6 +62,36 @@ export async function treePatchBytes(root: string, from: string, to: string): Pr
   return git(root)([...PATCH_ARGS, from, to, "--"], { raw: true, maxOutputBytes: MAX_PATCH_IN_MEMORY })
     .then((x) => x.raw ?? null)
     .catch(() => null);
+}
+
+/**
+ * What changed from `from` to `to` ({@link diffTrees}) and its binary patch ({@link treePatchBytes})
+ * from one git process: with `--raw --numstat -z` and `-p`, git prints the records, one more NUL, then
+ * exactly the patch it prints alone. The records pass through the redactor as any git output does (so
+ * they name files as `diffTrees` names them); the patch stays exact bytes. When the output is larger
+ * than omk holds or cannot be split, the two are asked for one by one, as before.
+ */
+export async function diffWithPatch(
+  root: string,
+  from: string,
+  to: string,
+): Promise<{ diff: TreeDiff; patch: Buffer | null }> {
+  checkRevArg(from, "revision");
+  checkRevArg(to, "revision");
+  const r = await git(root)([...PATCH_ARGS, "--raw", "--numstat", "-z", from, to, "--"], {
+    raw: true,
+    maxOutputBytes: MAX_PATCH_IN_MEMORY,
+  }).catch(() => null);
+  const out = r?.raw;
+  if (out !== undefined && out.length === 0) return { diff: parseDiffSummary(""), patch: out };
+  // Every record ends in a NUL and none is empty, so the first two NULs in a row end the records.
+  const split = out?.indexOf("\0\0") ?? -1;
+  if (out === undefined || split < 0) {
+    const [diff, patch] = await Promise.all([diffTrees(root, from, to), treePatchBytes(root, from, to)]);
+    return { diff, patch };
+  }
+  const records = redactText(out.subarray(0, split + 1).toString("utf8"));
+  return { diff: parseDiffSummary(records), patch: out.subarray(split + 2) };
 }
 
 /** Write patch bytes from {@link treePatchBytes} to a private (0600) file, atomically. */

@@ -16,6 +16,7 @@ import { writeGoalProof } from "./proof.js";
 import { recoverGoal } from "./recover.js";
 import { Scheduler } from "./scheduler.js";
 import { SettleQueue } from "./settle-queue.js";
+import type { WarmLanes } from "./warm-lanes.js";
 
 /** A task whose merge conflicts is re-run on the new integration head this many times, then blocked. */
 export const MAX_CONFLICT_RETRIES = 1;
@@ -28,6 +29,8 @@ export interface DriveGoalOptions extends LaneRunOptions {
   lanes: number;
   agent: AgentChoice;
   seed?: number | undefined;
+  /** Lanes taken and reset while the goal was set up; the loop holds (and releases) them from here. */
+  warm?: WarmLanes | undefined;
 }
 
 /**
@@ -45,11 +48,11 @@ export async function driveGoal(
   const onAbort = () => stop.abort();
   o.signal.addEventListener("abort", onAbort, { once: true });
   // Each lane of this goal holds one of the project's pooled lane worktrees from its first task on.
-  const held = new Map<number, Promise<LaneWorktree>>();
+  const held = new Map<number, Promise<LaneWorktree>>(o.warm?.worktrees ?? []);
   const laneOf = (lane: number): Promise<LaneWorktree> => {
     let w = held.get(lane);
     if (w === undefined) {
-      w = acquireLane(o.project);
+      w = acquireLane(o.project, lane);
       held.set(lane, w);
     }
     return w;
@@ -114,7 +117,9 @@ export async function driveGoal(
       for (const id of paused ? [] : sched.pick(free.count)) {
         const lane = free.take();
         const give = () => free.give(lane);
-        inflight.set(id, runOnLane(journal, o, stop.signal, lane, laneOf(lane), id, leases, give));
+        const warm = o.warm?.takeReset(lane);
+        const reset = warm && o.warm ? { commit: o.warm.commit, done: warm } : undefined;
+        inflight.set(id, runOnLane(journal, o, stop.signal, lane, laneOf(lane), id, leases, give, reset));
       }
     };
     // What a finished lane means for the goal (its merge above all) is settled one lane at a time, in

@@ -52,6 +52,8 @@ export async function runOnLane(
   leases: Leases,
   /** Gives the lane back, once: when the run is done with the worktree, or when this returns. */
   giveBack: () => void,
+  /** The lane's reset to `commit`, begun before the goal loop (warm-lanes.ts); true once it is done. */
+  warmReset?: { commit: string; done: Promise<boolean> } | undefined,
 ): Promise<LaneResult> {
   let laneHeld = true;
   const release = () => {
@@ -78,7 +80,9 @@ export async function runOnLane(
   const lease = leases.hold(taskId, lane, signal);
   try {
     const dir = (await worktree).dir;
-    await prepareLane(o.project.root, dir, base);
+    // Awaited whatever the base: a reset still running there must end before another one starts.
+    const warm = warmReset !== undefined && (await warmReset.done) && warmReset.commit === base;
+    if (!warm) await prepareLane(o.project.root, dir, base);
     await journal.append("TaskClaimed", { taskId, lane, base, claim: t.claims + 1 });
     let started: Promise<unknown> = Promise.resolve();
     const outcome = await startRun({

@@ -78,7 +78,7 @@ export async function fingerprintRepo(
   opts: { excludeRefPrefixes: readonly string[] },
 ): Promise<RepoFingerprint> {
   const excluded = excludedBy(opts.excludeRefPrefixes);
-  const statusP = statusPorcelain(root);
+  const statusP = checkoutStatus(root);
   statusP.catch(() => {});
   const dir = await commonDirOf(root);
   const gitFiles = readGitFiles(dir, excluded);
@@ -91,6 +91,47 @@ export async function fingerprintRepo(
     checkout: checkoutRecord(root, status.entries),
   };
 }
+
+/**
+ * The main checkout's status, from a `git status` that starts after this call: one already running may
+ * have read the checkout before whatever the caller must see. Callers that arrive while one runs share
+ * the next one, so a goal's lanes, finishing their turns together, each fingerprinting the same
+ * checkout, start one git process between them instead of one each.
+ */
+export function checkoutStatus(root: string): ReturnType<typeof statusPorcelain> {
+  let s = statuses.get(root);
+  if (s === undefined) {
+    s = { running: null, next: null };
+    statuses.set(root, s);
+  }
+  const slot = s;
+  const start = () => {
+    const p = statusPorcelain(root);
+    slot.running = p;
+    const done = () => {
+      if (slot.running === p) slot.running = null;
+    };
+    p.then(done, done);
+    return p;
+  };
+  if (slot.running === null) return start();
+  if (slot.next === null) {
+    const next = slot.running
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        slot.next = null;
+        return start();
+      });
+    slot.next = next;
+  }
+  return slot.next;
+}
+
+type Status = Awaited<ReturnType<typeof statusPorcelain>>;
+const statuses = new Map<string, { running: Promise<Status> | null; next: Promise<Status> | null }>();
 
 const excludedBy =
   (prefixes: readonly string[]) =>

@@ -16,6 +16,27 @@ export interface TreeGates {
   committed?: { rev: string; blob: BlobAt | null } | undefined;
 }
 
+/**
+ * gates.toml's blob at each full commit id read in this process. A commit never changes, so the
+ * answer is kept: a goal reads its base's gates, and then each run of its first lanes reads them at
+ * that same commit again, each with its own git process, while every lane waits to start.
+ */
+const blobsAtCommit = new Map<string, Promise<BlobAt | null>>();
+const FULL_OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+function gatesBlobAt(root: string, rev: string, file: string): Promise<BlobAt | null> {
+  const read = () => blobsAt(root, rev, [file]).then((m) => m.get(file) ?? null);
+  if (!FULL_OID.test(rev)) return read();
+  const key = `${root}\0${rev}`;
+  let blob = blobsAtCommit.get(key);
+  if (blob === undefined) {
+    blob = read();
+    blob.catch(() => blobsAtCommit.delete(key));
+    blobsAtCommit.set(key, blob);
+  }
+  return blob;
+}
+
 /** `.omk/gates.toml` of the tree at `dir` when present (errors in it are fatal), otherwise detection. */
 export async function gatesForTree(dir: string, env: Env): Promise<TreeGates> {
   const loaded = await loadGatesFile(join(dir, ".omk", "gates.toml"), { env });
@@ -29,7 +50,7 @@ export async function gatesForTree(dir: string, env: Env): Promise<TreeGates> {
  */
 export async function gatesAtCommit(root: string, rev: string, env: Env): Promise<TreeGates> {
   const file = ".omk/gates.toml";
-  const blob = (await blobsAt(root, rev, [file])).get(file) ?? null;
+  const blob = await gatesBlobAt(root, rev, file);
   const committed = { rev, blob };
   if (blob !== null)
     return {

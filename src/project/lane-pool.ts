@@ -14,10 +14,10 @@ export interface LaneWorktree {
  * A free lane worktree of the project (`.omk/worktrees/lane-<n>`), held until released. Lanes
  * outlive the goal that used them, as gate workspaces outlive runs: the next goal resets a lane
  * (goal/lanes.ts `prepareLane`) instead of checking out the whole tree again, which takes seconds
- * per lane on a 20,000-file repository.
+ * per lane on a 20,000-file repository. Slot `prefer` is tried first (a goal's lane n prefers slot n).
  */
-export async function acquireLane(project: ProjectLocation): Promise<LaneWorktree> {
-  const slot = await acquirePoolSlot(project, LANES);
+export async function acquireLane(project: ProjectLocation, prefer = 0): Promise<LaneWorktree> {
+  const slot = await acquirePoolSlot(project, LANES, prefer);
   return { dir: slot.dir, release: () => slot.lock.release() };
 }
 

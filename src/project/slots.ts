@@ -38,8 +38,9 @@ export async function poolDirs(root: string, pool: WorktreePool): Promise<string
 export async function acquirePoolSlot(
   project: ProjectLocation,
   pool: WorktreePool,
+  prefer = 0,
 ): Promise<Slot & { dir: string }> {
-  const slot = await acquireSlot(poolStateRoot(project, pool), pool.max, pool.what);
+  const slot = await acquireSlot(poolStateRoot(project, pool), pool.max, pool.what, prefer);
   return { ...slot, dir: poolDir(project.root, pool, slot.n) };
 }
 
@@ -65,9 +66,12 @@ export interface Slot {
  * without waiting, so each concurrent holder gets its own slot, and a slot whose holder died (a
  * SIGKILLed omk) is free again once its lock went stale.
  */
-async function acquireSlot(stateRoot: string, max: number, what: string): Promise<Slot> {
+async function acquireSlot(stateRoot: string, max: number, what: string, prefer: number): Promise<Slot> {
   await ensurePrivateDir(stateRoot);
-  for (let n = 0; n < max; n++) {
+  // Slot `prefer` first: holders that start together (a goal's lanes) each try their own slot instead
+  // of all trying slot 0, then 1, … one lock attempt after another.
+  const first = prefer >= 0 && prefer < max ? prefer : 0;
+  for (const n of [first, ...Array.from({ length: max }, (_, i) => i).filter((i) => i !== first)]) {
     const state = join(stateRoot, String(n));
     await ensurePrivateDir(state);
     try {

@@ -6,8 +6,8 @@ import { runGates } from "../gates/runner.js";
 import type { GateSpec } from "../gates/schema.js";
 import { filesAt } from "../git/export.js";
 import type { ChangedFile } from "../git/parse.js";
-import { treePatchBytes, writePatchBytes, writeTreePatch } from "../git/patch.js";
-import { commitsSince, diffTrees, snapshotTree } from "../git/snapshot.js";
+import { diffWithPatch, writePatchBytes, writeTreePatch } from "../git/patch.js";
+import { commitsSince, snapshotTree } from "../git/snapshot.js";
 import type { Spawner } from "../proc/context.js";
 import type { WorkspaceConfig } from "../project/config-schema.js";
 import type { GateWorkspace, WorkspaceSpawners } from "../project/gate-workspace.js";
@@ -109,13 +109,13 @@ export async function evaluateAttempt(opts: {
   // the diff, and the gate workspace checkout of the tree. The gate workspace then holds exactly the
   // tree: the checks read what is committed, not what the agent's worktree holds at this moment, and
   // nothing runs there before they pass.
-  // The patch is made in memory meanwhile too, and written below only once the scan found nothing.
-  const patchP = treePatchBytes(worktree, base, tree);
-  const [agentCommits, diff] = await Promise.all([
+  // The diff's git process makes the patch too (in memory), written below only once the scan found nothing.
+  const diffP = diffWithPatch(worktree, base, tree);
+  const patchP = diffP.then((d) => d.patch);
+  const [agentCommits, { diff }] = await Promise.all([
     commitsSince(worktree, base, "HEAD"),
-    diffTrees(worktree, base, tree),
+    diffP,
     gw.checkout(tree, opts.workspace),
-    patchP,
   ]);
   await hooks.onSnapshot?.({ tree, agentCommits });
   const violations: Evaluation["violations"] = [];

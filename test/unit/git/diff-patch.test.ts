@@ -3,7 +3,8 @@ import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { stageAndDiff } from "../../../src/git/diff.js";
-import { applyPatch, writePatch } from "../../../src/git/patch.js";
+import { applyPatch, diffWithPatch, treePatchBytes, writePatch } from "../../../src/git/patch.js";
+import { diffTrees } from "../../../src/git/snapshot.js";
 import { addWorktree } from "../../../src/git/worktree.js";
 import { makeRepo, makeTempDir, type TestRepo } from "../../helpers/git-repo.js";
 
@@ -176,5 +177,33 @@ describe("writePatch / applyPatch", () => {
     });
     expect(r.git(["write-tree"], other)).toBe(treeBefore);
     expect(readFileSync(join(other, "modify.txt"), "utf8")).toBe("completely different\n");
+  });
+});
+
+describe("diffWithPatch", () => {
+  it("gives exactly diffTrees' records and treePatchBytes' bytes, from one git process", async () => {
+    const { r, base, wt } = await setup();
+    change(r, wt);
+    // A secret-shaped file name: the records are redacted as every git output is, the patch is not.
+    r.write({ [`keys/${TOKEN_SHAPED}.txt`]: "x\n" }, wt);
+    r.git(["add", "-A"], wt);
+    const tree = r.git(["write-tree"], wt);
+    const both = await diffWithPatch(wt, base, tree);
+    expect(JSON.stringify(both.diff)).not.toContain(TOKEN_SHAPED);
+    expect(both.diff).toEqual(await diffTrees(wt, base, tree));
+    const alone = await treePatchBytes(wt, base, tree);
+    expect(alone).not.toBeNull();
+    expect(both.patch?.equals(alone!)).toBe(true);
+    // The patch is bytes as git wrote them: the token-shaped value is in it, unredacted.
+    expect(both.patch?.toString("utf8")).toContain(TOKEN_SHAPED);
+    expect(both.diff.files.map((f) => f.path)).toContain("dir with space/ünïcödé 文件.txt");
+  });
+
+  it("is empty, with an empty patch, when the trees are the same", async () => {
+    const { r, base, wt } = await setup();
+    const tree = r.git(["rev-parse", `${base}^{tree}`]);
+    const both = await diffWithPatch(wt, base, tree);
+    expect(both.diff).toEqual({ files: [], added: 0, deleted: 0 });
+    expect(both.patch?.length).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { addWorktree } from "../../../src/git/worktree.js";
 import {
   changeRunsCode,
+  checkoutStatus,
   diffFingerprints,
   fingerprintRepo,
   gitDirFilesUnchanged,
@@ -226,5 +227,34 @@ describe("gitDirFilesUnchanged (the part of the check a snapshot waits for)", ()
     mkdirSync(join(common, "info"), { recursive: true });
     writeFileSync(join(common, "info", "attributes"), "* filter=evil\n");
     expect(await gitDirFilesUnchanged(r.root, afterHook, OPTS)).toBe(false);
+  });
+});
+
+describe("checkoutStatus: callers that overlap share one git status, never an earlier one", () => {
+  it("a call while a status runs gets the next one, shared with the other late callers", async () => {
+    const r = await repo();
+    const first = checkoutStatus(r.root);
+    const second = checkoutStatus(r.root);
+    const third = checkoutStatus(r.root);
+    // The running status may have read the checkout before the later callers asked: they wait for
+    // the next one, and share it.
+    expect(second).not.toBe(first);
+    expect(third).toBe(second);
+    await Promise.all([first, second, third]);
+    // Nothing runs now: the next caller starts its own, and it sees what changed since.
+    r.write({ "late.txt": "x\n" });
+    const fourth = checkoutStatus(r.root);
+    expect(fourth).not.toBe(second);
+    expect((await fourth).entries.map((e) => e.path)).toContain("late.txt");
+  });
+
+  it("what changes after a status started is in the status of anyone who asked after the change", async () => {
+    const r = await repo();
+    const first = checkoutStatus(r.root);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    r.write({ "during.txt": "x\n" });
+    const second = checkoutStatus(r.root);
+    expect((await second).entries.map((e) => e.path)).toContain("during.txt");
+    await first;
   });
 });
