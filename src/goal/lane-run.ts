@@ -108,6 +108,7 @@ export async function runOnLane(
       worktreeJustReset: true,
       project: o.project,
       onWorktreeDone: release,
+      gateSlot: lane,
       onRunId: (loc) => {
         result.runId = loc.runId;
         started = journal.append("TaskRunStarted", { taskId, runId: loc.runId, lane });

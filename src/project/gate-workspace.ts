@@ -58,8 +58,8 @@ export interface PrepareOptions {
   onStep?: ((s: SetupStep) => void) | undefined;
 }
 
-export async function acquireGateWorkspace(project: ProjectLocation): Promise<GateWorkspace> {
-  const slot = await acquirePoolSlot(project, GATE_WORKSPACES);
+export async function acquireGateWorkspace(project: ProjectLocation, prefer = 0): Promise<GateWorkspace> {
+  const slot = await acquirePoolSlot(project, GATE_WORKSPACES, prefer);
   try {
     return await openSlot(project, slot.dir, slot.state, slot.lock);
   } catch (err) {

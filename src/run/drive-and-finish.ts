@@ -48,6 +48,7 @@ async function drive(journal: RunJournal, o: DriveContext): Promise<DriveResult>
     fingerprint: o.fingerprint,
     worktreeJustReset: o.worktreeJustReset,
     earlyWorktree: o.earlyWorktree,
+    gateSlot: o.gateSlot,
   });
   o.onWorktreeDone?.();
   return proofAndReceipt(journal, o.project, o.loc, r, o.gates.committed);
@@ -78,6 +79,7 @@ export type DriveContext = RunCommonOptions & {
   /** The worktree being checked out for this fresh run before it started (see takeEarlyWorktree). */
   earlyWorktree?: Promise<"created" | "reattached"> | undefined;
   onWorktreeDone?: (() => void) | undefined;
+  gateSlot?: number | undefined;
 };
 
 /** A finished run always ends with its proof, whoever started it. */

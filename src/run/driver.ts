@@ -57,6 +57,8 @@ export interface DriveOptions {
    * workspace step waits for it instead of checking one out.
    */
   earlyWorktree?: Promise<"created" | "reattached"> | undefined;
+  /** The gate workspace slot to try first (a goal's lane n: slot n, so lanes do not try each other's). */
+  gateSlot?: number | undefined;
 }
 
 export interface DriveResult {
@@ -217,7 +219,7 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
         fingerprint ??= await repoFingerprint(s.root);
         // Wanted only when the run commits; read now, while git is busy with the snapshot anyway.
         identityArgs(s.root).catch(() => {});
-        const gateWorkspace = acquireGateWorkspace(o.project);
+        const gateWorkspace = acquireGateWorkspace(o.project, o.gateSlot);
         gateWorkspace.catch(() => {});
         let ev: Evaluation;
         try {

@@ -74,6 +74,8 @@ export interface StartRunOptions extends RunCommonOptions {
    * next task from here.
    */
   onWorktreeDone?: (() => void) | undefined;
+  /** The gate workspace slot to try first (a goal's lane n passes n). */
+  gateSlot?: number | undefined;
   /** Told which agent `--agent authority | primary | omk` resolved to, before the run starts. */
   onNote?: ((message: string) => void) | undefined;
 }
@@ -217,6 +219,7 @@ async function startNewRun(
       worktreeJustReset: o.worktreeJustReset,
       earlyWorktree: takeOver?.ready,
       onWorktreeDone: o.onWorktreeDone,
+      gateSlot: o.gateSlot,
     });
     return { ...r, project, loc };
   } finally {

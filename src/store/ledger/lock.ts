@@ -154,6 +154,8 @@ export async function acquireLedgerLock(
     try {
       release = await lockfile.lock(dir, {
         lockfilePath: lockPath,
+        // omk names each lock dir by one absolute path; resolving it would cost an lstat per component.
+        realpath: false,
         stale: STALE_MS,
         retries: 0,
         fs: lockFs,
