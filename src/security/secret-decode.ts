@@ -7,6 +7,7 @@
  */
 
 import { isAscii, isUtf8, transcode } from "node:buffer";
+import { keepMapAlive } from "./keep-maps.js";
 
 type TextEncoding = "utf8" | "utf16le" | "utf16be" | "utf32le" | "utf32be";
 type Sniffed = { kind: "text"; encoding: TextEncoding; bom: number } | { kind: "binary" };
@@ -120,6 +121,9 @@ function decodeUtf8(bytes: Buffer): string {
   }
   return bytes.toString("utf8");
 }
+
+// A Buffer transcode made, whose map is the Uint8Array map with Buffer's prototype (see keep-maps.ts).
+if (typeof transcode === "function") keepMapAlive(transcode(Buffer.from("\u00e9"), "utf8", "utf16le"));
 
 /** UTF-8 and UTF-16 through Buffer's native decoding (string_decoder is several times slower). */
 class NativeDecoder implements Decoder {

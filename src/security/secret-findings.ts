@@ -9,6 +9,7 @@
  * scanned in constant memory with the same verdicts as the whole text.
  */
 
+import { keepMapAlive } from "./keep-maps.js";
 import { redactText } from "./redact.js";
 import { detectSecrets, MAX_SPAN, mergeRanges, type SecretMatch } from "./secret-detect.js";
 import { ASSIGNMENT_RULE_ID, REDACTED, RULE_PRIORITY } from "./secret-rules.js";
@@ -283,6 +284,8 @@ export class TextScanner {
     this.#uncountedLength = 0;
   }
 }
+
+keepMapAlive(new TextScanner());
 
 function group(found: Found[]): TextFinding[] {
   const sorted = [...found].sort((a, b) => a.start - b.start);

@@ -14,6 +14,7 @@
 import type * as fs from "node:fs";
 import * as path from "node:path";
 import { OmkError } from "../core/errors.js";
+import { keepMapAlive } from "./keep-maps.js";
 import { isInside } from "./paths.js";
 import { redactText } from "./redact.js";
 import { close, errorCode, mapLimit, openNoFollow, read, readlinkOf, realpathOf } from "./scan-fs.js";
@@ -109,6 +110,10 @@ class ContentScanner {
     });
   }
 }
+
+// A text file's scanner and decoders, and a binary file's (see keep-maps.ts).
+keepMapAlive(new ContentScanner(new Uint8Array(0)));
+keepMapAlive(new ContentScanner(new Uint8Array(8)));
 
 function finding(shownPath: string, f: TextFinding, where: FindingPlace): SecretFinding {
   return { path: shownPath, line: where === "content" ? f.line : 0, rule: f.rule, preview: f.preview, where };
