@@ -9,6 +9,7 @@ import {
   isHeaderSecretKey,
   isSecretLikeKey,
   mayEndSecretKey,
+  mayHaveSecretTail,
   SECRET_KEY_END_CHARS,
 } from "./secret-keys.js";
 import { REDACTED } from "./secret-rules.js";
@@ -233,6 +234,19 @@ export function mayFollowKey(text: string, op: number): boolean {
   }
   // Most keys end in a letter: three reads. Trailing digits or separators need mayEndSecretKey's walk.
   return isAsciiLetter(c) ? hasSecretTail(text, end) : mayEndSecretKey(text, end);
+}
+
+/**
+ * Necessary for mayFollowKey when its key ends at `k` or just before a quote at `k` (`c` is the
+ * character at k, the first one before the operator past one blank): a key ending in a letter
+ * must end in a secret word's last three letters. Small enough to inline where every `=` and `:` of
+ * code is judged; most keys end in a letter, and most of those are rejected here without the call.
+ * Anything else (digits, separators, blanks, `]`, an escaped quote) passes, for mayFollowKey to decide.
+ */
+export function mayEndKeyAt(text: string, k: number, c: number): boolean {
+  if (c !== 0x22 && c !== 0x27) return !isAsciiLetter(c) || mayHaveSecretTail(text, k + 1);
+  if (k < 1) return true;
+  return !isAsciiLetter(text.charCodeAt(k - 1)) || mayHaveSecretTail(text, k);
 }
 
 /**

@@ -8,6 +8,7 @@
 
 import {
   ALNUM,
+  type Anchor,
   ASCII,
   ASSIGNMENT_MAX_SPAN,
   buildAnchors,
@@ -17,7 +18,7 @@ import {
   type Table,
   type Unresolved,
 } from "./secret-anchors.js";
-import { BEFORE_OPERATOR, mayFollowKey } from "./secret-assign.js";
+import { BEFORE_OPERATOR, mayEndKeyAt, mayFollowKey } from "./secret-assign.js";
 import {
   ASSIGNMENT_RULE_ID,
   ASSIGNMENT_TRIGGERS,
@@ -108,91 +109,174 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Detect
   return detectIn(options.flat === true ? text : sequential(text), options);
 }
 
+/** What the hit loops of one detectSecrets call share. `limit` drops to a trigger left undecided. */
+interface Run {
+  text: string;
+  from: number;
+  limit: number;
+  atEnd: boolean;
+  matches: SecretMatch[];
+  blocker: Unresolved | undefined;
+}
+
+/**
+ * The call in progress (detection is synchronous and non-reentrant): one long-lived object. A fresh
+ * object per call has a map that can die between calls, and V8 then throws away the optimized hit
+ * loops that embed it — a dozen times per benchmark run, each followed by slow unoptimized hits.
+ */
+const RUN: Run = { text: "", from: 0, limit: 0, atEnd: true, matches: [], blocker: undefined };
+
+/** Judge the trigger at p; false once it is left undecided (every later trigger then waits for it). */
+function judge(run: Run, evaluate: Evaluator, p: number, lead: number): boolean {
+  const verdict = evaluate(run.text, p, run.atEnd, lead);
+  if (verdict === null) return true;
+  if (isUnresolved(verdict)) {
+    run.limit = p;
+    run.blocker = verdict;
+    return false;
+  }
+  run.matches.push(verdict);
+  return true;
+}
+
+/** Judge the triggers that are the anchor itself. */
+function judgeAll(run: Run, direct: readonly Evaluator[], hit: number): boolean {
+  for (let i = 0; i < direct.length; i++) if (!judge(run, direct[i] as Evaluator, hit, 0)) return false;
+  return true;
+}
+
+/** Judge every candidate of `table` whose lead is at p. */
+function probe(run: Run, table: Table, p: number): boolean {
+  const text = run.text;
+  const first = text.charCodeAt(p);
+  const row = first < ASCII ? table[first] : undefined;
+  if (row === undefined) return true;
+  const second = text.charCodeAt(p + 1);
+  const list = second < ASCII ? row[second] : undefined;
+  if (list === undefined) return true;
+  for (const { leads, evaluate } of list) {
+    const lead = leadAt(text, p, leads);
+    if (lead > 0 && !judge(run, evaluate, p, lead)) return false;
+  }
+  return true;
+}
+
+/**
+ * The word trigger a hit of `anchor` at `hit` can start, judged. `c1` is the character before the
+ * hit, already found in `before`. The alphanumeric run ending at the anchor decides where: a word
+ * trigger can only start where that run starts.
+ */
+function wordAt(run: Run, anchor: Anchor, hit: number, c1: number): boolean {
+  const text = run.text;
+  const { words } = anchor;
+  const maxWord = words.length - 1;
+  const c2 = hit > 1 ? text.charCodeAt(hit - 2) : 0;
+  if (ALNUM[c2] === 1 && ALNUM[c1] === 1 && anchor.pairs[c2 * ASCII + c1] !== 1) return true;
+  let p = hit;
+  const stop = Math.max(0, hit - maxWord - 1);
+  while (p > stop && ALNUM[text.charCodeAt(p - 1)] === 1) p--;
+  const table = hit - p <= maxWord ? words[hit - p] : undefined;
+  return (
+    table === undefined ||
+    p < run.from ||
+    p >= run.limit ||
+    !startsAt(text, anchor.wordStarts, p) ||
+    probe(run, table, p)
+  );
+}
+
+/** Hits of an anchor with word triggers only (`_`, `.`, `A`, `J`, `S`): most end on one table read. */
+function wordHits(run: Run, search: string, anchor: Anchor): void {
+  const { literal, maxOffset, before } = anchor;
+  const text = run.text;
+  for (let hit = search.indexOf(literal, run.from); hit !== -1; hit = search.indexOf(literal, hit + 1)) {
+    if (hit - maxOffset >= run.limit) return;
+    // 0, not NaN, before the text starts: a NaN index makes every table read a slow generic load.
+    const c1 = hit > 0 ? text.charCodeAt(hit - 1) : 0;
+    if (before[c1] === 1 && !wordAt(run, anchor, hit, c1)) return;
+  }
+}
+
+/** Hits of an assignment operator (`=`, `:`), and of fixed-offset triggers (`://`). */
+function operatorHits(run: Run, search: string, anchor: Anchor): void {
+  const { literal, maxOffset, direct, fixed } = anchor;
+  const text = run.text;
+  for (let hit = search.indexOf(literal, run.from); hit !== -1; hit = search.indexOf(literal, hit + 1)) {
+    if (hit - maxOffset >= run.limit) return;
+    if (hit < run.limit && mayBeKeyOperator(text, hit) && !judgeAll(run, direct, hit)) return;
+    for (let f = 0; f < fixed.length; f++) {
+      const { offset, table, starts } = fixed[f] as (typeof fixed)[number];
+      const p = hit - offset;
+      if (p >= run.from && p < run.limit && startsAt(text, starts, p) && !probe(run, table, p)) return;
+    }
+  }
+}
+
+/**
+ * The operator at `hit` may follow a secret-like key: the character before it, or before the blank
+ * of `key = value`, and the key's last three letters reject most operators of code before the call.
+ */
+function mayBeKeyOperator(text: string, hit: number): boolean {
+  const c1 = hit > 0 ? text.charCodeAt(hit - 1) : 0;
+  const k = c1 === 0x20 && hit > 1 ? hit - 2 : hit - 1;
+  const c = k === hit - 1 ? c1 : text.charCodeAt(k);
+  return BEFORE_OPERATOR[c] === 1 && mayEndKeyAt(text, k, c) && mayFollowKey(text, hit);
+}
+
+/** Hits of any other anchor: direct triggers (`dapi`), word triggers and fixed-offset ones (`-----BEGIN`). */
+function anyHits(run: Run, search: string, anchor: Anchor): void {
+  const { literal, maxOffset, direct, words, before, fixed } = anchor;
+  const text = run.text;
+  for (let hit = search.indexOf(literal, run.from); hit !== -1; hit = search.indexOf(literal, hit + 1)) {
+    if (hit - maxOffset >= run.limit) return;
+    if (
+      direct.length > 0 &&
+      hit < run.limit &&
+      (!anchor.operator || mayBeKeyOperator(text, hit)) &&
+      !judgeAll(run, direct, hit)
+    ) {
+      return;
+    }
+    const c1 = hit > 0 ? text.charCodeAt(hit - 1) : 0;
+    if (words.length > 0 && before[c1] === 1 && !wordAt(run, anchor, hit, c1)) return;
+    for (let f = 0; f < fixed.length; f++) {
+      const { offset, table, starts } = fixed[f] as (typeof fixed)[number];
+      const p = hit - offset;
+      if (p >= run.from && p < run.limit && startsAt(text, starts, p) && !probe(run, table, p)) return;
+    }
+  }
+}
+
 function detectIn(text: string, options: DetectOptions): DetectResult {
   const from = options.from ?? 0;
   const atEnd = options.atEnd ?? true;
   // While more text may follow, the last few characters could still become a trigger.
   const tail = atEnd ? text.length : Math.max(from, text.length - (MAX_TRIGGER_LENGTH - 1));
-  let limit = Math.min(options.to ?? text.length, tail);
-  const matches: SecretMatch[] = [];
-  let blocker: Unresolved | undefined;
-
-  const judge = (evaluate: Evaluator, p: number, lead: number): boolean => {
-    const verdict = evaluate(text, p, atEnd, lead);
-    if (verdict === null) return true;
-    if (isUnresolved(verdict)) {
-      // Later triggers cannot be emitted before this one is decided: stop everyone at p.
-      limit = p;
-      blocker = verdict;
-      return false;
-    }
-    matches.push(verdict);
-    return true;
-  };
-
-  const probe = (table: Table, p: number): boolean => {
-    const first = text.charCodeAt(p);
-    const row = first < ASCII ? table[first] : undefined;
-    if (row === undefined) return true;
-    const second = text.charCodeAt(p + 1);
-    const list = second < ASCII ? row[second] : undefined;
-    if (list === undefined) return true;
-    for (const { leads, evaluate } of list) {
-      const lead = leadAt(text, p, leads);
-      if (lead > 0 && !judge(evaluate, p, lead)) return false;
-    }
-    return true;
-  };
-
+  const run = RUN;
+  run.text = text;
+  run.from = from;
+  run.limit = Math.min(options.to ?? text.length, tail);
+  run.atEnd = atEnd;
+  run.matches = [];
+  run.blocker = undefined;
   // Anchors are searched only up to where a hit can still start a trigger before limit: a rare
   // anchor's indexOf would otherwise run through the whole lookahead a streamed window carries.
-  const searchEnd = limit + ANCHOR_REACH;
+  const searchEnd = run.limit + ANCHOR_REACH;
   const search = searchEnd < text.length ? text.slice(0, searchEnd) : text;
-  for (const { literal, maxOffset, direct, operator, words, before, pairs, wordStarts, fixed } of ANCHORS) {
-    const maxWord = words.length - 1;
-    scan: for (let hit = search.indexOf(literal, from); hit !== -1; hit = search.indexOf(literal, hit + 1)) {
-      if (hit - maxOffset >= limit) break;
-      // 0, not NaN, before the text starts: a NaN index makes every table read a slow generic load.
-      const c1 = hit > 0 ? text.charCodeAt(hit - 1) : 0;
-      if (direct.length > 0 && hit < limit) {
-        // The character before an operator, or before the blank of `key = value`: one read rejects
-        // most operators of code before the call.
-        const c = c1 === 0x20 && hit > 1 ? text.charCodeAt(hit - 2) : c1;
-        if (!operator || (BEFORE_OPERATOR[c] === 1 && mayFollowKey(text, hit))) {
-          for (const evaluate of direct) if (!judge(evaluate, hit, 0)) break scan;
-        }
-      }
-      const c2 = maxWord >= 0 && hit > 1 ? text.charCodeAt(hit - 2) : 0;
-      if (
-        maxWord >= 0 &&
-        before[c1] === 1 &&
-        (ALNUM[c2] !== 1 || ALNUM[c1] !== 1 || pairs[c2 * ASCII + c1] === 1)
-      ) {
-        // The alphanumeric run ending at the anchor: a word trigger can only start where it starts.
-        let p = hit;
-        const stop = Math.max(0, hit - maxWord - 1);
-        while (p > stop && ALNUM[text.charCodeAt(p - 1)] === 1) p--;
-        const table = hit - p <= maxWord ? words[hit - p] : undefined;
-        if (
-          table !== undefined &&
-          p >= from &&
-          p < limit &&
-          startsAt(text, wordStarts, p) &&
-          !probe(table, p)
-        ) {
-          break;
-        }
-      }
-      for (let f = 0; f < fixed.length; f++) {
-        const { offset, table, starts } = fixed[f] as (typeof fixed)[number];
-        const p = hit - offset;
-        if (p >= from && p < limit && startsAt(text, starts, p) && !probe(table, p)) break scan;
-      }
-    }
+  for (let a = 0; a < ANCHORS.length; a++) {
+    const anchor = ANCHORS[a] as Anchor;
+    if (anchor.operator && anchor.words.length === 0) operatorHits(run, search, anchor);
+    else if (anchor.direct.length === 0 && anchor.fixed.length === 0) wordHits(run, search, anchor);
+    else anyHits(run, search, anchor);
   }
+  const { matches } = run;
+  const blocker = run.blocker as Unresolved | undefined;
+  run.text = "";
+  run.matches = [];
+  run.blocker = undefined;
   return {
     matches,
-    resolvedUntil: blocker === undefined ? tail : limit,
+    resolvedUntil: blocker === undefined ? tail : run.limit,
     resumeAt: blocker?.resumeAt ?? text.length + 1,
     blockedByPem: blocker?.pem ?? false,
   };

@@ -91,6 +91,29 @@ for (const word of new Set([
 }
 
 /**
+ * 1 at `(a * 27 + b) * 27 + c`, by the LETTER_INDEX of three characters (0 for a non-letter), when a
+ * secret word ends in those three letters: one read instead of hasSecretTail's call and lookups.
+ */
+const SECRET_TAILS = new Uint8Array(27 * 27 * 27);
+for (let i = 0; i < KEY_WORDS_BY_TAIL.length; i++) {
+  if (KEY_WORDS_BY_TAIL[i] === undefined) continue;
+  const a = Math.floor(i / 676) + 1;
+  const b = (Math.floor(i / 26) % 26) + 1;
+  SECRET_TAILS[(a * 27 + b) * 27 + (i % 26) + 1] = 1;
+}
+
+/**
+ * Necessary for hasSecretTail(text, end), small enough to inline where every `=` and `:` of code is
+ * judged: the three characters before `end` are letters some secret word ends with.
+ */
+export function mayHaveSecretTail(text: string, end: number): boolean {
+  if (end < 3) return false;
+  const a = LETTER_INDEX[text.charCodeAt(end - 3)] as number;
+  const b = LETTER_INDEX[text.charCodeAt(end - 2)] as number;
+  return SECRET_TAILS[(a * 27 + b) * 27 + (LETTER_INDEX[text.charCodeAt(end - 1)] as number)] === 1;
+}
+
+/**
  * 1 for every UTF-16 code unit a key mayEndSecretKey accepts can end with: the last letter of a
  * secret word (either case), a digit, `_`, `.` or `-`.
  */
