@@ -55,6 +55,7 @@ export function isUnresolved(v: Verdict): v is Unresolved {
 function shapeEvaluator(rule: ShapeRule): Evaluator {
   return (text, p, atEnd, lead) => {
     if (!atEnd && text.length < p + rule.maxSpan) return { resumeAt: p + rule.maxSpan, pem: false };
+    if (rule.mayMatchAt !== undefined && !rule.mayMatchAt(text, p)) return null;
     rule.pattern.lastIndex = p;
     const m = rule.pattern.exec(text);
     if (m === null) return null;

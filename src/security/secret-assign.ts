@@ -8,6 +8,7 @@ import {
   hasSecretTail,
   isHeaderSecretKey,
   isSecretLikeKey,
+  keyWordEnd,
   mayEndSecretKey,
   mayHaveSecretTail,
   SECRET_KEY_END_CHARS,
@@ -238,16 +239,25 @@ export function mayFollowKey(text: string, op: number): boolean {
 
 /**
  * Necessary for mayFollowKey when its key ends at `k` or just before a quote at `k` (`c` is the
- * character at k, the first one before the operator past one blank): a key ending in a letter
- * must end in a secret word's last three letters. Small enough to inline where every `=` and `:` of
- * code is judged; most keys end in a letter, and most of those are rejected here without the call.
- * Anything else (digits, separators, blanks, `]`, an escaped quote) passes, for mayFollowKey to decide.
+ * character at k, the first one before the operator past one blank): past trailing digits and
+ * separators, the key must end in a secret word's last three letters. Small enough to inline where
+ * every `=` and `:` of code is judged, and rejects most of them without a call. Anything else
+ * (blanks, `]`, an escaped quote) passes, for mayFollowKey to decide.
  */
 export function mayEndKeyAt(text: string, k: number, c: number): boolean {
-  if (c !== 0x22 && c !== 0x27) return !isAsciiLetter(c) || mayHaveSecretTail(text, k + 1);
-  if (k < 1) return true;
-  return !isAsciiLetter(text.charCodeAt(k - 1)) || mayHaveSecretTail(text, k);
+  if (c !== 0x22 && c !== 0x27) return mayEndWordAt(text, k + 1, c);
+  return k < 1 || mayEndWordAt(text, k, text.charCodeAt(k - 1));
 }
+
+/** mayEndKeyAt for a key ending at `end` in `last`. */
+function mayEndWordAt(text: string, end: number, last: number): boolean {
+  if (isAsciiLetter(last)) return mayHaveSecretTail(text, end);
+  return SEPARATOR_OR_DIGIT[last] !== 1 || mayHaveSecretTail(text, keyWordEnd(text, end));
+}
+
+/** 1 for the characters mayEndSecretKey walks over before the key's last word: digits, `_`, `.`, `-`. */
+const SEPARATOR_OR_DIGIT = new Uint8Array(65536);
+for (const c of "0123456789_.-") SEPARATOR_OR_DIGIT[c.charCodeAt(0)] = 1;
 
 /**
  * Cheap necessary condition for parseAssignmentAt: an operator at `op` and a key before it that may

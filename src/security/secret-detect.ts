@@ -185,7 +185,7 @@ function wordAt(run: Run, anchor: Anchor, hit: number, c1: number): boolean {
   );
 }
 
-/** Hits of an anchor with word triggers only (`_`, `.`, `A`, `J`, `S`): most end on one table read. */
+/** Hits of an anchor with word triggers only (`_`, `.`, `A`, `J`, `K`): most end on one table read. */
 function wordHits(run: Run, search: string, anchor: Anchor): void {
   const { literal, maxOffset, before } = anchor;
   const text = run.text;

@@ -151,13 +151,18 @@ export function hasSecretTail(text: string, end: number): boolean {
  * detector reject nearly every `=`/`:` in a few character reads, before finding where the key starts.
  */
 export function mayEndSecretKey(text: string, end: number): boolean {
+  return hasSecretTail(text, keyWordEnd(text, end));
+}
+
+/** Where the key's last word ends: before up to 16 trailing digits or separators (`_2`, `.v1`). */
+export function keyWordEnd(text: string, end: number): number {
   let e = end;
   for (let n = 0; n < 16 && e > 0; n++) {
     const c = text.charCodeAt(e - 1);
     if (!isDigit(c) && c !== 0x5f && c !== 0x2e && c !== 0x2d) break;
     e--;
   }
-  return hasSecretTail(text, e);
+  return e;
 }
 
 function isLower(c: number): boolean {

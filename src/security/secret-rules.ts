@@ -43,6 +43,11 @@ export interface ShapeRule {
   readonly prefix?: number;
   /** Extra test on the secret text to keep prose and identifiers out. */
   readonly accept?: (secret: string) => boolean;
+  /**
+   * A cheap necessary condition for `pattern` to match at the trigger `p`, tried first: for a
+   * pattern that rarely matches where its trigger is common (`://` of every URL).
+   */
+  readonly mayMatchAt?: (text: string, p: number) => boolean;
 }
 
 /** PEM private key blocks: the whole block, BEGIN to END, is the secret. */

@@ -10,6 +10,26 @@ import { hasDigit, isOnlyPlaceholders, looksRandom, REDACTED } from "./secret-va
 
 const at = (literal: string, offset: number, ...leads: string[]): Trigger => ({ literal, offset, leads });
 
+/** 1 for the ASCII characters that end the user part of URL credentials (`[^\s:/?#@"'<>[\]]`) other than `:`. */
+const ENDS_USER = new Uint8Array(128);
+for (const c of " \t\n\v\f\r/?#@\"'<>[]") ENDS_USER[c.charCodeAt(0)] = 1;
+
+/**
+ * Necessary for the URL-credentials pattern at the `://` at p: the user part after it ends, within
+ * 128 characters, at `:`. Most URLs (`https://host/path`) end it at `/` a few characters in, without
+ * the pattern's lookbehind and backtracking. A non-ASCII character is let through (it may be a space
+ * the pattern stops at, or part of the user name): the pattern decides.
+ */
+function userEndsAtColon(text: string, p: number): boolean {
+  const end = Math.min(text.length, p + 3 + 129);
+  for (let i = p + 3; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3a) return true;
+    if (c < 128 && ENDS_USER[c] === 1) return false;
+  }
+  return false;
+}
+
 /** Hex bodies carry both digits and letters (a run of one kind is a number or a word, not a key). */
 const hexMix = (s: string): boolean => hasDigit(s) && /[a-f]/i.test(s);
 /** Letter-only bodies (Hugging Face) are mixed-case noise. */
@@ -136,13 +156,13 @@ export const SHAPE_RULES: readonly ShapeRule[] = [
   },
   {
     id: "sendgrid-api-key",
-    triggers: [at("S", 0, "SG.")],
+    triggers: [at(".", 2, "SG.")],
     pattern: /(?<![A-Za-z0-9])SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}(?![A-Za-z0-9_-])/y,
     maxSpan: 3 + 32 + 1 + 64 + 1,
   },
   {
     id: "twilio-key",
-    triggers: [at("S", 0, "SK"), at("A", 0, "AC")],
+    triggers: [at("K", 1, "SK"), at("A", 0, "AC")],
     pattern: /(?<![A-Za-z0-9])(?:SK|AC)[0-9a-f]{32}(?![A-Za-z0-9])/y,
     maxSpan: 34 + 1,
     accept: (s) => hexMix(s.slice(2)),
@@ -320,5 +340,6 @@ export const SHAPE_RULES: readonly ShapeRule[] = [
       /(?<=(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,31}):\/\/[^\s:/?#@"'<>[\]]{0,128}:([^\s/?#"'<>]{1,256})@/dy,
     maxSpan: 3 + 128 + 1 + 256 + 1 + 1,
     accept: (s) => !isOnlyPlaceholders(s),
+    mayMatchAt: userEndsAtColon,
   },
 ];

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mayBeAssignmentAt, mayFollowKey } from "../../../src/security/secret-assign.js";
+import { mayBeAssignmentAt, mayEndKeyAt, mayFollowKey } from "../../../src/security/secret-assign.js";
 import { isHeaderSecretKey, isSecretLikeKey, mayEndSecretKey } from "../../../src/security/secret-keys.js";
 import { ALNUM, chars } from "./secret-arbitraries.js";
 
@@ -68,6 +68,22 @@ describe("mayFollowKey", () => {
         for (let op = 0; op < t.length; op++) {
           const c = t.charCodeAt(op);
           if ((c === 0x3d || c === 0x3a) && mayBeAssignmentAt(t, op)) expect(mayFollowKey(t, op)).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("mayEndKeyAt", () => {
+  it("holds wherever mayFollowKey does (the detector calls mayFollowKey only where it holds)", () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        for (let op = 0; op < t.length; op++) {
+          const c1 = op > 0 ? t.charCodeAt(op - 1) : 0;
+          // As the detector reads it: the character before the operator, or before its blank.
+          const k = c1 === 0x20 && op > 1 ? op - 2 : op - 1;
+          if (k >= 0 && mayFollowKey(t, op)) expect(mayEndKeyAt(t, k, t.charCodeAt(k))).toBe(true);
         }
       }),
       { numRuns: 3000 },

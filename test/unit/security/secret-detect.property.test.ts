@@ -94,3 +94,59 @@ describe("detectSecrets", () => {
     );
   });
 });
+
+describe("mayMatchAt", () => {
+  /** URL credentials with user parts of every length around the pattern's 128, among URL-ish noise. */
+  const userChar = fc.constantFrom(
+    ..."abcXYZ019.-_%!",
+    "\u00e9",
+    "\u4e00",
+    "\u00a0",
+    "\u3000",
+    "@",
+    "/",
+    " ",
+  );
+  const credentials = fc
+    .tuple(
+      fc.constantFrom("https", "postgres", "x", ""),
+      fc.oneof(
+        fc.integer({ min: 0, max: 140 }).chain((n) => chars("abcXYZ019.-_%!\u00e9\u4e00", n, n)),
+        fc.array(userChar, { maxLength: 140 }).map((c) => c.join("")),
+      ),
+      chars(`${ALNUM}:`, 1, 12),
+      fc.constantFrom("@db", "@", "/x@y", ""),
+    )
+    .map(([scheme, user, pass, host]) => `${scheme}://${user}:${pass}${host}`);
+  const url = fc
+    .array(
+      fc.oneof(
+        credentials,
+        fc.constantFrom("://", ":", "@", "/", "?", "#", " ", '"', "[", "]", "\u00a0", "\n"),
+        chars(ALNUM, 1, 8),
+      ),
+      { minLength: 1, maxLength: 6 },
+    )
+    .map((parts) => parts.join(""));
+
+  it("holds wherever its rule's pattern matches (it only skips the pattern)", () => {
+    const rules = SHAPE_RULES.filter((r) => r.mayMatchAt !== undefined);
+    expect(rules.length).toBeGreaterThan(0);
+    let matched = 0;
+    fc.assert(
+      fc.property(url, (text) => {
+        for (const rule of rules) {
+          for (let p = 0; p < text.length; p++) {
+            rule.pattern.lastIndex = p;
+            if (rule.pattern.exec(text) === null) continue;
+            matched++;
+            expect(rule.mayMatchAt?.(text, p)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    // The generator must reach the pattern often, or the property says nothing.
+    expect(matched).toBeGreaterThan(200);
+  });
+});
