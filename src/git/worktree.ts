@@ -33,6 +33,40 @@ async function populate(target: string): Promise<void> {
  * otherwise it is added with --no-checkout and `populated` is false: the caller checks it out with
  * populate, under the guard read for the new work tree.
  */
+/**
+ * `git worktree prune` removes the admin dir of a worktree that a `git worktree add` is still making:
+ * between the add's mkdir of `.git/worktrees/<name>` and its `locked` file, the dir has no `gitdir`,
+ * which prune takes for a leftover whatever `--expire` says (the add then fails: "could not open
+ * …/locked"). In this process — a goal's lanes and gate workspaces are made side by side — a prune
+ * waits for the adds in flight, and adds wait for a prune that is running or queued.
+ */
+const addsInFlight = new Set<Promise<unknown>>();
+let pruneTurn: Promise<void> = Promise.resolve();
+
+/** Runs `add` (a `git worktree add`) so that no prune of this process runs beside it. Exported for tests. */
+export async function asAdd<T>(add: () => Promise<T>): Promise<T> {
+  await pruneTurn;
+  const p = add();
+  addsInFlight.add(p);
+  try {
+    return await p;
+  } finally {
+    addsInFlight.delete(p);
+  }
+}
+
+function asPrune<T>(prune: () => Promise<T>): Promise<T> {
+  const run = pruneTurn.then(async () => {
+    await Promise.allSettled([...addsInFlight]);
+    return prune();
+  });
+  pruneTurn = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
 async function worktreeAdd(
   root: string,
   rest: readonly string[],
@@ -40,7 +74,7 @@ async function worktreeAdd(
 ): Promise<GitResult & { populated: boolean }> {
   const populated = await guardCoversNewWorktrees(root);
   const args = ["worktree", "add", "--quiet", ...(populated ? [] : ["--no-checkout"]), ...rest];
-  return { ...(await git(root)(args, opts)), populated };
+  return { ...(await asAdd(() => git(root)(args, opts))), populated };
 }
 
 /** Undo a worktree whose checkout failed: its directory and git's record of it. */
@@ -157,9 +191,12 @@ export async function removeWorktree(
   throw gitFailure(args, root, `failed (exit ${r.code})`, r.stderr);
 }
 
-/** Forget worktrees whose directories were deleted (git keeps entries that are locked or still initializing). */
+/**
+ * Forget worktrees whose directories were deleted (git keeps locked entries). Waits for this process's
+ * worktree adds in flight, whose half-made entries it would take for leftovers (see asPrune).
+ */
 export async function pruneWorktrees(root: string): Promise<void> {
-  await git(root)(["worktree", "prune"]);
+  await asPrune(() => git(root)(["worktree", "prune"]));
 }
 
 /** Every worktree of the repository, the main one first; `head` is null on an unborn branch. */
@@ -184,7 +221,7 @@ export async function addDetachedWorktree(root: string, path: string, commit: st
 export async function attachWorktree(root: string, path: string, branch: string): Promise<void> {
   checkRevArg(branch, "branch");
   const target = resolve(root, path);
-  await git(root)(["worktree", "prune"], { allowFail: true });
+  await asPrune(() => git(root)(["worktree", "prune"], { allowFail: true }));
   const { populated } = await worktreeAdd(root, ["--", target, branch]);
   if (populated) return;
   await populate(target).catch(async (error: unknown) => {

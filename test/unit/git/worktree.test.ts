@@ -2,7 +2,14 @@ import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { branchExists, headCommit } from "../../../src/git/refs.js";
-import { addWorktree, listWorktrees, pruneWorktrees, removeWorktree } from "../../../src/git/worktree.js";
+import {
+  addDetachedWorktree,
+  addWorktree,
+  asAdd,
+  listWorktrees,
+  pruneWorktrees,
+  removeWorktree,
+} from "../../../src/git/worktree.js";
 import { makeRepo, type TestRepo } from "../../helpers/git-repo.js";
 
 /**
@@ -146,5 +153,36 @@ describe("worktrees", () => {
     }
     await Promise.all(ids.map((id) => removeWorktree(r.root, `.omk/worktrees/${id}`)));
     expect((await listWorktrees(r.root)).length).toBe(1);
+  });
+});
+
+describe("prune beside adds", () => {
+  it("a prune waits for the worktree adds in flight, whose half-made entries it would remove", async () => {
+    const r = await repo();
+    // What git's `worktree add` leaves for a moment: its admin dir, before `locked` and `gitdir`.
+    const half = join(r.root, ".git", "worktrees", "half-made");
+    let pruned: boolean | null = null;
+    const add = asAdd(async () => {
+      mkdirSync(half, { recursive: true });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      pruned = !existsSync(half);
+      writeFileSync(join(half, "locked"), "initializing\n");
+    });
+    const prune = pruneWorktrees(r.root);
+    await Promise.all([add, prune]);
+    expect(pruned).toBe(false);
+    // Once the add is over, prune does its work: the entry still has no gitdir, so it goes.
+    rmSync(join(half, "locked"));
+    await pruneWorktrees(r.root);
+    expect(existsSync(half)).toBe(false);
+  });
+
+  it("an add waits for a prune that was asked for first", async () => {
+    const r = await repo();
+    const base = r.git(["rev-parse", "HEAD"]);
+    const prune = pruneWorktrees(r.root);
+    const added = addDetachedWorktree(r.root, join(r.root, ".omk", "worktrees", "w"), base);
+    await Promise.all([prune, added]);
+    expect((await listWorktrees(r.root)).length).toBe(2);
   });
 });
