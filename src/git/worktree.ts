@@ -28,12 +28,6 @@ async function populate(target: string): Promise<void> {
 }
 
 /**
- * `git worktree add --quiet [--no-checkout] <rest>`. git checks the new work tree out itself where the
- * guard read for `root` holds there too (the common case: one git process and one checkout fewer);
- * otherwise it is added with --no-checkout and `populated` is false: the caller checks it out with
- * populate, under the guard read for the new work tree.
- */
-/**
  * `git worktree prune` removes the admin dir of a worktree that a `git worktree add` is still making:
  * between the add's mkdir of `.git/worktrees/<name>` and its `locked` file, the dir has no `gitdir`,
  * which prune takes for a leftover whatever `--expire` says (the add then fails: "could not open
@@ -67,6 +61,12 @@ function asPrune<T>(prune: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/**
+ * `git worktree add --quiet [--no-checkout] <rest>`. git checks the new work tree out itself where the
+ * guard read for `root` holds there too (the common case: one git process and one checkout fewer);
+ * otherwise it is added with --no-checkout and `populated` is false: the caller checks it out with
+ * populate, under the guard read for the new work tree.
+ */
 async function worktreeAdd(
   root: string,
   rest: readonly string[],

@@ -117,8 +117,7 @@ export async function driveGoal(
       for (const id of paused ? [] : sched.pick(free.count)) {
         const lane = free.take();
         const give = () => free.give(lane);
-        const warm = o.warm?.takeReset(lane);
-        const reset = warm && o.warm ? { commit: o.warm.commit, done: warm } : undefined;
+        const reset = o.warm?.takeReset(lane);
         inflight.set(id, runOnLane(journal, o, stop.signal, lane, laneOf(lane), id, leases, give, reset));
       }
     };

@@ -6,6 +6,7 @@ import { touchedPaths } from "./integrate.js";
 import type { GoalJournal } from "./journal.js";
 import { laneEnv, prepareLane, taskPrompt } from "./lanes.js";
 import type { Leases } from "./leases.js";
+import type { WarmReset } from "./warm-lanes.js";
 
 /** What a goal's lane runs with, of the goal's options. */
 export interface LaneRunOptions {
@@ -53,7 +54,7 @@ export async function runOnLane(
   /** Gives the lane back, once: when the run is done with the worktree, or when this returns. */
   giveBack: () => void,
   /** The lane's reset to `commit`, begun before the goal loop (warm-lanes.ts); true once it is done. */
-  warmReset?: { commit: string; done: Promise<boolean> } | undefined,
+  warmReset?: WarmReset | undefined,
 ): Promise<LaneResult> {
   let laneHeld = true;
   const release = () => {

@@ -144,8 +144,8 @@ export async function startGoal(o: StartGoalOptions): Promise<GoalOutcome> {
       let plan: PlanText;
       try {
         plan =
-          o.planFile !== undefined
-            ? await planFromFile(o.planFile)
+          planFileP !== undefined
+            ? await planFileP
             : await planWithAgent({
                 project,
                 goal: o.goal,

@@ -12,10 +12,18 @@ export interface WarmLanes {
   commit: string;
   /** Lane n's worktree (held until the goal releases it). */
   worktrees: Map<number, Promise<LaneWorktree>>;
-  /** Lane n's first task may skip its reset when this resolves true (the lane is `commit` exactly). */
-  takeReset(lane: number): Promise<boolean> | undefined;
+  /**
+   * Lane n's reset, handed out once (to its first task): `done` resolves true once the lane is `commit`
+   * exactly, false when the reset failed.
+   */
+  takeReset(lane: number): WarmReset | undefined;
   /** Gives back every lane: for a goal that stops before its loop takes the lanes over. */
   release(): Promise<void>;
+}
+
+export interface WarmReset {
+  commit: string;
+  done: Promise<boolean>;
 }
 
 export function warmLanes(project: ProjectLocation, commit: string, count: number): WarmLanes {
@@ -41,9 +49,9 @@ export function warmLanes(project: ProjectLocation, commit: string, count: numbe
     commit,
     worktrees,
     takeReset(lane) {
-      const r = resets.get(lane);
+      const done = resets.get(lane);
       resets.delete(lane);
-      return r;
+      return done === undefined ? undefined : { commit, done };
     },
     async release() {
       for (const w of worktrees.values()) await w.then((l) => l.release()).catch(() => {});

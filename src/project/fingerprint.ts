@@ -99,12 +99,8 @@ export async function fingerprintRepo(
  * checkout, start one git process between them instead of one each.
  */
 export function checkoutStatus(root: string): ReturnType<typeof statusPorcelain> {
-  let s = statuses.get(root);
-  if (s === undefined) {
-    s = { running: null, next: null };
-    statuses.set(root, s);
-  }
-  const slot = s;
+  const slot: StatusSlot = statuses.get(root) ?? { running: null, next: null };
+  statuses.set(root, slot);
   const start = () => {
     const p = statusPorcelain(root);
     slot.running = p;
@@ -115,23 +111,21 @@ export function checkoutStatus(root: string): ReturnType<typeof statusPorcelain>
     return p;
   };
   if (slot.running === null) return start();
-  if (slot.next === null) {
-    const next = slot.running
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .then(() => {
-        slot.next = null;
-        return start();
-      });
-    slot.next = next;
-  }
+  slot.next ??= slot.running
+    .catch(() => {})
+    .then(() => {
+      slot.next = null;
+      return start();
+    });
   return slot.next;
 }
 
 type Status = Awaited<ReturnType<typeof statusPorcelain>>;
-const statuses = new Map<string, { running: Promise<Status> | null; next: Promise<Status> | null }>();
+interface StatusSlot {
+  running: Promise<Status> | null;
+  next: Promise<Status> | null;
+}
+const statuses = new Map<string, StatusSlot>();
 
 const excludedBy =
   (prefixes: readonly string[]) =>

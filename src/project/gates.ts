@@ -3,6 +3,7 @@ import { detectGates } from "../gates/detect.js";
 import { loadGatesFile, parseGatesToml } from "../gates/load.js";
 import type { GateSpec } from "../gates/schema.js";
 import { type BlobAt, blobsAt } from "../git/export.js";
+import { FULL_OID } from "../git/parse.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,7 +23,6 @@ export interface TreeGates {
  * that same commit again, each with its own git process, while every lane waits to start.
  */
 const blobsAtCommit = new Map<string, Promise<BlobAt | null>>();
-const FULL_OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 function gatesBlobAt(root: string, rev: string, file: string): Promise<BlobAt | null> {
   const read = () => blobsAt(root, rev, [file]).then((m) => m.get(file) ?? null);

@@ -44,14 +44,19 @@ function errno(err: unknown): string | undefined {
   return err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
 }
 
-async function lockIdentity(dir: string): Promise<string | null> {
+/** The lock dir's identity (inode + birth time) and its mtime, from one stat; null once it is gone. */
+async function lockStat(dir: string): Promise<{ identity: string; mtimeMs: number } | null> {
   try {
     const st = await stat(dir, { bigint: true });
-    return `${st.ino}:${st.birthtimeNs}`;
+    return { identity: `${st.ino}:${st.birthtimeNs}`, mtimeMs: Number(st.mtimeMs) };
   } catch (err) {
     if (errno(err) === "ENOENT") return null;
     throw err;
   }
+}
+
+async function lockIdentity(dir: string): Promise<string | null> {
+  return (await lockStat(dir))?.identity ?? null;
 }
 
 async function readOwner(file: string): Promise<Owner | null> {
@@ -102,12 +107,13 @@ export function holderGone(o: {
  */
 async function reapIfDead(dir: string): Promise<boolean> {
   const lockPath = path.join(dir, LOCK_DIR);
-  const identity = await lockIdentity(lockPath);
-  if (identity === null) return true;
+  const lock = await lockStat(lockPath);
+  if (lock === null) return true;
+  const { identity } = lock;
   const owner = await readOwner(path.join(dir, OWNER_FILE));
-  const st = await stat(lockPath).catch(() => null);
-  if (st === null) return true;
-  if (!holderGone({ owner, identity, lockAgeMs: Date.now() - st.mtimeMs, host: hostname(), alive: pidAlive }))
+  if (
+    !holderGone({ owner, identity, lockAgeMs: Date.now() - lock.mtimeMs, host: hostname(), alive: pidAlive })
+  )
     return false;
 
   const grave = `${lockPath}.reap-${randomBytes(6).toString("hex")}`;

@@ -36,7 +36,7 @@ describe("warmLanes", () => {
     // Lane 0 exists from an earlier goal, with that goal's leftovers in it.
     const earlier = warmLanes(project, base, 1);
     const lane0 = (await earlier.worktrees.get(0)!).dir;
-    expect(await earlier.takeReset(0)).toBe(true);
+    expect(await earlier.takeReset(0)?.done).toBe(true);
     await earlier.release();
     writeFileSync(join(lane0, "a.txt"), "left by an agent\n");
     writeFileSync(join(lane0, "junk.log"), "x\n");
@@ -44,10 +44,12 @@ describe("warmLanes", () => {
     const warm = warmLanes(project, base, 2);
     const dirs = await Promise.all([0, 1].map((n) => warm.worktrees.get(n)!.then((w) => w.dir)));
     expect(dirs.map((d) => d.split("/").at(-1))).toEqual(["lane-0", "lane-1"]);
-    expect(await warm.takeReset(0)).toBe(true);
+    expect(await warm.takeReset(0)?.done).toBe(true);
     // Handed out once: the lane's first task skips its reset, a later one resets again.
     expect(warm.takeReset(0)).toBeUndefined();
-    expect(await warm.takeReset(1)).toBe(true);
+    const lane1 = warm.takeReset(1);
+    expect(lane1?.commit).toBe(base);
+    expect(await lane1?.done).toBe(true);
     expect(readFileSync(join(dirs[0]!, "a.txt"), "utf8")).toBe("a\n");
     expect(existsSync(join(dirs[0]!, "junk.log"))).toBe(false);
     expect(warm.worktrees.has(2)).toBe(false);
