@@ -12,6 +12,7 @@ import {
   mayEndSecretKey,
   mayHaveSecretTail,
   SECRET_KEY_END_CHARS,
+  SEPARATOR_OR_DIGIT,
 } from "./secret-keys.js";
 import { REDACTED } from "./secret-rules.js";
 
@@ -254,10 +255,6 @@ function mayEndWordAt(text: string, end: number, last: number): boolean {
   if (isAsciiLetter(last)) return mayHaveSecretTail(text, end);
   return SEPARATOR_OR_DIGIT[last] !== 1 || mayHaveSecretTail(text, keyWordEnd(text, end));
 }
-
-/** 1 for the characters mayEndSecretKey walks over before the key's last word: digits, `_`, `.`, `-`. */
-const SEPARATOR_OR_DIGIT = new Uint8Array(65536);
-for (const c of "0123456789_.-") SEPARATOR_OR_DIGIT[c.charCodeAt(0)] = 1;
 
 /**
  * Cheap necessary condition for parseAssignmentAt: an operator at `op` and a key before it that may

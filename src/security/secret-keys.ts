@@ -154,14 +154,14 @@ export function mayEndSecretKey(text: string, end: number): boolean {
   return hasSecretTail(text, keyWordEnd(text, end));
 }
 
+/** 1 for the characters keyWordEnd walks over before the key's last word: digits, `_`, `.`, `-`. */
+export const SEPARATOR_OR_DIGIT = new Uint8Array(65536);
+for (const c of "0123456789_.-") SEPARATOR_OR_DIGIT[c.charCodeAt(0)] = 1;
+
 /** Where the key's last word ends: before up to 16 trailing digits or separators (`_2`, `.v1`). */
 export function keyWordEnd(text: string, end: number): number {
   let e = end;
-  for (let n = 0; n < 16 && e > 0; n++) {
-    const c = text.charCodeAt(e - 1);
-    if (!isDigit(c) && c !== 0x5f && c !== 0x2e && c !== 0x2d) break;
-    e--;
-  }
+  for (let n = 0; n < 16 && e > 0 && SEPARATOR_OR_DIGIT[text.charCodeAt(e - 1)] === 1; n++) e--;
   return e;
 }
 
