@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { alive, execGoalArgs, type Project, project, waitFor } from "../helpers/project.js";
+import { alive, execGoalArgs, ledgerLines, type Project, project, waitFor } from "../helpers/project.js";
 
 const task = (id: string) => ({
   id,
@@ -91,6 +91,39 @@ writeFileSync(id + ".txt", "ok\\n");
     // The same worktrees, reset: git did not check them out again.
     expect([gitFileId(0), gitFileId(1)]).toEqual(ids);
     expect(existsSync(laneDir(2))).toBe(false);
+  });
+
+  it("attack: a lane's agent that edits the main checkout as both lanes' turns end together is caught by its own run", async () => {
+    // Both agents are released at once and end together; "evil" edits the main checkout just before
+    // it exits, so the runs' checks of the main checkout overlap (and share git statuses). Whatever
+    // they share, the evil run must see the edit and be blocked. This is the end-to-end guarantee;
+    // that a shared status always starts after the caller asked is pinned in fingerprint.test.ts
+    // (here the check after the gates would also catch an edit a shared status missed).
+    const release = join(p.sb.dir, "release-together");
+    const readme = join(p.repo.root, "README.md");
+    const together = p.script(
+      "together-agent",
+      `import { appendFileSync, existsSync, writeFileSync } from "node:fs";
+const id = process.env.OMK_GOAL_TASK;
+appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id, goal: process.env.OMK_GOAL_ID, cwd: process.cwd(), found: [] }) + "\\n");
+while (!existsSync(${JSON.stringify(release)})) await new Promise((r) => setTimeout(r, 5));
+writeFileSync(id + ".txt", "ok\\n");
+if (id === "evil") writeFileSync(${JSON.stringify(readme)}, "changed by a lane's agent\\n");
+`,
+    );
+    const plan = join(p.sb.dir, "plan-together.json");
+    writeFileSync(plan, JSON.stringify({ tasks: [task("good"), task("evil")] }));
+    const running = p.omk(execGoalArgs(plan, together, "--lanes", "2", "g"), { timeoutMs: 120_000 });
+    await waitFor("both agents", () => calls().length === 2);
+    writeFileSync(release, "");
+    const r = await running;
+    const doc = r.json<{ status: string; tasks: { id: string; status: string; runId: string | null }[] }>();
+    expect(doc.status, r.stderr).not.toBe("ready");
+    const evil = doc.tasks.find((t) => t.id === "evil");
+    expect(evil?.status).not.toBe("integrated");
+    const tampered = ledgerLines(p.runDir(evil!.runId!)).filter((l) => l.kind === "RepoTampered");
+    expect(tampered.length).toBeGreaterThan(0);
+    expect(JSON.stringify(tampered[0]!.data)).toContain("README.md");
   });
 
   it("a lane whose .git names a git dir of someone else's is created again, and that git dir is never used", async () => {
